@@ -1,0 +1,128 @@
+package dev.jitgrad.engine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/** Draws a graph the way micrograd's {@code draw_dot} does: Graphviz DOT, and SVG or PNG. */
+public final class GraphViz {
+  private GraphViz() {}
+
+  /**
+   * Returns the graph of {@code root} in DOT: a record per value (label, data, grad), an op node
+   * per operation, laid out left to right.
+   */
+  public static String toDot(Value root) {
+    List<Value> order = Graph.topologicalOrder(root);
+    Map<Value, Integer> ids = new IdentityHashMap<>();
+    StringBuilder dot = new StringBuilder("digraph jitgrad {\n  rankdir=LR;\n");
+    for (Value v : order) {
+      int id = ids.size();
+      ids.put(v, id);
+      dot.append(
+          String.format(
+              Locale.ROOT,
+              "  v%d [shape=record, label=\"{ %s | data %.4f | grad %.4f }\"];%n",
+              id,
+              escape(v.label()),
+              v.data(),
+              v.grad()));
+      if (!v.isLeaf()) {
+        dot.append(
+            String.format(
+                Locale.ROOT, "  op%d [label=\"%s\"];%n  op%d -> v%d;%n", id, symbol(v), id, id));
+        for (int i = 0; i < v.childCount(); i++) {
+          dot.append(String.format(Locale.ROOT, "  v%d -> op%d;%n", ids.get(v.child(i)), id));
+        }
+      }
+    }
+    return dot.append("}\n").toString();
+  }
+
+  /** Returns whether Graphviz's {@code dot} command can be run. */
+  public static boolean isDotAvailable() {
+    try {
+      Process p = new ProcessBuilder("dot", "-V").redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * Renders the graph of {@code root} with Graphviz's {@code dot} into {@code file}, whose name
+   * ends in {@code .svg} or {@code .png}.
+   *
+   * @throws IllegalArgumentException if the file name ends in neither
+   * @throws IllegalStateException if {@code dot} is not on the PATH or fails
+   */
+  public static void render(Value root, Path file) {
+    Objects.requireNonNull(file, "file");
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    String format = name.endsWith(".svg") ? "svg" : name.endsWith(".png") ? "png" : null;
+    if (format == null) {
+      throw new IllegalArgumentException("file must end in .svg or .png, got " + file);
+    }
+    String dot = toDot(root);
+    Process p;
+    try {
+      p =
+          new ProcessBuilder("dot", "-T" + format, "-o", file.toString())
+              .redirectErrorStream(true)
+              .start();
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "Graphviz's 'dot' is not on the PATH (install the graphviz package); "
+              + "GraphViz.toDot gives the DOT text without it",
+          e);
+    }
+    try {
+      p.getOutputStream().write(dot.getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().close();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int exit = p.waitFor();
+      if (exit != 0) {
+        throw new IllegalStateException("dot exited with " + exit + ": " + output.strip());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not run dot for " + file, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while rendering " + file, e);
+    }
+  }
+
+  private static String symbol(Value v) {
+    switch (v.op()) {
+      case ADD:
+      case SUM:
+        return "+";
+      case SUB:
+        return "-";
+      case MUL:
+        return "*";
+      case DIV:
+        return "/";
+      case POW:
+        return "**" + v.exponent();
+      case NEG:
+        return "neg";
+      default:
+        return v.op().name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  private static String escape(String label) {
+    return label.replaceAll("([\\\\\"{}|<>])", "\\\\$1");
+  }
+}

@@ -1,0 +1,49 @@
+package dev.jitgrad.engine;
+
+/**
+ * The operation that produced a {@link Value}; codegen switches over it.
+ *
+ * <p>Every rule for an op — how it evaluates and how it pushes the gradient back — lives in {@link
+ * Value}'s two switches ({@code evaluate} and {@code propagate}).
+ */
+public enum Op {
+  /** A leaf: a number set by the user, with no children. */
+  LEAF(0),
+  /** {@code a + b}. */
+  ADD(2),
+  /** {@code a - b}. */
+  SUB(2),
+  /** {@code a * b}. */
+  MUL(2),
+  /** {@code a / b}. */
+  DIV(2),
+  /** {@code a ^ k} for the constant exponent {@link Value#exponent()}. */
+  POW(1),
+  /** {@code -a}. */
+  NEG(1),
+  /** {@code e^a}. */
+  EXP(1),
+  /** The natural logarithm; NaN for negative input, as {@link Math#log}. */
+  LOG(1),
+  /** The hyperbolic tangent. */
+  TANH(1),
+  /** {@code max(0, a)}, with derivative 0 at 0 as in micrograd. */
+  RELU(1),
+  /** The logistic function {@code 1 / (1 + e^-a)}. */
+  SIGMOID(1),
+  /** {@code log(1 + e^a)}, computed without overflow; its derivative is the sigmoid. */
+  SOFTPLUS(1),
+  /** An n-ary sum {@code ((c0 + c1) + c2) + ...}, so long sums need not be deep chains. */
+  SUM(-1);
+
+  private final int arity;
+
+  Op(int arity) {
+    this.arity = arity;
+  }
+
+  /** Returns the number of children this op takes, or -1 for any number (one or more). */
+  public int arity() {
+    return arity;
+  }
+}

@@ -1,0 +1,397 @@
+package dev.jitgrad.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A scalar that remembers how it was computed, so gradients can flow back through it.
+ *
+ * <p>Like micrograd's {@code Value}: every op returns a new node whose children are its operands.
+ * {@link #backward()} walks the graph in reverse topological order and applies the chain rule;
+ * {@link #forward()} re-evaluates it after leaves change. Both are iterative, so graphs of any
+ * depth work on the default stack. All rules for an op live in {@link #evaluate} and {@link
+ * #propagate}.
+ *
+ * <p>Not thread-safe: a graph belongs to one thread at a time.
+ */
+public final class Value {
+  private static final Value[] NO_CHILDREN = new Value[0];
+
+  private final Op op;
+  private final Value[] children;
+  private final double exponent;
+  private final String label;
+  private double data;
+  private double grad;
+
+  private Value(double data, String label) {
+    this.op = Op.LEAF;
+    this.children = NO_CHILDREN;
+    this.exponent = 0;
+    this.label = label;
+    this.data = data;
+  }
+
+  private Value(Op op, double exponent, Value... children) {
+    this.op = op;
+    this.children = children;
+    this.exponent = exponent;
+    this.label = "";
+    this.data = evaluate();
+  }
+
+  /** Returns a new leaf holding {@code data}. */
+  public static Value of(double data) {
+    return new Value(data, "");
+  }
+
+  /**
+   * Returns a new leaf holding {@code data}, labelled for graph export.
+   *
+   * @throws NullPointerException if {@code label} is null
+   */
+  public static Value of(double data, String label) {
+    return new Value(data, Objects.requireNonNull(label, "label"));
+  }
+
+  /**
+   * Returns the n-ary sum {@code ((v0 + v1) + v2) + ...} as one node; an empty list gives a leaf 0.
+   *
+   * @throws NullPointerException if the list or one of its elements is null
+   */
+  public static Value sum(List<Value> values) {
+    Objects.requireNonNull(values, "values");
+    if (values.isEmpty()) {
+      return of(0.0);
+    }
+    Value[] children = values.toArray(NO_CHILDREN);
+    for (int i = 0; i < children.length; i++) {
+      Objects.requireNonNull(children[i], "values[" + i + "] is null");
+    }
+    return new Value(Op.SUM, 0, children);
+  }
+
+  /** Returns the n-ary sum of {@code values}; see {@link #sum(List)}. */
+  public static Value sum(Value... values) {
+    return sum(Arrays.asList(values));
+  }
+
+  /**
+   * Returns the dot product {@code sum(a[i] * b[i])}: one multiplication per pair and one sum node.
+   *
+   * @throws IllegalArgumentException if the lists differ in length
+   */
+  public static Value dot(List<Value> a, List<Value> b) {
+    if (a.size() != b.size()) {
+      throw new IllegalArgumentException(
+          "dot needs lists of equal length, got " + a.size() + " and " + b.size());
+    }
+    List<Value> products = new ArrayList<>(a.size());
+    for (int i = 0; i < a.size(); i++) {
+      products.add(Objects.requireNonNull(a.get(i), "a[" + i + "] is null").mul(b.get(i)));
+    }
+    return sum(products);
+  }
+
+  /** Returns {@code this + other}. */
+  public Value add(Value other) {
+    return new Value(Op.ADD, 0, this, operand(other, "add"));
+  }
+
+  /** Returns {@code this + other}. */
+  public Value add(double other) {
+    return add(of(other));
+  }
+
+  /** Returns {@code this - other}. */
+  public Value sub(Value other) {
+    return new Value(Op.SUB, 0, this, operand(other, "sub"));
+  }
+
+  /** Returns {@code this - other}. */
+  public Value sub(double other) {
+    return sub(of(other));
+  }
+
+  /** Returns {@code this * other}. */
+  public Value mul(Value other) {
+    return new Value(Op.MUL, 0, this, operand(other, "mul"));
+  }
+
+  /** Returns {@code this * other}. */
+  public Value mul(double other) {
+    return mul(of(other));
+  }
+
+  /** Returns {@code this / other}. */
+  public Value div(Value other) {
+    return new Value(Op.DIV, 0, this, operand(other, "div"));
+  }
+
+  /** Returns {@code this / other}. */
+  public Value div(double other) {
+    return div(of(other));
+  }
+
+  /** Returns {@code this} raised to the constant {@code exponent}, as {@link Math#pow}. */
+  public Value pow(double exponent) {
+    return new Value(Op.POW, exponent, this);
+  }
+
+  /** Returns {@code -this}. */
+  public Value neg() {
+    return new Value(Op.NEG, 0, this);
+  }
+
+  /** Returns {@code e^this}. */
+  public Value exp() {
+    return new Value(Op.EXP, 0, this);
+  }
+
+  /** Returns the natural logarithm of this; NaN below 0, as {@link Math#log}. */
+  public Value log() {
+    return new Value(Op.LOG, 0, this);
+  }
+
+  /** Returns the hyperbolic tangent of this. */
+  public Value tanh() {
+    return new Value(Op.TANH, 0, this);
+  }
+
+  /** Returns {@code max(0, this)}. */
+  public Value relu() {
+    return new Value(Op.RELU, 0, this);
+  }
+
+  /** Returns the logistic sigmoid of this. */
+  public Value sigmoid() {
+    return new Value(Op.SIGMOID, 0, this);
+  }
+
+  /** Returns {@code log(1 + e^this)}, finite for every finite input. */
+  public Value softplus() {
+    return new Value(Op.SOFTPLUS, 0, this);
+  }
+
+  private static Value operand(Value other, String op) {
+    return Objects.requireNonNull(other, () -> "the operand of " + op + " is null");
+  }
+
+  /** Computes this node's data from its children's: the forward rule of every op. */
+  private double evaluate() {
+    Value[] c = children;
+    switch (op) {
+      case LEAF:
+        return data;
+      case ADD:
+        return c[0].data + c[1].data;
+      case SUB:
+        return c[0].data - c[1].data;
+      case MUL:
+        return c[0].data * c[1].data;
+      case DIV:
+        return c[0].data / c[1].data;
+      case POW:
+        return Math.pow(c[0].data, exponent);
+      case NEG:
+        return -c[0].data;
+      case EXP:
+        return Math.exp(c[0].data);
+      case LOG:
+        return Math.log(c[0].data);
+      case TANH:
+        return Math.tanh(c[0].data);
+      case RELU:
+        return Scalar.relu(c[0].data);
+      case SIGMOID:
+        return Scalar.sigmoid(c[0].data);
+      case SOFTPLUS:
+        return Scalar.softplus(c[0].data);
+      case SUM:
+        double s = c[0].data;
+        for (int i = 1; i < c.length; i++) {
+          s += c[i].data;
+        }
+        return s;
+    }
+    throw new AssertionError(op);
+  }
+
+  /**
+   * Adds this node's gradient, times its local derivatives, into its children: the backward rule of
+   * every op. Codegen's adjoint rules mirror these expressions term for term.
+   */
+  private void propagate() {
+    Value[] c = children;
+    double g = grad;
+    double o = data;
+    switch (op) {
+      case LEAF:
+        return;
+      case ADD:
+        c[0].grad += g;
+        c[1].grad += g;
+        return;
+      case SUB:
+        c[0].grad += g;
+        c[1].grad += -g;
+        return;
+      case MUL:
+        c[0].grad += c[1].data * g;
+        c[1].grad += c[0].data * g;
+        return;
+      case DIV:
+        c[0].grad += g / c[1].data;
+        c[1].grad += -o / c[1].data * g;
+        return;
+      case POW:
+        c[0].grad += exponent * Math.pow(c[0].data, exponent - 1) * g;
+        return;
+      case NEG:
+        c[0].grad += -g;
+        return;
+      case EXP:
+        c[0].grad += o * g;
+        return;
+      case LOG:
+        c[0].grad += g / c[0].data;
+        return;
+      case TANH:
+        c[0].grad += (1 - o * o) * g;
+        return;
+      case RELU:
+        c[0].grad += Scalar.step(o) * g;
+        return;
+      case SIGMOID:
+        c[0].grad += o * (1 - o) * g;
+        return;
+      case SOFTPLUS:
+        c[0].grad += Scalar.sigmoid(c[0].data) * g;
+        return;
+      case SUM:
+        for (Value child : c) {
+          child.grad += g;
+        }
+        return;
+    }
+    throw new AssertionError(op);
+  }
+
+  /**
+   * Computes the gradient of this value with respect to every node of its graph.
+   *
+   * <p>Seeds this node's gradient with 1 and applies the chain rule in reverse topological order.
+   * Leaves <em>accumulate</em> ({@code +=}), as in micrograd: call {@link #zeroGrad()} or {@link
+   * Values#zeroGrad} between steps. Inner nodes are reset to 0 first, so calling it twice never
+   * double-counts through them.
+   */
+  public void backward() {
+    List<Value> order = Graph.topologicalOrder(this);
+    for (Value v : order) {
+      if (v.op != Op.LEAF) {
+        v.grad = 0;
+      }
+    }
+    if (op == Op.LEAF) {
+      grad += 1;
+    } else {
+      grad = 1;
+    }
+    for (int i = order.size() - 1; i >= 0; i--) {
+      order.get(i).propagate();
+    }
+  }
+
+  /**
+   * Re-evaluates every node of this value's graph from its leaves, in topological order.
+   *
+   * @return this value's new data
+   */
+  public double forward() {
+    for (Value v : Graph.topologicalOrder(this)) {
+      v.data = v.evaluate();
+    }
+    return data;
+  }
+
+  /** Sets this node's gradient back to 0. */
+  public void zeroGrad() {
+    grad = 0;
+  }
+
+  /** Returns the number this node holds. */
+  public double data() {
+    return data;
+  }
+
+  /**
+   * Changes a leaf's number; call {@link #forward()} on an output to update what depends on it.
+   *
+   * @throws IllegalStateException if this node is not a leaf
+   */
+  public void setData(double data) {
+    if (op != Op.LEAF) {
+      throw new IllegalStateException(
+          "setData needs a leaf, but this node is computed by " + op + "; set its leaves instead");
+    }
+    this.data = data;
+  }
+
+  /** Returns the gradient accumulated by {@link #backward()}. */
+  public double grad() {
+    return grad;
+  }
+
+  /** Sets the gradient, for optimisers and tools that manage gradients themselves. */
+  public void setGrad(double grad) {
+    this.grad = grad;
+  }
+
+  /** Returns the op that produced this node ({@link Op#LEAF} for leaves). */
+  public Op op() {
+    return op;
+  }
+
+  /** Returns the constant exponent of a {@link Op#POW} node (0 for other ops). */
+  public double exponent() {
+    return exponent;
+  }
+
+  /** Returns this node's operands, in order (empty for leaves). */
+  public List<Value> children() {
+    return Collections.unmodifiableList(Arrays.asList(children));
+  }
+
+  /** Returns how many operands this node has. */
+  public int childCount() {
+    return children.length;
+  }
+
+  /**
+   * Returns operand {@code i}, without allocating.
+   *
+   * @throws IndexOutOfBoundsException if {@code i} is not in {@code [0, childCount())}
+   */
+  public Value child(int i) {
+    return children[i];
+  }
+
+  /** Returns the label given to {@link #of(double, String)}, or the empty string. */
+  public String label() {
+    return label;
+  }
+
+  /** Returns whether this node is a leaf. */
+  public boolean isLeaf() {
+    return op == Op.LEAF;
+  }
+
+  /** Returns {@code Value(data=..., grad=...)}, as micrograd prints it. */
+  @Override
+  public String toString() {
+    return "Value(data=" + data + ", grad=" + grad + ")";
+  }
+}

@@ -1,0 +1,80 @@
+package dev.jitgrad.engine;
+
+import java.util.List;
+
+/** Copies between lists of values and {@code double[]}: the bridge to compiled code. */
+public final class Values {
+  private Values() {}
+
+  /** Returns a new array holding the data of {@code values}, in list order. */
+  public static double[] data(List<Value> values) {
+    double[] out = new double[values.size()];
+    copyData(values, out);
+    return out;
+  }
+
+  /** Returns a new array holding the gradients of {@code values}, in list order. */
+  public static double[] grads(List<Value> values) {
+    double[] out = new double[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i).grad();
+    }
+    return out;
+  }
+
+  /**
+   * Copies the data of {@code values} into {@code target}.
+   *
+   * @throws IllegalArgumentException if the lengths differ
+   */
+  public static void copyData(List<Value> values, double[] target) {
+    checkLength(values, target, "target");
+    for (int i = 0; i < target.length; i++) {
+      target[i] = values.get(i).data();
+    }
+  }
+
+  /**
+   * Sets the data of each leaf in {@code values} from {@code source}.
+   *
+   * @throws IllegalArgumentException if the lengths differ
+   * @throws IllegalStateException if a value is not a leaf
+   */
+  public static void setData(List<Value> values, double[] source) {
+    checkLength(values, source, "source");
+    for (int i = 0; i < source.length; i++) {
+      values.get(i).setData(source[i]);
+    }
+  }
+
+  /**
+   * Sets the gradient of each value in {@code values} from {@code source}.
+   *
+   * @throws IllegalArgumentException if the lengths differ
+   */
+  public static void setGrads(List<Value> values, double[] source) {
+    checkLength(values, source, "source");
+    for (int i = 0; i < source.length; i++) {
+      values.get(i).setGrad(source[i]);
+    }
+  }
+
+  /** Sets the gradient of every value in {@code values} to 0. */
+  public static void zeroGrad(List<Value> values) {
+    for (Value v : values) {
+      v.zeroGrad();
+    }
+  }
+
+  private static void checkLength(List<Value> values, double[] array, String name) {
+    if (array.length != values.size()) {
+      throw new IllegalArgumentException(
+          name
+              + " has length "
+              + array.length
+              + ", expected "
+              + values.size()
+              + " (one per value)");
+    }
+  }
+}

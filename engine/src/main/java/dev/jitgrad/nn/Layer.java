@@ -1,0 +1,52 @@
+package dev.jitgrad.nn;
+
+import dev.jitgrad.engine.Value;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/** A layer of neurons that all see the same inputs. */
+public final class Layer implements Parameterized {
+  private final List<Neuron> neurons;
+
+  /**
+   * Creates {@code outputs} neurons of {@code inputs} inputs each.
+   *
+   * @throws IllegalArgumentException if a size is not positive
+   */
+  public Layer(int inputs, int outputs, boolean relu, RandomGenerator random) {
+    if (outputs <= 0) {
+      throw new IllegalArgumentException("a layer needs at least 1 neuron, got " + outputs);
+    }
+    List<Neuron> n = new ArrayList<>(outputs);
+    for (int i = 0; i < outputs; i++) {
+      n.add(new Neuron(inputs, relu, random));
+    }
+    this.neurons = List.copyOf(n);
+  }
+
+  /** Returns one output per neuron. */
+  public List<Value> apply(List<Value> x) {
+    List<Value> out = new ArrayList<>(neurons.size());
+    for (Neuron n : neurons) {
+      out.add(n.apply(x));
+    }
+    return out;
+  }
+
+  /** Returns each neuron's parameters, neuron by neuron. */
+  @Override
+  public List<Value> parameters() {
+    List<Value> p = new ArrayList<>();
+    for (Neuron n : neurons) {
+      p.addAll(n.parameters());
+    }
+    return p;
+  }
+
+  /** Returns {@code Layer of [ReLUNeuron(2), ...]}, as micrograd prints it. */
+  @Override
+  public String toString() {
+    return "Layer of " + neurons;
+  }
+}
