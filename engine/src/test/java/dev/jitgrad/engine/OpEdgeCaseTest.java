@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -11,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Ops at the edges of their domains, where finite differences cannot be the oracle. */
 class OpEdgeCaseTest {
 
-  private static double gradientAt(java.util.function.UnaryOperator<Value> op, double x) {
+  private static double gradientAt(UnaryOperator<Value> op, double x) {
     Value leaf = Value.of(x);
     op.apply(leaf).backward();
     return leaf.grad();
