@@ -1,0 +1,410 @@
+package dev.jitgrad.codegen;
+
+import dev.jitgrad.engine.Value;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.util.Textifier;
+import org.objectweb.asm.util.TraceClassVisitor;
+
+/**
+ * A graph compiled to straight-line code over {@code double[]} arrays; made by {@link Jit}.
+ *
+ * <p>Immutable and safe to call from many threads at once. {@code forward} and {@code valueAndGrad}
+ * allocate nothing once a thread has called them (each thread keeps a workspace, of plain arrays
+ * only, so a garbage graph's classes can still be unloaded). Gradients are of output 0 and are
+ * <em>added</em> into the caller's arrays, like {@code Value.backward()}, so a batch sums.
+ */
+public final class CompiledGraph {
+  /** Rows per block of {@link #valueAndGradBatch}: the unit of summation and of parallel work. */
+  public static final int BATCH_BLOCK_ROWS = 16;
+
+  private static final AtomicLong IDS = new AtomicLong();
+
+  /** Batches with fewer instruction evaluations than this run on the calling thread alone. */
+  private static final long PARALLEL_WORK = 100_000;
+
+  private final long id = IDS.incrementAndGet();
+  private final JitOptions options;
+  private final int inputCount;
+  private final int paramCount;
+  private final int outputCount;
+  private final Program forwardProgram;
+  private final Kernel forward;
+  private final Kernel gradient;
+  private volatile Kernel inputGradient;
+  private final int gradientSize;
+  private final String summary;
+  private final List<Emitter.Code> code;
+  private final ThreadLocal<Workspace> workspaces;
+  private final AtomicReference<Batch> spareBatch = new AtomicReference<>();
+
+  /** One thread's scratch arrays: no reference back to the graph or its classes. */
+  private static final class Workspace {
+    double[] ws;
+    final double[] row;
+    final double[] grad;
+
+    Workspace(int size, int inputs, int params) {
+      ws = new double[size];
+      row = new double[inputs];
+      grad = new double[params];
+    }
+  }
+
+  private CompiledGraph(
+      JitOptions options,
+      Program forwardProgram,
+      Kernel forward,
+      Kernel gradient,
+      int gradientSize,
+      String summary,
+      List<Emitter.Code> code) {
+    this.options = options;
+    this.inputCount = forwardProgram.inputCount;
+    this.paramCount = forwardProgram.paramCount;
+    this.outputCount = forwardProgram.outputCount;
+    this.forwardProgram = forwardProgram;
+    this.forward = forward;
+    this.gradient = gradient;
+    this.gradientSize = gradientSize;
+    this.summary = summary;
+    this.code = code;
+    int size = Math.max(forward.workspaceSize(), gradient.workspaceSize());
+    int inputs = inputCount;
+    int params = paramCount;
+    this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params));
+  }
+
+  /** The pipeline: trace, passes, reverse mode, passes, emit, load. Arguments are checked. */
+  static CompiledGraph compile(
+      List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
+    long start = System.nanoTime();
+    List<Passes.Pass> passes = options.exact() ? Passes.EXACT : Passes.DEFAULT;
+    Program traced = Tracer.trace(outputs, inputs, params);
+    checkSize("the traced graph", traced.size, options);
+    Program forward = Passes.run(passes, traced);
+    Program gradient = Passes.run(passes, Reverse.differentiate(forward, false));
+    checkSize("the gradient program", gradient.size, options);
+    List<Emitter.Code> code = List.of();
+    Kernel forwardKernel;
+    Kernel gradientKernel;
+    if (options.backend() == JitOptions.Backend.BYTECODE) {
+      Emitter.Code f = Emitter.emit(forward);
+      Emitter.Code g = Emitter.emit(gradient);
+      code = List.of(f, g);
+      forwardKernel = Emitter.load(f);
+      gradientKernel = Emitter.load(g);
+    } else {
+      forwardKernel = new Interpreter(forward);
+      gradientKernel = new Interpreter(gradient);
+    }
+    long nanos = System.nanoTime() - start;
+    String summary =
+        String.format(
+            Locale.ROOT,
+            "traced %d IR nodes, %d after passes; gradient program %d nodes; %s; compiled in %.1f ms",
+            traced.size,
+            forward.size,
+            gradient.size,
+            code.isEmpty()
+                ? "IR interpreter"
+                : String.format(
+                    Locale.ROOT,
+                    "%d chunks in %d classes, %d bytes of bytecode",
+                    code.stream().mapToInt(Emitter.Code::chunks).sum(),
+                    code.stream().mapToInt(c -> c.classes().size()).sum(),
+                    code.stream().mapToInt(Emitter.Code::bytes).sum()),
+            nanos / 1e6);
+    CompiledGraph graph =
+        new CompiledGraph(
+            options, forward, forwardKernel, gradientKernel, gradient.size, summary, code);
+    if (options.dumpDirectory() != null) {
+      graph.dump(options.dumpDirectory());
+    }
+    return graph;
+  }
+
+  private static void checkSize(String what, int size, JitOptions options) {
+    if (size > options.maxNodes()) {
+      throw new GraphTooLargeException(what, size, options.maxNodes());
+    }
+  }
+
+  /** Returns how many values {@code inputs} arrays hold. */
+  public int inputCount() {
+    return inputCount;
+  }
+
+  /** Returns how many values {@code params} and {@code paramGrad} arrays hold. */
+  public int paramCount() {
+    return paramCount;
+  }
+
+  /** Returns how many outputs the graph has. */
+  public int outputCount() {
+    return outputCount;
+  }
+
+  /**
+   * Returns output 0 at {@code inputs} and {@code params}.
+   *
+   * @throws IllegalArgumentException if an array has the wrong length
+   */
+  public double forward(double[] inputs, double[] params) {
+    check(inputs, inputCount, "inputs");
+    check(params, paramCount, "params");
+    double[] ws = workspace(forward).ws;
+    forward.run(inputs, params, null, null, ws);
+    return ws[0];
+  }
+
+  /**
+   * Writes every output at {@code inputs} and {@code params} into {@code outputs}.
+   *
+   * @throws IllegalArgumentException if an array has the wrong length
+   */
+  public void forward(double[] inputs, double[] params, double[] outputs) {
+    check(inputs, inputCount, "inputs");
+    check(params, paramCount, "params");
+    check(outputs, outputCount, "outputs");
+    double[] ws = workspace(forward).ws;
+    forward.run(inputs, params, null, null, ws);
+    System.arraycopy(ws, 0, outputs, 0, outputCount);
+  }
+
+  /**
+   * Returns output 0 and adds its gradient with respect to the params into {@code paramGrad}.
+   *
+   * @throws IllegalArgumentException if an array has the wrong length
+   */
+  public double valueAndGrad(double[] inputs, double[] params, double[] paramGrad) {
+    check(inputs, inputCount, "inputs");
+    check(params, paramCount, "params");
+    check(paramGrad, paramCount, "paramGrad");
+    double[] ws = workspace(gradient).ws;
+    gradient.run(inputs, params, paramGrad, null, ws);
+    return ws[0];
+  }
+
+  /**
+   * Returns output 0 and adds its gradient into {@code inputGrad} and {@code paramGrad}. The code
+   * for input gradients is compiled on the first call.
+   *
+   * @throws IllegalArgumentException if an array has the wrong length
+   */
+  public double valueAndGrad(
+      double[] inputs, double[] params, double[] inputGrad, double[] paramGrad) {
+    check(inputs, inputCount, "inputs");
+    check(params, paramCount, "params");
+    check(inputGrad, inputCount, "inputGrad");
+    check(paramGrad, paramCount, "paramGrad");
+    Kernel kernel = inputGradient();
+    double[] ws = workspace(kernel).ws;
+    kernel.run(inputs, params, paramGrad, inputGrad, ws);
+    return ws[0];
+  }
+
+  /**
+   * Returns the sum of output 0 over {@code rows} samples and adds the summed gradient into {@code
+   * paramGrad}. Sample {@code r}'s inputs are {@code inputRows[r·inputCount ..]} (row-major).
+   *
+   * <p>Rows are summed in blocks of {@link #BATCH_BLOCK_ROWS}, each in row order, and the blocks
+   * are combined in block order, so the result is the same to the bit on any machine and with any
+   * number of threads; blocks run on the common {@link ForkJoinPool} when the batch is large enough
+   * to gain from it.
+   *
+   * @throws IllegalArgumentException if {@code rows} is negative or more than {@code inputRows}
+   *     holds, or an array has the wrong length
+   */
+  public double valueAndGradBatch(
+      double[] inputRows, int rows, double[] params, double[] paramGrad) {
+    java.util.Objects.requireNonNull(inputRows, "inputRows");
+    long needed = (long) rows * inputCount;
+    if (rows < 0 || needed > inputRows.length) {
+      throw new IllegalArgumentException(
+          "rows must be in [0, "
+              + (inputCount == 0 ? "any" : inputRows.length / inputCount)
+              + "] for inputRows of length "
+              + inputRows.length
+              + " and "
+              + inputCount
+              + " inputs per row, got "
+              + rows);
+    }
+    check(params, paramCount, "params");
+    check(paramGrad, paramCount, "paramGrad");
+    int blocks = (rows + BATCH_BLOCK_ROWS - 1) / BATCH_BLOCK_ROWS;
+    Batch batch = spareBatch.getAndSet(null);
+    if (batch == null || batch.sums.length < blocks) {
+      batch = new Batch(Math.max(blocks, 8), paramCount);
+    }
+    batch.start(inputRows, rows, blocks, params);
+    int helpers = Math.min(blocks, ForkJoinPool.getCommonPoolParallelism() + 1) - 1;
+    if (helpers > 0 && (long) rows * gradientSize >= PARALLEL_WORK) {
+      ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[helpers];
+      for (int t = 0; t < helpers; t++) {
+        tasks[t] = ForkJoinPool.commonPool().submit(batch);
+      }
+      batch.run();
+      for (ForkJoinTask<?> task : tasks) {
+        task.join();
+      }
+    } else {
+      batch.run();
+    }
+    double sum = 0;
+    for (int b = 0; b < blocks; b++) {
+      sum += batch.sums[b];
+      int offset = b * paramCount;
+      for (int i = 0; i < paramCount; i++) {
+        paramGrad[i] += batch.grads[offset + i];
+      }
+    }
+    batch.finish();
+    spareBatch.set(batch);
+    return sum;
+  }
+
+  /** One batch call's shared state; workers claim blocks from {@code next}. */
+  private final class Batch implements Runnable {
+    final double[] sums;
+    final double[] grads;
+    final AtomicInteger next = new AtomicInteger();
+    double[] rowsData;
+    double[] params;
+    int rows;
+    int blocks;
+
+    Batch(int capacity, int params) {
+      sums = new double[capacity];
+      grads = new double[capacity * params];
+    }
+
+    void start(double[] rowsData, int rows, int blocks, double[] params) {
+      this.rowsData = rowsData;
+      this.rows = rows;
+      this.blocks = blocks;
+      this.params = params;
+      next.set(0);
+    }
+
+    void finish() {
+      rowsData = null;
+      params = null;
+    }
+
+    @Override
+    public void run() {
+      Workspace w = workspace(gradient);
+      for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
+        Arrays.fill(w.grad, 0.0);
+        double sum = 0;
+        int end = Math.min(rows, (b + 1) * BATCH_BLOCK_ROWS);
+        for (int r = b * BATCH_BLOCK_ROWS; r < end; r++) {
+          System.arraycopy(rowsData, r * inputCount, w.row, 0, inputCount);
+          gradient.run(w.row, params, w.grad, null, w.ws);
+          sum += w.ws[0];
+        }
+        sums[b] = sum;
+        System.arraycopy(w.grad, 0, grads, b * paramCount, paramCount);
+      }
+    }
+  }
+
+  private Workspace workspace(Kernel kernel) {
+    Workspace w = workspaces.get();
+    if (w.ws.length < kernel.workspaceSize()) {
+      w.ws = new double[kernel.workspaceSize()];
+    }
+    return w;
+  }
+
+  private Kernel inputGradient() {
+    Kernel k = inputGradient;
+    if (k == null) {
+      synchronized (this) {
+        k = inputGradient;
+        if (k == null) {
+          List<Passes.Pass> passes = options.exact() ? Passes.EXACT : Passes.DEFAULT;
+          Program p = Passes.run(passes, Reverse.differentiate(forwardProgram, true));
+          k =
+              options.backend() == JitOptions.Backend.BYTECODE
+                  ? Emitter.load(Emitter.emit(p))
+                  : new Interpreter(p);
+          inputGradient = k;
+        }
+      }
+    }
+    return k;
+  }
+
+  private static void check(double[] array, int expected, String name) {
+    java.util.Objects.requireNonNull(array, name);
+    if (array.length != expected) {
+      throw new IllegalArgumentException(
+          name + " has length " + array.length + ", expected " + expected);
+    }
+  }
+
+  /**
+   * Returns the generated bytecode of the forward and gradient code as text (ASM's {@code
+   * Textifier}), or a note that the IR interpreter runs this graph.
+   */
+  public String bytecode() {
+    if (code.isEmpty()) {
+      return "(no bytecode: this graph runs on the IR interpreter)\n";
+    }
+    StringWriter text = new StringWriter();
+    PrintWriter out = new PrintWriter(text);
+    for (byte[] c : classBytes()) {
+      new ClassReader(c).accept(new TraceClassVisitor(null, new Textifier(), out), 0);
+    }
+    out.flush();
+    return text.toString();
+  }
+
+  /** Returns the generated class files, forward code first (empty for the IR interpreter). */
+  public List<byte[]> classBytes() {
+    return code.stream().flatMap(c -> c.classes().stream()).map(byte[]::clone).toList();
+  }
+
+  private void dump(Path directory) {
+    try {
+      Files.createDirectories(directory);
+      List<byte[]> classes = classBytes();
+      for (int c = 0; c < classes.size(); c++) {
+        Files.write(directory.resolve("Graph" + id + "_" + c + ".class"), classes.get(c));
+      }
+    } catch (java.io.IOException e) {
+      throw new UncheckedIOException("could not dump generated classes to " + directory, e);
+    }
+  }
+
+  /** Returns a summary: sizes before and after passes, chunks, bytecode size and compile time. */
+  @Override
+  public String toString() {
+    return "CompiledGraph["
+        + inputCount
+        + " inputs, "
+        + paramCount
+        + " params, "
+        + outputCount
+        + " outputs"
+        + (options.exact() ? ", exact" : "")
+        + "; "
+        + summary
+        + "]";
+  }
+}

@@ -1,0 +1,301 @@
+package dev.jitgrad.codegen;
+
+import static org.objectweb.asm.Opcodes.*;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Type;
+
+/**
+ * Emits a program as straight-line bytecode over {@code double[]} arrays and loads it as hidden
+ * classes.
+ *
+ * <p>HotSpot does not JIT-compile a method over 8,000 bytes of bytecode ({@code
+ * DontCompileHugeMethods}), so statements are packed into static chunk methods of at most {@link
+ * #CHUNK_BYTES} bytes, measured as they are written. Values cross chunks through the workspace
+ * array, indexed by constants (C2 folds the range checks of constant indices). A class holds at
+ * most {@link #CHUNKS_PER_CLASS} chunks, called in order from its {@code run}, and keeps its
+ * constant pool (65,535 entries: every distinct double and every index above 32,767 takes some)
+ * under {@link #POOL_BUDGET}; a larger program spans several classes, run one after another.
+ */
+final class Emitter {
+  static final int CHUNK_BYTES = 7000;
+  static final int CHUNKS_PER_CLASS = 600;
+  static final int POOL_BUDGET = 50_000;
+
+  /** An upper bound on the bytes one instruction of a statement takes. */
+  private static final int BYTES_PER_INSTRUCTION = 14;
+
+  private static final String KERNEL = Type.getInternalName(Segment.class);
+  private static final String NAME = "dev/jitgrad/codegen/Generated";
+  private static final String RUN = "([D[D[D[D[D)V";
+  private static final String SCALAR = "dev/jitgrad/engine/Scalar";
+  private static final int IN = 0;
+  private static final int P = 1;
+  private static final int PG = 2;
+  private static final int IG = 3;
+  private static final int WS = 4;
+
+  private final Program p;
+  private final Layout layout;
+  private final List<byte[]> classes = new ArrayList<>();
+  private ClassWriter cw;
+  private MethodVisitor mv;
+  private int chunks;
+  private int totalChunks;
+  private int pool;
+  private final Set<Long> doubles = new HashSet<>();
+  private final Set<Integer> ints = new HashSet<>();
+
+  private Emitter(Program p) {
+    this.p = p;
+    this.layout = new Layout(p);
+  }
+
+  /** The generated classes of one program, not yet loaded. */
+  record Code(List<byte[]> classes, int chunks, int workspaceSize) {
+    int bytes() {
+      return classes.stream().mapToInt(c -> c.length).sum();
+    }
+  }
+
+  /** Returns the bytecode of {@code p}. */
+  static Code emit(Program p) {
+    return new Emitter(p).run();
+  }
+
+  /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */
+  static Kernel load(Code code) {
+    Segment[] segments = new Segment[code.classes().size()];
+    MethodHandles.Lookup lookup = MethodHandles.lookup();
+    try {
+      for (int s = 0; s < segments.length; s++) {
+        MethodHandles.Lookup hidden = lookup.defineHiddenClass(code.classes().get(s), true);
+        segments[s] =
+            (Segment)
+                hidden
+                    .findConstructor(hidden.lookupClass(), MethodType.methodType(void.class))
+                    .invoke();
+      }
+    } catch (Throwable e) {
+      throw new IllegalStateException("jitgrad bug: generated class failed to load", e);
+    }
+    int workspace = code.workspaceSize();
+    return new Kernel() {
+      @Override
+      void run(double[] in, double[] p, double[] pg, double[] ig, double[] ws) {
+        for (Segment s : segments) {
+          s.run(in, p, pg, ig, ws);
+        }
+      }
+
+      @Override
+      int workspaceSize() {
+        return workspace;
+      }
+    };
+  }
+
+  private Code run() {
+    startClass();
+    for (int i = 0; i < p.size; i++) {
+      if (layout.stored(p, i)) {
+        reserve(layout.treeSize[i]);
+        mv.visitVarInsn(ALOAD, WS);
+        pushInt(layout.slot[i]);
+        compute(i);
+        mv.visitInsn(DASTORE);
+      }
+    }
+    for (int s = 0; s < p.sinkCount(); s++) {
+      reserve(1);
+      int kind = p.sinkKind[s];
+      mv.visitVarInsn(ALOAD, kind == Program.OUTPUT ? WS : kind == Program.PARAM_GRAD ? PG : IG);
+      pushInt(p.sinkIndex[s]);
+      value(p.sinkValue[s]);
+      mv.visitInsn(DASTORE);
+    }
+    endClass();
+    return new Code(List.copyOf(classes), totalChunks, layout.workspaceSize);
+  }
+
+  /** Pushes the value of instruction {@code i}: a leaf read, a slot read, or its inlined tree. */
+  private void value(int i) {
+    IrOp op = p.op(i);
+    if (op == IrOp.CONST) {
+      pushDouble(p.k[i]);
+    } else if (op.isLeaf()) {
+      int array = op == IrOp.INPUT ? IN : op == IrOp.PARAM ? P : op == IrOp.PARAM_GRAD ? PG : IG;
+      mv.visitVarInsn(ALOAD, array);
+      pushInt(p.a[i]);
+      mv.visitInsn(DALOAD);
+    } else if (layout.inline[i]) {
+      compute(i);
+    } else {
+      mv.visitVarInsn(ALOAD, WS);
+      pushInt(layout.slot[i]);
+      mv.visitInsn(DALOAD);
+    }
+  }
+
+  /** Pushes the operands of operation {@code i} and applies it: the bytecode of each IR op. */
+  private void compute(int i) {
+    IrOp op = p.op(i);
+    value(p.a[i]);
+    if (op.arity == 2) {
+      value(p.b[i]);
+    }
+    switch (op) {
+      case ADD:
+        mv.visitInsn(DADD);
+        return;
+      case SUB:
+        mv.visitInsn(DSUB);
+        return;
+      case MUL:
+        mv.visitInsn(DMUL);
+        return;
+      case DIV:
+        mv.visitInsn(DDIV);
+        return;
+      case NEG:
+        mv.visitInsn(DNEG);
+        return;
+      case POW:
+        pushDouble(p.k[i]);
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "pow", "(DD)D", false);
+        return;
+      case EXP:
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "exp", "(D)D", false);
+        return;
+      case LOG:
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "log", "(D)D", false);
+        return;
+      case TANH:
+        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "tanh", "(D)D", false);
+        return;
+      case RELU:
+        mv.visitMethodInsn(INVOKESTATIC, SCALAR, "relu", "(D)D", false);
+        return;
+      case SIGMOID:
+        mv.visitMethodInsn(INVOKESTATIC, SCALAR, "sigmoid", "(D)D", false);
+        return;
+      case SOFTPLUS:
+        mv.visitMethodInsn(INVOKESTATIC, SCALAR, "softplus", "(D)D", false);
+        return;
+      case STEP:
+        mv.visitMethodInsn(INVOKESTATIC, SCALAR, "step", "(D)D", false);
+        return;
+      default:
+        throw new AssertionError("not an operation: " + op);
+    }
+  }
+
+  /** Starts a new chunk (and class) unless a statement of {@code treeSize} still fits. */
+  private void reserve(int treeSize) {
+    int needed = BYTES_PER_INSTRUCTION * (treeSize + 1);
+    if (mv != null && offset() + needed <= CHUNK_BYTES && pool + 4 * treeSize + 8 < POOL_BUDGET) {
+      return;
+    }
+    if (mv != null) {
+      endChunk();
+    }
+    if (chunks == CHUNKS_PER_CLASS || pool + 4 * treeSize + 8 >= POOL_BUDGET) {
+      endClass();
+      startClass();
+    }
+    startChunk();
+  }
+
+  private int offset() {
+    Label here = new Label();
+    mv.visitLabel(here);
+    return here.getOffset();
+  }
+
+  private void startClass() {
+    cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+    cw.visit(V17, ACC_FINAL | ACC_SUPER, NAME, null, KERNEL, null);
+    MethodVisitor init = cw.visitMethod(0, "<init>", "()V", null, null);
+    init.visitCode();
+    init.visitVarInsn(ALOAD, 0);
+    init.visitMethodInsn(INVOKESPECIAL, KERNEL, "<init>", "()V", false);
+    init.visitInsn(RETURN);
+    init.visitMaxs(0, 0);
+    init.visitEnd();
+    chunks = 0;
+    pool = 32;
+    doubles.clear();
+    ints.clear();
+  }
+
+  private void startChunk() {
+    mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "chunk" + chunks, RUN, null, null);
+    mv.visitCode();
+    chunks++;
+    totalChunks++;
+    pool += 3;
+  }
+
+  private void endChunk() {
+    mv.visitInsn(RETURN);
+    mv.visitMaxs(0, 0);
+    mv.visitEnd();
+    mv = null;
+  }
+
+  private void endClass() {
+    if (mv != null) {
+      endChunk();
+    }
+    MethodVisitor run = cw.visitMethod(0, "run", RUN, null, null);
+    run.visitCode();
+    for (int c = 0; c < chunks; c++) {
+      for (int arg = 1; arg <= 5; arg++) {
+        run.visitVarInsn(ALOAD, arg);
+      }
+      run.visitMethodInsn(INVOKESTATIC, NAME, "chunk" + c, RUN, false);
+    }
+    run.visitInsn(RETURN);
+    run.visitMaxs(0, 0);
+    run.visitEnd();
+    cw.visitEnd();
+    classes.add(cw.toByteArray());
+  }
+
+  private void pushInt(int v) {
+    if (v <= 5) {
+      mv.visitInsn(ICONST_0 + v);
+    } else if (v <= Byte.MAX_VALUE) {
+      mv.visitIntInsn(BIPUSH, v);
+    } else if (v <= Short.MAX_VALUE) {
+      mv.visitIntInsn(SIPUSH, v);
+    } else {
+      if (ints.add(v)) {
+        pool++;
+      }
+      mv.visitLdcInsn(v);
+    }
+  }
+
+  private void pushDouble(double v) {
+    long bits = Double.doubleToRawLongBits(v);
+    if (bits == 0L) {
+      mv.visitInsn(DCONST_0);
+    } else if (v == 1.0) {
+      mv.visitInsn(DCONST_1);
+    } else {
+      if (doubles.add(bits)) {
+        pool += 2;
+      }
+      mv.visitLdcInsn(v);
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.jitgrad.codegen;
+
+import dev.jitgrad.engine.Value;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Compiles {@link Value} graphs into {@link CompiledGraph}s.
+ *
+ * <p>The pipeline reads top to bottom in {@link CompiledGraph}: trace the graph into IR, run the
+ * passes, differentiate in reverse mode (IR to IR), run the passes again, emit bytecode with ASM
+ * and load it as hidden classes, which are unloaded when the compiled graph is garbage.
+ *
+ * <p>Leaves listed as {@code inputs} change per call, leaves listed as {@code params} are what
+ * training updates; every other leaf is a constant, baked in with the value it has at compile time.
+ * Changing the graph or its constant leaves later does not affect the compiled graph.
+ */
+public final class Jit {
+  private Jit() {}
+
+  /**
+   * Compiles {@code loss} as a function of {@code inputs} and {@code params}, with default options.
+   *
+   * @throws IllegalArgumentException if a listed value is not a leaf, or a leaf is listed twice
+   * @throws NullPointerException if an argument or list element is null
+   * @throws GraphTooLargeException if the graph is larger than the compiler accepts
+   */
+  public static CompiledGraph compile(Value loss, List<Value> inputs, List<Value> params) {
+    return compile(
+        List.of(Objects.requireNonNull(loss, "loss")), inputs, params, JitOptions.defaults());
+  }
+
+  /**
+   * Compiles several {@code outputs} (gradients are of output 0) with the given options.
+   *
+   * @throws IllegalArgumentException if {@code outputs} is empty, a listed value is not a leaf, or
+   *     a leaf is listed twice
+   * @throws NullPointerException if an argument or list element is null
+   * @throws GraphTooLargeException if the graph is larger than {@code options.maxNodes()}
+   */
+  public static CompiledGraph compile(
+      List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
+    Objects.requireNonNull(options, "options");
+    checkNoNulls(outputs, "outputs");
+    if (outputs.isEmpty()) {
+      throw new IllegalArgumentException("outputs is empty, expected at least one value");
+    }
+    checkNoNulls(inputs, "inputs");
+    checkNoNulls(params, "params");
+    Map<Value, String> seen = new IdentityHashMap<>();
+    checkLeaves(inputs, "inputs", seen);
+    checkLeaves(params, "params", seen);
+    return CompiledGraph.compile(List.copyOf(outputs), inputs, params, options);
+  }
+
+  private static void checkNoNulls(List<Value> values, String name) {
+    Objects.requireNonNull(values, name);
+    for (int i = 0; i < values.size(); i++) {
+      if (values.get(i) == null) {
+        throw new NullPointerException(name + "[" + i + "] is null");
+      }
+    }
+  }
+
+  private static void checkLeaves(List<Value> values, String name, Map<Value, String> seen) {
+    for (int i = 0; i < values.size(); i++) {
+      Value v = values.get(i);
+      String here = name + "[" + i + "]";
+      if (!v.isLeaf()) {
+        throw new IllegalArgumentException(
+            here + " is computed by " + v.op() + ", expected a leaf (Value.of)");
+      }
+      String before = seen.putIfAbsent(v, here);
+      if (before != null) {
+        throw new IllegalArgumentException(here + " is the same leaf as " + before);
+      }
+    }
+  }
+}

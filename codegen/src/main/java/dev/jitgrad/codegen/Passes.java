@@ -1,0 +1,124 @@
+package dev.jitgrad.codegen;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * The optimisation passes, each a function from program to program, and the ordered lists that run
+ * them. Only {@link #eliminateDeadCode} leaves every floating-point result bit for bit as it was,
+ * so the exact list runs nothing else.
+ */
+final class Passes {
+  /** A named pass. */
+  record Pass(String name, UnaryOperator<Program> run) {}
+
+  /** The default pipeline: faster code, results within rounding of the interpreter's. */
+  static final List<Pass> DEFAULT =
+      List.of(
+          new Pass("constant folding", Passes::foldConstants),
+          new Pass("algebraic identities", Passes::simplify),
+          new Pass("common subexpressions", Passes::eliminateCommonSubexpressions),
+          new Pass("dead code", Passes::eliminateDeadCode));
+
+  /**
+   * The exact pipeline: nothing that changes the order or grouping of floating-point operations.
+   */
+  static final List<Pass> EXACT = List.of(new Pass("dead code", Passes::eliminateDeadCode));
+
+  private Passes() {}
+
+  static Program run(List<Pass> passes, Program program) {
+    for (Pass pass : passes) {
+      program = pass.run().apply(program);
+    }
+    return program;
+  }
+
+  /** Replaces an operation whose operands are all constants by its value. */
+  static Program foldConstants(Program p) {
+    return p.rewrite(
+        (out, op, a, b, k) -> {
+          boolean constant =
+              op.arity >= 1
+                  && out.op(a) == IrOp.CONST
+                  && (op.arity == 1 || out.op(b) == IrOp.CONST);
+          if (!constant) {
+            return out.add(op, a, b, k);
+          }
+          return out.constant(Interpreter.apply(op, out.k(a), op.arity == 2 ? out.k(b) : 0, k));
+        });
+  }
+
+  /**
+   * Applies identities that hold for every double but -0.0: {@code x+0, 0+x, x-0, x·1, 1·x, x/1,
+   * --x, x^1} become x; {@code x·-1} becomes -x, {@code 0-x} becomes -x and {@code x^2} becomes
+   * {@code x·x}.
+   */
+  static Program simplify(Program p) {
+    return p.rewrite(
+        (out, op, a, b, k) -> {
+          switch (op) {
+            case ADD:
+              return isConstant(out, b, 0) ? a : isConstant(out, a, 0) ? b : out.add(op, a, b, k);
+            case SUB:
+              if (isConstant(out, b, 0)) {
+                return a;
+              }
+              return isConstant(out, a, 0) ? out.unary(IrOp.NEG, b) : out.add(op, a, b, k);
+            case MUL:
+              if (isConstant(out, b, 1) || isConstant(out, a, 1)) {
+                return isConstant(out, b, 1) ? a : b;
+              }
+              if (isConstant(out, b, -1) || isConstant(out, a, -1)) {
+                return out.unary(IrOp.NEG, isConstant(out, b, -1) ? a : b);
+              }
+              return out.add(op, a, b, k);
+            case DIV:
+              return isConstant(out, b, 1) ? a : out.add(op, a, b, k);
+            case NEG:
+              return out.op(a) == IrOp.NEG ? out.operand(a) : out.add(op, a, b, k);
+            case POW:
+              return k == 1 ? a : k == 2 ? out.binary(IrOp.MUL, a, a) : out.add(op, a, b, k);
+            default:
+              return out.add(op, a, b, k);
+          }
+        });
+  }
+
+  private static boolean isConstant(Program.Builder out, int i, double value) {
+    return out.op(i) == IrOp.CONST && out.k(i) == value;
+  }
+
+  /** Merges instructions that compute the same op on the same operands (hash-consing). */
+  static Program eliminateCommonSubexpressions(Program p) {
+    Map<Key, Integer> seen = new HashMap<>();
+    return p.rewrite(
+        (out, op, a, b, k) ->
+            seen.computeIfAbsent(
+                new Key(op, a, b, Double.doubleToRawLongBits(k)), key -> out.add(op, a, b, k)));
+  }
+
+  private record Key(IrOp op, int a, int b, long k) {}
+
+  /** Drops instructions that no sink depends on. */
+  static Program eliminateDeadCode(Program p) {
+    boolean[] live = new boolean[p.size];
+    for (int v : p.sinkValue) {
+      live[v] = true;
+    }
+    for (int i = p.size - 1; i >= 0; i--) {
+      if (live[i]) {
+        int arity = p.op(i).arity;
+        if (arity >= 1) {
+          live[p.a[i]] = true;
+        }
+        if (arity == 2) {
+          live[p.b[i]] = true;
+        }
+      }
+    }
+    return p.rewrite((out, op, a, b, k) -> out.add(op, a, b, k), live);
+  }
+}

@@ -1,0 +1,80 @@
+package dev.jitgrad.codegen;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.jitgrad.engine.Value;
+import dev.jitgrad.engine.Values;
+import java.util.List;
+
+/** The interpreter as the oracle for compiled code: evaluate both at the same fresh point. */
+final class Oracle {
+  private Oracle() {}
+
+  /**
+   * Output 0 and the gradients of the interpreter at a point: {value, inputGrad..., paramGrad...}.
+   */
+  static double[] interpret(
+      Value output, List<Value> inputs, List<Value> params, double[] x, double[] p) {
+    Values.setData(inputs, x);
+    Values.setData(params, p);
+    output.forward();
+    Values.zeroGrad(inputs);
+    Values.zeroGrad(params);
+    output.backward();
+    return concat(output.data(), Values.grads(inputs), Values.grads(params));
+  }
+
+  /** The same from a compiled graph, gradients added into zeroed arrays. */
+  static double[] compiled(CompiledGraph g, double[] x, double[] p) {
+    double[] ig = new double[x.length];
+    double[] pg = new double[p.length];
+    double y = g.valueAndGrad(x, p, ig, pg);
+    return concat(y, ig, pg);
+  }
+
+  static double[] concat(double y, double[] a, double[] b) {
+    double[] out = new double[1 + a.length + b.length];
+    out[0] = y;
+    System.arraycopy(a, 0, out, 1, a.length);
+    System.arraycopy(b, 0, out, 1 + a.length, b.length);
+    return out;
+  }
+
+  /** Asserts bit-identical arrays (NaN payloads aside), naming the first difference. */
+  static void assertBitIdentical(double[] expected, double[] actual, String what) {
+    for (int i = 0; i < expected.length; i++) {
+      if (Double.doubleToLongBits(expected[i]) != Double.doubleToLongBits(actual[i])) {
+        fail(what + ": element " + i + " is " + actual[i] + ", expected exactly " + expected[i]);
+      }
+    }
+  }
+
+  /**
+   * Asserts {@code |a - b| <= 1e-9 · max(1, |a|, |b|)}, NaN matching NaN, naming the difference.
+   */
+  static void assertClose(double[] expected, double[] actual, String what) {
+    for (int i = 0; i < expected.length; i++) {
+      if (!close(expected[i], actual[i])) {
+        fail(
+            what
+                + ": element "
+                + i
+                + " is "
+                + actual[i]
+                + ", expected "
+                + expected[i]
+                + " within 1e-9");
+      }
+    }
+  }
+
+  static boolean close(double a, double b) {
+    if (Double.isNaN(a) || Double.isNaN(b)) {
+      return Double.isNaN(a) && Double.isNaN(b);
+    }
+    if (a == b) {
+      return true;
+    }
+    return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.max(Math.abs(a), Math.abs(b)));
+  }
+}
