@@ -58,6 +58,7 @@ final class Plots {
     chart.getStyler().setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
     chart.getStyler().setLegendPosition(LegendPosition.InsideNE);
     chart.getStyler().setPlotGridLinesVisible(false);
+    chart.getStyler().setPlotContentSize(1.0);
     chart.getStyler().setXAxisMin(box[0]).setXAxisMax(box[1]);
     chart.getStyler().setYAxisMin(box[2]).setYAxisMax(box[3]);
     region(chart.addSeries("score <= 0", negativeRegion.xs(), negativeRegion.ys()), NEGATIVE);
@@ -79,7 +80,9 @@ final class Plots {
     chart.setYAxisGroupTitle(0, "loss");
     chart.setYAxisGroupTitle(1, "accuracy");
     chart.getStyler().setYAxisGroupPosition(1, YAxisPosition.Right);
-    chart.getStyler().setLegendPosition(LegendPosition.InsideNE);
+    chart.getStyler().setYAxisMin(0, 0.0);
+    chart.getStyler().setYAxisMin(1, 0.0).setYAxisMax(1, 1.0);
+    chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
     chart.getStyler().setMarkerSize(0);
     chart.addSeries("loss", steps, result.losses()).setLineColor(NEGATIVE);
     XYSeries accuracy = chart.addSeries("accuracy", steps, result.accuracies());

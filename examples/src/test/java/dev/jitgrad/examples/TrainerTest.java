@@ -3,6 +3,7 @@ package dev.jitgrad.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jitgrad.engine.Values;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,7 +48,7 @@ class TrainerTest {
       double score = network.score(data.x0(i), data.x1(i));
       expected += Math.max(0, 1 - data.label(i) * score) / data.size();
     }
-    for (double p : dev.jitgrad.engine.Values.data(network.parameters)) {
+    for (double p : Values.data(network.parameters)) {
       expected += Settings.ALPHA * p * p;
     }
 
