@@ -57,12 +57,14 @@ public final class Main implements Callable<Integer> {
 
   @Option(
       names = "--steps",
+      paramLabel = "N",
       defaultValue = "100",
       description = "SGD steps (default: ${DEFAULT-VALUE}).")
   int steps;
 
   @Option(
       names = "--samples",
+      paramLabel = "N",
       defaultValue = "100",
       description = "Moons points (default: ${DEFAULT-VALUE}).")
   int samples;

@@ -12,6 +12,7 @@ import picocli.CommandLine.ParameterException;
 final class ModelOptions {
   @Option(
       names = "--seed",
+      paramLabel = "SEED",
       defaultValue = "" + Settings.DEFAULT_SEED,
       description = "Seeds the data and the initial weights (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -19,7 +20,8 @@ final class ModelOptions {
   @Option(
       names = "--hidden",
       split = ",",
-      paramLabel = "N[,N...]",
+      paramLabel = "N,N,...",
+      hideParamSyntax = true,
       defaultValue = "16,16",
       description = "Hidden layer sizes (default: ${DEFAULT-VALUE}).")
   int[] hidden;
