@@ -112,18 +112,30 @@ final class Emitter {
         pushInt(layout.slot[i]);
         compute(i);
         mv.visitInsn(DASTORE);
+      } else if (layout.directSink[i] >= 0) {
+        reserve(layout.treeSize[i]);
+        sinkTarget(layout.directSink[i]);
+        compute(i);
+        mv.visitInsn(DASTORE);
       }
     }
     for (int s = 0; s < p.sinkCount(); s++) {
-      reserve(1);
-      int kind = p.sinkKind[s];
-      mv.visitVarInsn(ALOAD, kind == Program.OUTPUT ? WS : kind == Program.PARAM_GRAD ? PG : IG);
-      pushInt(p.sinkIndex[s]);
-      value(p.sinkValue[s]);
-      mv.visitInsn(DASTORE);
+      if (layout.directSink[p.sinkValue[s]] != s) {
+        reserve(1);
+        sinkTarget(s);
+        value(p.sinkValue[s]);
+        mv.visitInsn(DASTORE);
+      }
     }
     endClass();
     return new Code(List.copyOf(classes), totalChunks, layout.workspaceSize);
+  }
+
+  /** Pushes the array and index that sink {@code s} stores into. */
+  private void sinkTarget(int s) {
+    int kind = p.sinkKind[s];
+    mv.visitVarInsn(ALOAD, kind == Program.OUTPUT ? WS : kind == Program.PARAM_GRAD ? PG : IG);
+    pushInt(p.sinkIndex[s]);
   }
 
   /** Pushes the value of instruction {@code i}: a leaf read, a slot read, or its inlined tree. */
