@@ -87,20 +87,30 @@ final class Emitter {
     } catch (Throwable e) {
       throw new IllegalStateException("jitgrad bug: generated class failed to load", e);
     }
-    int workspace = code.workspaceSize();
-    return new Kernel() {
-      @Override
-      void run(double[] in, double[] p, double[] pg, double[] ig, double[] ws) {
-        for (Segment s : segments) {
-          s.run(in, p, pg, ig, ws);
-        }
-      }
+    return new Loaded(segments, code.workspaceSize());
+  }
 
-      @Override
-      int workspaceSize() {
-        return workspace;
+  /** A kernel made of loaded generated classes, run one after another. */
+  static final class Loaded extends Kernel {
+    final Segment[] segments;
+    private final int workspaceSize;
+
+    Loaded(Segment[] segments, int workspaceSize) {
+      this.segments = segments;
+      this.workspaceSize = workspaceSize;
+    }
+
+    @Override
+    void run(double[] in, double[] p, double[] pg, double[] ig, double[] ws) {
+      for (Segment s : segments) {
+        s.run(in, p, pg, ig, ws);
       }
-    };
+    }
+
+    @Override
+    int workspaceSize() {
+      return workspaceSize;
+    }
   }
 
   private Code run() {
