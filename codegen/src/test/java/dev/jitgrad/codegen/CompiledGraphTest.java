@@ -113,7 +113,7 @@ class CompiledGraphTest {
     CompiledGraph g = Jit.compile(m.loss, m.inputs, params);
     SplittableRandom random = new SplittableRandom(5);
     double[] p = random.doubles(params.size(), -1, 1).toArray();
-    for (int rows : new int[] {0, 1, 15, 16, 17, 100, 1000}) {
+    for (int rows : new int[] {0, 1, 15, 16, 17, 100, 1000, 20_000}) {
       double[] data = random.doubles(rows * 3L, -2, 2).toArray();
       double[] expectedGrad = new double[p.length];
       double expected = 0;
@@ -132,6 +132,7 @@ class CompiledGraphTest {
 
       double sum = g.valueAndGradBatch(data, rows, p, grad);
 
+      assertEquals(rows == 20_000, g.isParallel(rows), "the large batch takes the parallel path");
       Oracle.assertBitIdentical(new double[] {expected}, new double[] {sum}, rows + " rows, sum");
       Oracle.assertBitIdentical(expectedGrad, grad, rows + " rows, gradient");
     }
