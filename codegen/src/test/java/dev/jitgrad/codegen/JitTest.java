@@ -2,6 +2,7 @@ package dev.jitgrad.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.jitgrad.engine.MicrogradExpression;
 import dev.jitgrad.engine.RandomGraphs;
 import dev.jitgrad.engine.Value;
 import java.util.ArrayList;

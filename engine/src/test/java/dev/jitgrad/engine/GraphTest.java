@@ -50,20 +50,9 @@ class GraphTest {
     }
   }
 
-  private static Value readmeGraph(Value a, Value b) {
-    Value c = a.add(b);
-    Value d = a.mul(b).add(b.pow(3));
-    c = c.add(c.add(1));
-    c = c.add(Value.of(1).add(c).add(a.neg()));
-    d = d.add(d.mul(2).add(b.add(a).relu()));
-    d = d.add(d.mul(3).add(b.sub(a).relu()));
-    Value f = c.sub(d).pow(2);
-    return f.div(2.0).add(Value.of(10.0).div(f));
-  }
-
   @Test
   void topologicalOrder_readmeGraph_matchesRecursivePostOrder() {
-    Value g = readmeGraph(Value.of(-4.0), Value.of(2.0));
+    Value g = MicrogradExpression.build(Value.of(-4.0), Value.of(2.0));
 
     List<Value> order = Graph.topologicalOrder(g);
 

@@ -17,16 +17,7 @@ class ValueTest {
   void backward_micrograd_readme_expression_matchesPublishedNumbers() {
     Value a = Value.of(-4.0);
     Value b = Value.of(2.0);
-    Value c = a.add(b);
-    Value d = a.mul(b).add(b.pow(3));
-    c = c.add(c.add(1));
-    c = c.add(Value.of(1).add(c).add(a.neg()));
-    d = d.add(d.mul(2).add(b.add(a).relu()));
-    d = d.add(d.mul(3).add(b.sub(a).relu()));
-    Value e = c.sub(d);
-    Value f = e.pow(2);
-    Value g = f.div(2.0);
-    g = g.add(Value.of(10.0).div(f));
+    Value g = MicrogradExpression.build(a, b);
 
     g.backward();
 
