@@ -22,7 +22,7 @@ public final class Graph {
    * @throws NullPointerException if a root is null
    */
   public static List<Value> topologicalOrder(List<Value> roots) {
-    return topology(roots).order();
+    return traverse(roots, false).order();
   }
 
   /**
@@ -46,6 +46,11 @@ public final class Graph {
    * @throws NullPointerException if a root is null
    */
   public static Topology topology(List<Value> roots) {
+    return traverse(roots, true);
+  }
+
+  /** The one traversal; child positions are recorded only when asked for. */
+  private static Topology traverse(List<Value> roots, boolean withChildren) {
     List<Value> order = new ArrayList<>();
     Map<Value, Integer> position = new HashMap<>();
     int[] childStart = new int[17];
@@ -78,8 +83,12 @@ public final class Graph {
           }
         } else {
           int n = order.size();
-          position.put(top, n);
           order.add(top);
+          nodes[--depth] = null;
+          if (!withChildren) {
+            continue;
+          }
+          position.put(top, n);
           if (childCount + top.childCount() > children.length) {
             children =
                 Arrays.copyOf(
@@ -92,7 +101,6 @@ public final class Graph {
             childStart = Arrays.copyOf(childStart, childStart.length * 2);
           }
           childStart[n + 1] = childCount;
-          nodes[--depth] = null;
         }
       }
     }

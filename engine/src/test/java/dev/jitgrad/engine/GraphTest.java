@@ -116,4 +116,21 @@ class GraphTest {
     assertThrows(NullPointerException.class, () -> Graph.topologicalOrder((Value) null));
     assertThrows(NullPointerException.class, () -> Graph.topologicalOrder(roots));
   }
+
+  @Test
+  void topology_readmeGraph_childPositionsPointAtEachChildInTheOrder() {
+    Value g = MicrogradExpression.build(Value.of(-4.0), Value.of(2.0));
+
+    Graph.Topology t = Graph.topology(List.of(g));
+
+    assertEquals(Graph.topologicalOrder(g), t.order());
+    assertEquals(t.order().size() + 1, t.childStart().length);
+    for (int n = 0; n < t.order().size(); n++) {
+      Value v = t.order().get(n);
+      assertEquals(v.childCount(), t.childStart()[n + 1] - t.childStart()[n]);
+      for (int c = 0; c < v.childCount(); c++) {
+        assertSame(v.child(c), t.order().get(t.children()[t.childStart()[n] + c]));
+      }
+    }
+  }
 }
