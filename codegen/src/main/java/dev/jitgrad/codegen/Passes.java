@@ -1,8 +1,7 @@
 package dev.jitgrad.codegen;
 
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -93,14 +92,30 @@ final class Passes {
 
   /** Merges instructions that compute the same op on the same operands (hash-consing). */
   static Program eliminateCommonSubexpressions(Program p) {
-    Map<Key, Integer> seen = new HashMap<>();
+    // Open addressing over instruction ids, keyed by (op, a, b, bits of k) of the new program.
+    int[] table = new int[Integer.highestOneBit(Math.max(p.size, 8)) * 4];
+    Arrays.fill(table, -1);
+    int mask = table.length - 1;
     return p.rewrite(
-        (out, op, a, b, k) ->
-            seen.computeIfAbsent(
-                new Key(op, a, b, Double.doubleToRawLongBits(k)), key -> out.add(op, a, b, k)));
+        (out, op, a, b, k) -> {
+          long bits = Double.doubleToRawLongBits(k);
+          int h =
+              Long.hashCode(
+                  ((op.ordinal() * 31L + a) * 1_000_003L + b) * 0x9E3779B97F4A7C15L ^ bits);
+          for (int slot = (h ^ (h >>> 16)) & mask; ; slot = (slot + 1) & mask) {
+            int id = table[slot];
+            if (id == -1) {
+              return table[slot] = out.add(op, a, b, k);
+            }
+            if (out.op(id) == op
+                && out.operand(id) == a
+                && out.operand2(id) == b
+                && Double.doubleToRawLongBits(out.k(id)) == bits) {
+              return id;
+            }
+          }
+        });
   }
-
-  private record Key(IrOp op, int a, int b, long k) {}
 
   /** Drops instructions that no sink depends on. */
   static Program eliminateDeadCode(Program p) {

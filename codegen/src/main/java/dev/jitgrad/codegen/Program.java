@@ -200,6 +200,10 @@ final class Program {
       return a[i];
     }
 
+    int operand2(int i) {
+      return b[i];
+    }
+
     void sink(int value, int kind, int index) {
       if (sinks == sinkValue.length) {
         int n = sinks * 2;

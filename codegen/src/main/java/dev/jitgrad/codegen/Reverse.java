@@ -96,12 +96,15 @@ final class Reverse {
         return;
       case POW:
         double k = f.k[i];
+        // x^0 is constant: its derivative is 0, not 0 · x^-1 (NaN at 0), as in the engine.
         accumulate(
             a,
             () ->
                 out.binary(
                     IrOp.MUL,
-                    out.binary(IrOp.MUL, out.constant(k), out.add(IrOp.POW, a, -1, k - 1)),
+                    k == 0
+                        ? out.constant(0.0)
+                        : out.binary(IrOp.MUL, out.constant(k), out.add(IrOp.POW, a, -1, k - 1)),
                     g));
         return;
       case NEG:

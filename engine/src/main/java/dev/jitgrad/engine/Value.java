@@ -248,7 +248,8 @@ public final class Value {
         c[1].grad += -o / c[1].data * g;
         return;
       case POW:
-        c[0].grad += exponent * Math.pow(c[0].data, exponent - 1) * g;
+        // x^0 is constant: its derivative is 0 even at x = 0, where k·x^(k-1) would be 0·∞ = NaN.
+        c[0].grad += (exponent == 0 ? 0.0 : exponent * Math.pow(c[0].data, exponent - 1)) * g;
         return;
       case NEG:
         c[0].grad += -g;

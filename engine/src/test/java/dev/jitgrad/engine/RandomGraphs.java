@@ -45,12 +45,27 @@ public final class RandomGraphs {
     return generate(random, leaves, ops, false);
   }
 
+  /**
+   * Returns the DAG that {@link #wild(RandomGenerator, int, int)} builds from the same generator
+   * state, but with its leaves holding {@code leafValues}: a wild graph's shape does not depend on
+   * its data, so this is a freshly built twin of that graph at other inputs.
+   */
+  public static Sample wild(RandomGenerator random, double[] leafValues, int ops) {
+    return generate(random, leafValues.length, ops, false, leafValues);
+  }
+
   private static Sample generate(RandomGenerator random, int leafCount, int ops, boolean smooth) {
+    return generate(random, leafCount, ops, smooth, null);
+  }
+
+  private static Sample generate(
+      RandomGenerator random, int leafCount, int ops, boolean smooth, double[] leafValues) {
     List<Value> leaves = new ArrayList<>();
     List<Value> nodes = new ArrayList<>();
     double range = smooth ? 2 : 3;
     for (int i = 0; i < leafCount; i++) {
-      Value leaf = Value.of(random.nextDouble(-range, range), "x" + i);
+      double drawn = random.nextDouble(-range, range);
+      Value leaf = Value.of(leafValues == null ? drawn : leafValues[i], "x" + i);
       leaves.add(leaf);
       nodes.add(leaf);
     }

@@ -1,0 +1,204 @@
+package dev.jitgrad.examples;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code jitgrad} command: by default, micrograd's demo.ipynb (an MLP learning the two moons)
+ * trained with compiled bytecode, with a progress bar and two plots.
+ */
+@Command(
+    name = "jitgrad",
+    mixinStandardHelpOptions = true,
+    version = "jitgrad 0.1.0",
+    subcommands = {GraphCommand.class, ExprCommand.class},
+    description =
+        "Trains micrograd's two-moons classifier (SVM max-margin loss, L2 penalty, SGD) and writes"
+            + " DIR/decision-boundary.png and DIR/training.png.")
+public final class Main implements Callable<Integer> {
+  /** The exit code of a run whose engines disagree or whose work failed. */
+  public static final int FAILURE = 1;
+
+  /** The exit code of a bad command line. */
+  public static final int USAGE = 2;
+
+  /** The largest relative parameter difference {@code --compare} accepts between the engines. */
+  public static final double TOLERANCE = 1e-9;
+
+  @Spec CommandSpec spec;
+
+  @Mixin ModelOptions model;
+
+  @Option(
+      names = "--engine",
+      paramLabel = "ENGINE",
+      defaultValue = "compiled",
+      description = "interpreter or compiled (default: ${DEFAULT-VALUE}).")
+  EngineKind engine;
+
+  @Option(
+      names = "--compare",
+      description =
+          "Train with both engines; print the speed-up and the largest parameter difference, and"
+              + " exit with 1 if it is above 1e-9. Plots show the --engine run.")
+  boolean compare;
+
+  @Option(
+      names = "--steps",
+      paramLabel = "N",
+      defaultValue = "100",
+      description = "SGD steps (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(
+      names = "--samples",
+      paramLabel = "N",
+      defaultValue = "100",
+      description = "Moons points (default: ${DEFAULT-VALUE}).")
+  int samples;
+
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress bar.")
+  boolean quiet;
+
+  private TrainingResult result;
+
+  /** Runs the command line {@code args} and returns the exit code. */
+  public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** Runs the command line {@code args} and exits with its exit code. */
+  public static void main(String... args) {
+    System.exit(run(args));
+  }
+
+  /**
+   * Returns the command line, set up so that every error is one line on standard error: {@link
+   * #USAGE} for a bad command line, {@link #FAILURE} for work that failed.
+   */
+  public static CommandLine commandLine() {
+    System.setProperty("java.awt.headless", "true");
+    CommandLine commandLine = new CommandLine(new Main());
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    commandLine.setParameterExceptionHandler(
+        (e, args) -> {
+          e.getCommandLine().getErr().println(errorLine(e.getMessage()) + " (see --help)");
+          return USAGE;
+        });
+    commandLine.setExecutionExceptionHandler(
+        (e, cl, parseResult) -> {
+          String message = e.getMessage() == null ? e.toString() : e.getMessage();
+          cl.getErr().println(errorLine(message));
+          return FAILURE;
+        });
+    return commandLine;
+  }
+
+  private static String errorLine(String message) {
+    return "jitgrad: " + message.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  /** Returns the result of the last training with {@code --engine}, or null before one. */
+  public TrainingResult result() {
+    return result;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    CommandLine commandLine = spec.commandLine();
+    Settings settings = model.settings(commandLine, samples, steps);
+    Path out = model.outputFolder(commandLine);
+    PrintWriter stdout = commandLine.getOut();
+    result = train(engine, settings);
+    stdout.println(summary(result));
+    int exit = 0;
+    if (compare) {
+      EngineKind otherEngine =
+          engine == EngineKind.COMPILED ? EngineKind.INTERPRETER : EngineKind.COMPILED;
+      TrainingResult other = train(otherEngine, settings);
+      stdout.println(summary(other));
+      exit = compare(stdout, commandLine.getErr(), result, other);
+    }
+
+    Network network = Trainer.network(settings);
+    network.setParameters(result.parameters());
+    Path boundary = out.resolve("decision-boundary.png");
+    Path training = out.resolve("training.png");
+    Plots.decisionBoundary(Trainer.data(settings), network::score, boundary);
+    Plots.training(result, training);
+    stdout.println("wrote " + boundary + " and " + training);
+    return exit;
+  }
+
+  private TrainingResult train(EngineKind kind, Settings settings) {
+    if (quiet) {
+      return Trainer.train(kind, settings, (k, loss, accuracy) -> {});
+    }
+    try (ProgressBar bar =
+        new ProgressBarBuilder()
+            .setTaskName(kind.toString())
+            .setInitialMax(settings.steps())
+            .setConsumer(new ConsoleProgressBarConsumer(System.err))
+            .setUpdateIntervalMillis(100)
+            .build()) {
+      return Trainer.train(
+          kind,
+          settings,
+          (k, loss, accuracy) -> {
+            bar.setExtraMessage(
+                String.format(Locale.ROOT, "loss %.4f, accuracy %.0f%%", loss, 100 * accuracy));
+            bar.stepTo(k + 1);
+          });
+    }
+  }
+
+  private static String summary(TrainingResult r) {
+    return String.format(
+        Locale.ROOT,
+        "%s: accuracy %.1f%%, loss %.4f, %d steps at %.1f steps/s, total %.3f s (setup %.3f s)",
+        r.engine(),
+        100 * r.accuracy(),
+        r.finalLoss(),
+        r.steps(),
+        r.stepsPerSecond(),
+        r.totalSeconds(),
+        r.setupSeconds());
+  }
+
+  /** Prints how the two runs compare and returns {@link #FAILURE} if their parameters differ. */
+  private static int compare(PrintWriter out, PrintWriter err, TrainingResult a, TrainingResult b) {
+    TrainingResult compiled = a.engine() == EngineKind.COMPILED ? a : b;
+    TrainingResult interpreted = a == compiled ? b : a;
+    double difference = a.maxRelativeDifference(b);
+    out.printf(
+        Locale.ROOT,
+        "compiled trains %.1fx faster than the interpreter (%.1fx counting compilation);"
+            + " largest parameter difference %.3g (relative)%n",
+        interpreted.trainSeconds() / compiled.trainSeconds(),
+        interpreted.totalSeconds() / compiled.totalSeconds(),
+        difference);
+    if (!(difference <= TOLERANCE)) {
+      err.printf(
+          Locale.ROOT,
+          "jitgrad: the engines' parameters differ by %.3g, more than %.0e%n",
+          difference,
+          TOLERANCE);
+      return FAILURE;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.jitgrad.examples;
+
+import java.util.SplittableRandom;
+
+/** Runs micrograd's moons demo: full-batch SGD on the max-margin loss with an L2 penalty. */
+public final class Trainer {
+  private Trainer() {}
+
+  /** Hears about every step, for progress display. */
+  @FunctionalInterface
+  public interface Listener {
+    /** Called after step {@code k} (from 0) with its loss and accuracy. */
+    void onStep(int k, double loss, double accuracy);
+  }
+
+  /**
+   * Returns the moons data for {@code settings}, drawn from a {@link SplittableRandom} seeded with
+   * its seed.
+   */
+  public static Moons data(Settings settings) {
+    return Moons.generate(
+        settings.samples(), Settings.NOISE, new SplittableRandom(settings.seed()));
+  }
+
+  /**
+   * Returns the unready model for {@code settings}, its weights drawn from a generator split off
+   * the data's, so data and weights are each reproducible and independent of each other's size.
+   */
+  static Network network(Settings settings) {
+    return new Network(new SplittableRandom(settings.seed()).split(), settings.layerSizes());
+  }
+
+  /** Trains a fresh model with {@code engine} and returns the outcome. */
+  public static TrainingResult train(EngineKind engine, Settings settings, Listener listener) {
+    Moons data = data(settings);
+    Network network = network(settings);
+    long start = System.nanoTime();
+    Engine e =
+        engine == EngineKind.COMPILED
+            ? new CompiledEngine(network, data)
+            : new InterpretedEngine(network, data);
+    long ready = System.nanoTime();
+    double[] losses = new double[settings.steps()];
+    double[] accuracies = new double[settings.steps()];
+    for (int k = 0; k < settings.steps(); k++) {
+      Engine.Step step = e.step(settings.learningRate(k));
+      losses[k] = step.loss();
+      accuracies[k] = step.accuracy();
+      listener.onStep(k, step.loss(), step.accuracy());
+    }
+    double accuracy = e.accuracy();
+    long end = System.nanoTime();
+    return new TrainingResult(
+        engine,
+        e.parameters(),
+        losses,
+        accuracies,
+        accuracy,
+        (ready - start) * 1e-9,
+        (end - ready) * 1e-9);
+  }
+}
