@@ -142,6 +142,11 @@ public final class CompiledGraph {
     }
   }
 
+  /** Returns the kernel of {@code forward}, for tests. */
+  Kernel forwardKernel() {
+    return forward;
+  }
+
   /** Returns how many values {@code inputs} arrays hold. */
   public int inputCount() {
     return inputCount;

@@ -87,20 +87,30 @@ final class Emitter {
     } catch (Throwable e) {
       throw new IllegalStateException("jitgrad bug: generated class failed to load", e);
     }
-    int workspace = code.workspaceSize();
-    return new Kernel() {
-      @Override
-      void run(double[] in, double[] p, double[] pg, double[] ig, double[] ws) {
-        for (Segment s : segments) {
-          s.run(in, p, pg, ig, ws);
-        }
-      }
+    return new Loaded(segments, code.workspaceSize());
+  }
 
-      @Override
-      int workspaceSize() {
-        return workspace;
+  /** A kernel made of loaded generated classes, run one after another. */
+  static final class Loaded extends Kernel {
+    final Segment[] segments;
+    private final int workspaceSize;
+
+    Loaded(Segment[] segments, int workspaceSize) {
+      this.segments = segments;
+      this.workspaceSize = workspaceSize;
+    }
+
+    @Override
+    void run(double[] in, double[] p, double[] pg, double[] ig, double[] ws) {
+      for (Segment s : segments) {
+        s.run(in, p, pg, ig, ws);
       }
-    };
+    }
+
+    @Override
+    int workspaceSize() {
+      return workspaceSize;
+    }
   }
 
   private Code run() {
@@ -112,18 +122,30 @@ final class Emitter {
         pushInt(layout.slot[i]);
         compute(i);
         mv.visitInsn(DASTORE);
+      } else if (layout.directSink[i] >= 0) {
+        reserve(layout.treeSize[i]);
+        sinkTarget(layout.directSink[i]);
+        compute(i);
+        mv.visitInsn(DASTORE);
       }
     }
     for (int s = 0; s < p.sinkCount(); s++) {
-      reserve(1);
-      int kind = p.sinkKind[s];
-      mv.visitVarInsn(ALOAD, kind == Program.OUTPUT ? WS : kind == Program.PARAM_GRAD ? PG : IG);
-      pushInt(p.sinkIndex[s]);
-      value(p.sinkValue[s]);
-      mv.visitInsn(DASTORE);
+      if (layout.directSink[p.sinkValue[s]] != s) {
+        reserve(1);
+        sinkTarget(s);
+        value(p.sinkValue[s]);
+        mv.visitInsn(DASTORE);
+      }
     }
     endClass();
     return new Code(List.copyOf(classes), totalChunks, layout.workspaceSize);
+  }
+
+  /** Pushes the array and index that sink {@code s} stores into. */
+  private void sinkTarget(int s) {
+    int kind = p.sinkKind[s];
+    mv.visitVarInsn(ALOAD, kind == Program.OUTPUT ? WS : kind == Program.PARAM_GRAD ? PG : IG);
+    pushInt(p.sinkIndex[s]);
   }
 
   /** Pushes the value of instruction {@code i}: a leaf read, a slot read, or its inlined tree. */

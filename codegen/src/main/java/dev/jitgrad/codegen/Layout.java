@@ -20,6 +20,13 @@ final class Layout {
   static final int MAX_TREE_DEPTH = 24;
 
   final boolean[] inline;
+
+  /**
+   * For an instruction whose only reader is a sink, that sink's index (it is stored there
+   * directly), else -1.
+   */
+  final int[] directSink;
+
   final int[] treeSize;
   final int[] slot;
   final int workspaceSize;
@@ -28,8 +35,14 @@ final class Layout {
     int n = p.size;
     int[] uses = p.useCounts();
     boolean[] readBySink = new boolean[n];
-    for (int v : p.sinkValue) {
+    directSink = new int[n];
+    Arrays.fill(directSink, -1);
+    for (int s = 0; s < p.sinkCount(); s++) {
+      int v = p.sinkValue[s];
       readBySink[v] = true;
+      if (uses[v] == 1 && !p.op(v).isLeaf()) {
+        directSink[v] = s;
+      }
     }
     inline = new boolean[n];
     treeSize = new int[n];
@@ -108,6 +121,6 @@ final class Layout {
   }
 
   private boolean isStored(Program p, int i, int[] lastRead) {
-    return !p.op(i).isLeaf() && !inline[i] && lastRead[i] >= 0;
+    return !p.op(i).isLeaf() && !inline[i] && directSink[i] < 0 && lastRead[i] >= 0;
   }
 }

@@ -369,12 +369,8 @@ class CompiledGraphTest {
     Value x = Value.of(1, "x");
     CompiledGraph g = Jit.compile(x.mul(x), List.of(x), List.of());
     g.valueAndGrad(new double[] {2}, new double[0], new double[0]);
-    java.lang.reflect.Field f = CompiledGraph.class.getDeclaredField("forward");
-    f.setAccessible(true);
-    Kernel kernel = (Kernel) f.get(g);
-    java.lang.reflect.Field segments = kernel.getClass().getDeclaredField("val$segments");
-    segments.setAccessible(true);
-    return new WeakReference<>(((Segment[]) segments.get(kernel))[0].getClass());
+    Emitter.Loaded kernel = (Emitter.Loaded) g.forwardKernel();
+    return new WeakReference<>(kernel.segments[0].getClass());
   }
 
   /** Returns the bytecode length of every method of a class file. */

@@ -12,24 +12,36 @@ final class Oracle {
 
   /**
    * Output 0 and the gradients of the interpreter at a point: {value, inputGrad..., paramGrad...}.
+   * The leaves' gradients start at {@link #startGrad}, so accumulation (+=) is checked too.
    */
   static double[] interpret(
       Value output, List<Value> inputs, List<Value> params, double[] x, double[] p) {
     Values.setData(inputs, x);
     Values.setData(params, p);
     output.forward();
-    Values.zeroGrad(inputs);
-    Values.zeroGrad(params);
+    Values.setGrads(inputs, startGrad(x.length));
+    Values.setGrads(params, startGrad(p.length));
     output.backward();
     return concat(output.data(), Values.grads(inputs), Values.grads(params));
   }
 
-  /** The same from a compiled graph, gradients added into zeroed arrays. */
+  /**
+   * The same from a compiled graph, gradients added into arrays that start at {@link #startGrad}.
+   */
   static double[] compiled(CompiledGraph g, double[] x, double[] p) {
-    double[] ig = new double[x.length];
-    double[] pg = new double[p.length];
+    double[] ig = startGrad(x.length);
+    double[] pg = startGrad(p.length);
     double y = g.valueAndGrad(x, p, ig, pg);
     return concat(y, ig, pg);
+  }
+
+  /** Gradients a caller had before: 0.25, -0.5, 0.75, ... so that adding into them is visible. */
+  static double[] startGrad(int n) {
+    double[] g = new double[n];
+    for (int i = 0; i < n; i++) {
+      g[i] = (i % 2 == 0 ? 1 : -1) * 0.25 * (i + 1);
+    }
+    return g;
   }
 
   static double[] concat(double y, double[] a, double[] b) {
