@@ -1,0 +1,94 @@
+package dev.jitgrad.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jitgrad.codegen.CompiledGraph;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Calls every benchmark method once on a hand-made state, untimed, so the suite cannot rot; the
+ * agreement of the numbers is {@link ContendersAgreeTest}'s job.
+ */
+class BenchmarkMethodsTest {
+  private static final String BLACKHOLE_PASSWORD =
+      "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.";
+
+  @Test
+  void microgradExpression_everyMethod_runs() {
+    MicrogradExpressionBenchmark state = new MicrogradExpressionBenchmark();
+    state.a = -4;
+    state.b = 2;
+    state.setUp();
+    Blackhole bh = new Blackhole(BLACKHOLE_PASSWORD);
+
+    state.objectGraph(bh);
+    double interpreted = state.irInterpreter();
+    double compiled = state.compiled();
+
+    assertTrue(Double.isFinite(interpreted));
+    assertTrue(Double.isFinite(compiled));
+  }
+
+  @Test
+  void compileCost_everyMethod_compilesTheGraph() {
+    CompileCostBenchmark state = new CompileCostBenchmark();
+    state.nodes = 1000;
+    state.setUp();
+
+    Workloads.Graph built = state.buildGraph();
+    CompiledGraph interpreted = state.compileIrOnly();
+    CompiledGraph compiled = state.compileBytecode();
+
+    assertNotNull(built.loss);
+    assertEquals(state.graph.loss.data(), interpreted.forward(inputs(state), params(state)), 1e-12);
+    assertEquals(state.graph.loss.data(), compiled.forward(inputs(state), params(state)), 1e-12);
+  }
+
+  @Test
+  void compileMillion_compileBytecode_runsOnASmallGraph() {
+    CompileMillionBenchmark state = new CompileMillionBenchmark();
+    state.nodes = 1000;
+    state.setUp();
+
+    CompiledGraph compiled = state.compileBytecode();
+
+    assertEquals(
+        state.graph.loss.data(),
+        compiled.forward(state.graph.inputData(), state.graph.paramData()),
+        1e-12);
+  }
+
+  @Test
+  void firstCalls_everyBackend_returnsTheLoss() {
+    for (String backend : new String[] {"BYTECODE", "IR_INTERPRETER"}) {
+      FirstCallsBenchmark state = new FirstCallsBenchmark();
+      state.calls = 2;
+      state.backend = backend;
+      state.setUp();
+
+      double loss = state.compileAndCall();
+
+      assertTrue(loss > 0, backend + " loss " + loss);
+    }
+  }
+
+  @Test
+  void randomGraph_nodes_hasExactlyThatManyNodes() {
+    Workloads.Graph graph = Workloads.randomGraph(1000);
+
+    int counted = dev.jitgrad.engine.Graph.topologicalOrder(graph.loss).size();
+
+    assertEquals(1000, counted);
+  }
+
+  private static double[] inputs(CompileCostBenchmark state) {
+    return state.graph.inputData();
+  }
+
+  private static double[] params(CompileCostBenchmark state) {
+    return state.graph.paramData();
+  }
+}
