@@ -263,13 +263,13 @@ public final class CompiledGraph {
     batch.start(inputRows, rows, blocks, params);
     int helpers = Math.min(blocks, ForkJoinPool.getCommonPoolParallelism() + 1) - 1;
     if (helpers > 0 && isParallel(rows)) {
-      ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[helpers];
       for (int t = 0; t < helpers; t++) {
-        tasks[t] = ForkJoinPool.commonPool().submit(batch);
+        batch.helpers[t].reinitialize();
+        ForkJoinPool.commonPool().execute(batch.helpers[t]);
       }
       batch.run();
-      for (ForkJoinTask<?> task : tasks) {
-        task.join();
+      for (int t = 0; t < helpers; t++) {
+        batch.helpers[t].join();
       }
     } else {
       batch.run();
@@ -296,6 +296,17 @@ public final class CompiledGraph {
   private final class Batch implements Runnable {
     final double[] sums;
     final double[] grads;
+
+    /** Pool tasks that run this batch; reinitialised per call, so a call allocates nothing. */
+    final ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[ForkJoinPool.getCommonPoolParallelism()];
+
+    /**
+     * One workspace per participant (the caller and each helper). They live here rather than in
+     * thread locals because common-pool threads may lose their thread locals between tasks.
+     */
+    final Workspace[] workspaces = new Workspace[helpers.length + 1];
+
+    final AtomicInteger participants = new AtomicInteger();
     final AtomicInteger next = new AtomicInteger();
     double[] rowsData;
     double[] params;
@@ -305,6 +316,9 @@ public final class CompiledGraph {
     Batch(int capacity, int params) {
       sums = new double[capacity];
       grads = new double[capacity * params];
+      for (int t = 0; t < helpers.length; t++) {
+        helpers[t] = ForkJoinTask.adapt(this);
+      }
     }
 
     void start(double[] rowsData, int rows, int blocks, double[] params) {
@@ -312,6 +326,7 @@ public final class CompiledGraph {
       this.rows = rows;
       this.blocks = blocks;
       this.params = params;
+      participants.set(0);
       next.set(0);
     }
 
@@ -322,7 +337,11 @@ public final class CompiledGraph {
 
     @Override
     public void run() {
-      Workspace w = workspace(gradient);
+      int me = participants.getAndIncrement();
+      if (workspaces[me] == null) {
+        workspaces[me] = new Workspace(gradient.workspaceSize(), inputCount, paramCount);
+      }
+      Workspace w = workspaces[me];
       for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
         Arrays.fill(w.grad, 0.0);
         double sum = 0;
