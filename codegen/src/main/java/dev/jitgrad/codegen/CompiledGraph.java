@@ -1,19 +1,17 @@
 package dev.jitgrad.codegen;
 
+import dev.jitgrad.codegen.BatchRunner.Workspace;
 import dev.jitgrad.engine.Value;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.util.Textifier;
 import org.objectweb.asm.util.TraceClassVisitor;
@@ -28,17 +26,9 @@ import org.objectweb.asm.util.TraceClassVisitor;
  */
 public final class CompiledGraph {
   /** Rows per block of {@link #valueAndGradBatch}: the unit of summation and of parallel work. */
-  public static final int BATCH_BLOCK_ROWS = 16;
+  public static final int BATCH_BLOCK_ROWS = BatchRunner.BLOCK_ROWS;
 
   private static final AtomicLong IDS = new AtomicLong();
-
-  /**
-   * Batches with fewer instruction evaluations than this (rows × gradient program size) run on the
-   * calling thread alone: below it, waking a pool thread costs more than it saves. A moons step
-   * (100 rows of a 2-16-16-1 MLP, about 250,000) measured 15% slower split over two threads on the
-   * reference machine. The system property {@code jitgrad.parallelWork} overrides it.
-   */
-  private static final long PARALLEL_WORK = Long.getLong("jitgrad.parallelWork", 1_000_000);
 
   private final long id = IDS.incrementAndGet();
   private final JitOptions options;
@@ -49,24 +39,11 @@ public final class CompiledGraph {
   private final Kernel forward;
   private final Kernel gradient;
   private volatile Kernel inputGradient;
-  private final int gradientSize;
+  private volatile Emitter.Code inputGradientCode;
   private final String summary;
   private final List<Emitter.Code> code;
   private final ThreadLocal<Workspace> workspaces;
-  private final AtomicReference<Batch> spareBatch = new AtomicReference<>();
-
-  /** One thread's scratch arrays: no reference back to the graph or its classes. */
-  private static final class Workspace {
-    double[] ws;
-    final double[] row;
-    final double[] grad;
-
-    Workspace(int size, int inputs, int params) {
-      ws = new double[size];
-      row = new double[inputs];
-      grad = new double[params];
-    }
-  }
+  private final BatchRunner batches;
 
   private CompiledGraph(
       JitOptions options,
@@ -83,13 +60,13 @@ public final class CompiledGraph {
     this.forwardProgram = forwardProgram;
     this.forward = forward;
     this.gradient = gradient;
-    this.gradientSize = gradientSize;
     this.summary = summary;
     this.code = code;
     int size = Math.max(forward.workspaceSize(), gradient.workspaceSize());
     int inputs = inputCount;
     int params = paramCount;
     this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params));
+    this.batches = new BatchRunner(gradient, inputCount, paramCount, gradientSize);
   }
 
   /** The pipeline: trace, passes, reverse mode, passes, emit, load. Arguments are checked. */
@@ -100,7 +77,7 @@ public final class CompiledGraph {
     Program traced = Tracer.trace(outputs, inputs, params);
     checkSize("the traced graph", traced.size, options);
     Program forward = Passes.run(passes, traced);
-    Program gradient = Passes.run(passes, Reverse.differentiate(forward, false));
+    Program gradient = Passes.run(passes, Reverse.differentiate(forward, false, options.exact()));
     checkSize("the gradient program", gradient.size, options);
     List<Emitter.Code> code = List.of();
     Kernel forwardKernel;
@@ -203,6 +180,8 @@ public final class CompiledGraph {
     check(inputs, inputCount, "inputs");
     check(params, paramCount, "params");
     check(paramGrad, paramCount, "paramGrad");
+    checkDistinct(paramGrad, "paramGrad", params, "params");
+    checkDistinct(paramGrad, "paramGrad", inputs, "inputs");
     double[] ws = workspace(gradient).ws;
     gradient.run(inputs, params, paramGrad, null, ws);
     return ws[0];
@@ -220,6 +199,11 @@ public final class CompiledGraph {
     check(params, paramCount, "params");
     check(inputGrad, inputCount, "inputGrad");
     check(paramGrad, paramCount, "paramGrad");
+    checkDistinct(paramGrad, "paramGrad", params, "params");
+    checkDistinct(paramGrad, "paramGrad", inputs, "inputs");
+    checkDistinct(inputGrad, "inputGrad", inputs, "inputs");
+    checkDistinct(inputGrad, "inputGrad", params, "params");
+    checkDistinct(inputGrad, "inputGrad", paramGrad, "paramGrad");
     Kernel kernel = inputGradient();
     double[] ws = workspace(kernel).ws;
     kernel.run(inputs, params, paramGrad, inputGrad, ws);
@@ -255,106 +239,14 @@ public final class CompiledGraph {
     }
     check(params, paramCount, "params");
     check(paramGrad, paramCount, "paramGrad");
-    int blocks = (rows + BATCH_BLOCK_ROWS - 1) / BATCH_BLOCK_ROWS;
-    Batch batch = spareBatch.getAndSet(null);
-    if (batch == null || batch.sums.length < blocks) {
-      batch = new Batch(Math.max(blocks, 8), paramCount);
-    }
-    batch.start(inputRows, rows, blocks, params);
-    int helpers = Math.min(blocks, ForkJoinPool.getCommonPoolParallelism() + 1) - 1;
-    if (helpers > 0 && isParallel(rows)) {
-      for (int t = 0; t < helpers; t++) {
-        batch.helpers[t].reinitialize();
-        ForkJoinPool.commonPool().execute(batch.helpers[t]);
-      }
-      batch.run();
-      for (int t = 0; t < helpers; t++) {
-        batch.helpers[t].join();
-      }
-    } else {
-      batch.run();
-    }
-    double sum = 0;
-    for (int b = 0; b < blocks; b++) {
-      sum += batch.sums[b];
-      int offset = b * paramCount;
-      for (int i = 0; i < paramCount; i++) {
-        paramGrad[i] += batch.grads[offset + i];
-      }
-    }
-    batch.finish();
-    spareBatch.set(batch);
-    return sum;
+    checkDistinct(paramGrad, "paramGrad", params, "params");
+    checkDistinct(paramGrad, "paramGrad", inputRows, "inputRows");
+    return batches.run(inputRows, rows, params, paramGrad);
   }
 
-  /** Returns whether a batch of {@code rows} is worth splitting over threads. */
+  /** Returns whether a batch of {@code rows} is split over threads. */
   boolean isParallel(int rows) {
-    return (long) rows * gradientSize >= PARALLEL_WORK;
-  }
-
-  /** One batch call's shared state; workers claim blocks from {@code next}. */
-  private final class Batch implements Runnable {
-    final double[] sums;
-    final double[] grads;
-
-    /** Pool tasks that run this batch; reinitialised per call, so a call allocates nothing. */
-    final ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[ForkJoinPool.getCommonPoolParallelism()];
-
-    /**
-     * One workspace per participant (the caller and each helper). They live here rather than in
-     * thread locals because common-pool threads may lose their thread locals between tasks.
-     */
-    final Workspace[] workspaces = new Workspace[helpers.length + 1];
-
-    final AtomicInteger participants = new AtomicInteger();
-    final AtomicInteger next = new AtomicInteger();
-    double[] rowsData;
-    double[] params;
-    int rows;
-    int blocks;
-
-    Batch(int capacity, int params) {
-      sums = new double[capacity];
-      grads = new double[capacity * params];
-      for (int t = 0; t < helpers.length; t++) {
-        helpers[t] = ForkJoinTask.adapt(this);
-      }
-    }
-
-    void start(double[] rowsData, int rows, int blocks, double[] params) {
-      this.rowsData = rowsData;
-      this.rows = rows;
-      this.blocks = blocks;
-      this.params = params;
-      participants.set(0);
-      next.set(0);
-    }
-
-    void finish() {
-      rowsData = null;
-      params = null;
-    }
-
-    @Override
-    public void run() {
-      int me = participants.getAndIncrement();
-      if (workspaces[me] == null) {
-        workspaces[me] = new Workspace(gradient.workspaceSize(), inputCount, paramCount);
-      }
-      Workspace w = workspaces[me];
-      for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
-        Arrays.fill(w.grad, 0.0);
-        double sum = 0;
-        int end = Math.min(rows, (b + 1) * BATCH_BLOCK_ROWS);
-        for (int r = b * BATCH_BLOCK_ROWS; r < end; r++) {
-          System.arraycopy(rowsData, r * inputCount, w.row, 0, inputCount);
-          gradient.run(w.row, params, w.grad, null, w.ws);
-          sum += w.ws[0];
-        }
-        sums[b] = sum;
-        System.arraycopy(w.grad, 0, grads, b * paramCount, paramCount);
-      }
-    }
+    return batches.isParallel(rows);
   }
 
   private Workspace workspace(Kernel kernel) {
@@ -372,16 +264,32 @@ public final class CompiledGraph {
         k = inputGradient;
         if (k == null) {
           List<Passes.Pass> passes = options.exact() ? Passes.EXACT : Passes.DEFAULT;
-          Program p = Passes.run(passes, Reverse.differentiate(forwardProgram, true));
-          k =
-              options.backend() == JitOptions.Backend.BYTECODE
-                  ? Emitter.load(Emitter.emit(p))
-                  : new Interpreter(p);
+          Program p =
+              Passes.run(passes, Reverse.differentiate(forwardProgram, true, options.exact()));
+          checkSize("the input-gradient program", p.size, options);
+          if (options.backend() == JitOptions.Backend.BYTECODE) {
+            Emitter.Code c = Emitter.emit(p);
+            k = Emitter.load(c);
+            inputGradientCode = c;
+            if (options.dumpDirectory() != null) {
+              dump(options.dumpDirectory());
+            }
+          } else {
+            k = new Interpreter(p);
+          }
           inputGradient = k;
         }
       }
     }
     return k;
+  }
+
+  /** Rejects a gradient array that is also an argument array: results would depend on timing. */
+  private static void checkDistinct(
+      double[] grad, String gradName, double[] other, String otherName) {
+    if (grad == other) {
+      throw new IllegalArgumentException(gradName + " and " + otherName + " are the same array");
+    }
   }
 
   private static void check(double[] array, int expected, String name) {
@@ -409,9 +317,17 @@ public final class CompiledGraph {
     return text.toString();
   }
 
-  /** Returns the generated class files, forward code first (empty for the IR interpreter). */
+  /**
+   * Returns the generated class files: forward code, gradient code, then the input-gradient code
+   * once the four-argument {@code valueAndGrad} has compiled it (empty for the IR interpreter).
+   */
   public List<byte[]> classBytes() {
-    return code.stream().flatMap(c -> c.classes().stream()).map(byte[]::clone).toList();
+    Stream<Emitter.Code> all = code.stream();
+    Emitter.Code lazy = inputGradientCode;
+    if (lazy != null) {
+      all = Stream.concat(all, Stream.of(lazy));
+    }
+    return all.flatMap(c -> c.classes().stream()).map(byte[]::clone).toList();
   }
 
   private void dump(Path directory) {

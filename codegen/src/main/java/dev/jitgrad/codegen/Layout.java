@@ -106,7 +106,8 @@ final class Layout {
     int freeCount = 0;
     int size = p.outputCount;
     for (int i = 0; i < n; i++) {
-      if (!isStored(p, i, lastRead)) {
+      boolean stored = isStored(p, i, lastRead);
+      if (!stored && directSink[i] < 0) {
         continue;
       }
       for (int v = first[i]; v != -1; v = next[v]) {
@@ -115,7 +116,9 @@ final class Layout {
         }
         free[freeCount++] = slot[v];
       }
-      slot[i] = freeCount > 0 ? free[--freeCount] : size++;
+      if (stored) {
+        slot[i] = freeCount > 0 ? free[--freeCount] : size++;
+      }
     }
     return size;
   }

@@ -51,31 +51,32 @@ final class Passes {
   }
 
   /**
-   * Applies identities that hold for every double but -0.0: {@code x+0, 0+x, x-0, x·1, 1·x, x/1,
-   * --x, x^1} become x; {@code x·-1} becomes -x, {@code 0-x} becomes -x and {@code x^2} becomes
-   * {@code x·x}.
+   * Applies identities that hold for every double, signed zeros included: {@code x + -0.0}, {@code
+   * -0.0 + x}, {@code x - +0.0}, {@code x·1}, {@code 1·x}, {@code x/1}, {@code --x} and {@code x^1}
+   * become x; {@code -0.0 - x} and {@code x·-1} become -x. One approximation: {@code x^2} becomes
+   * {@code x·x} (within an ulp of {@link Math#pow}).
    */
   static Program simplify(Program p) {
     return p.rewrite(
         (out, op, a, b, k) -> {
           switch (op) {
             case ADD:
-              return isConstant(out, b, 0) ? a : isConstant(out, a, 0) ? b : out.add(op, a, b, k);
+              return is(out, b, -0.0) ? a : is(out, a, -0.0) ? b : out.add(op, a, b, k);
             case SUB:
-              if (isConstant(out, b, 0)) {
+              if (is(out, b, 0.0)) {
                 return a;
               }
-              return isConstant(out, a, 0) ? out.unary(IrOp.NEG, b) : out.add(op, a, b, k);
+              return is(out, a, -0.0) ? out.unary(IrOp.NEG, b) : out.add(op, a, b, k);
             case MUL:
-              if (isConstant(out, b, 1) || isConstant(out, a, 1)) {
-                return isConstant(out, b, 1) ? a : b;
+              if (is(out, b, 1) || is(out, a, 1)) {
+                return is(out, b, 1) ? a : b;
               }
-              if (isConstant(out, b, -1) || isConstant(out, a, -1)) {
-                return out.unary(IrOp.NEG, isConstant(out, b, -1) ? a : b);
+              if (is(out, b, -1) || is(out, a, -1)) {
+                return out.unary(IrOp.NEG, is(out, b, -1) ? a : b);
               }
               return out.add(op, a, b, k);
             case DIV:
-              return isConstant(out, b, 1) ? a : out.add(op, a, b, k);
+              return is(out, b, 1) ? a : out.add(op, a, b, k);
             case NEG:
               return out.op(a) == IrOp.NEG ? out.operand(a) : out.add(op, a, b, k);
             case POW:
@@ -86,8 +87,12 @@ final class Passes {
         });
   }
 
-  private static boolean isConstant(Program.Builder out, int i, double value) {
-    return out.op(i) == IrOp.CONST && out.k(i) == value;
+  /**
+   * Returns whether instruction {@code i} is the constant {@code value}, to the bit (so ±0 differ).
+   */
+  private static boolean is(Program.Builder out, int i, double value) {
+    return out.op(i) == IrOp.CONST
+        && Double.doubleToRawLongBits(out.k(i)) == Double.doubleToRawLongBits(value);
   }
 
   /** Merges instructions that compute the same op on the same operands (hash-consing). */

@@ -159,7 +159,10 @@ final class Program {
 
     int add(IrOp o, int x, int y, double c) {
       if (size == op.length) {
-        int n = size * 2;
+        int n = (int) Math.min(Integer.MAX_VALUE - 8, size * 2L);
+        if (n == size) {
+          throw new GraphTooLargeException("a program", size + 1L, size);
+        }
         op = Arrays.copyOf(op, n);
         a = Arrays.copyOf(a, n);
         b = Arrays.copyOf(b, n);

@@ -18,8 +18,10 @@ final class Reverse {
   private final Program.Builder out;
   private final boolean[] needed;
   private final int[] adjoint;
+  private final double zero;
 
-  private Reverse(Program f, boolean inputGrads) {
+  private Reverse(Program f, boolean inputGrads, boolean exact) {
+    this.zero = exact ? 0.0 : -0.0;
     this.f = f;
     this.out = f.newBuilder();
     this.needed = new boolean[f.size];
@@ -37,9 +39,14 @@ final class Reverse {
 
   /**
    * Returns {@code f} followed by the gradient of its output 0 with respect to params (and inputs).
+   *
+   * <p>An inner node's adjoint starts at +0.0 when {@code exact}, as in the engine ({@code 0.0 + c}
+   * turns a -0.0 contribution into +0.0); otherwise at -0.0, the true identity of addition, which
+   * the identities pass then removes. Adjoints are only ever multiplied, added, or divided as
+   * numerators, so the sign of a zero adjoint changes no gradient by more than that sign.
    */
-  static Program differentiate(Program f, boolean inputGrads) {
-    return new Reverse(f, inputGrads).run();
+  static Program differentiate(Program f, boolean inputGrads, boolean exact) {
+    return new Reverse(f, inputGrads, exact).run();
   }
 
   private Program run() {
@@ -163,7 +170,7 @@ final class Reverse {
               ? out.add(IrOp.PARAM_GRAD, f.a[operand], -1, 0)
               : op == IrOp.INPUT
                   ? out.add(IrOp.INPUT_GRAD, f.a[operand], -1, 0)
-                  : out.constant(0.0);
+                  : out.constant(zero);
     }
     adjoint[operand] = out.binary(IrOp.ADD, start, contribution);
   }

@@ -293,6 +293,19 @@ class CompiledGraphTest {
         "got -1",
         () -> g.valueAndGradBatch(new double[3], -1, new double[1], new double[1]));
     assertMessage(NullPointerException.class, "inputs", () -> g.forward(null, new double[1]));
+    double[] shared = new double[1];
+    assertMessage(
+        IllegalArgumentException.class,
+        "paramGrad and params are the same array",
+        () -> g.valueAndGrad(new double[1], shared, shared));
+    assertMessage(
+        IllegalArgumentException.class,
+        "inputGrad and paramGrad are the same array",
+        () -> g.valueAndGrad(new double[1], new double[1], shared, shared));
+    assertMessage(
+        IllegalArgumentException.class,
+        "paramGrad and params are the same array",
+        () -> g.valueAndGradBatch(new double[1], 1, shared, shared));
   }
 
   @Test
