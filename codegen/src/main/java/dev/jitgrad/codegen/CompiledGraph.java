@@ -79,19 +79,9 @@ public final class CompiledGraph {
     Program forward = Passes.run(passes, traced);
     Program gradient = Passes.run(passes, Reverse.differentiate(forward, false, options.exact()));
     checkSize("the gradient program", gradient.size, options);
-    List<Emitter.Code> code = List.of();
-    Kernel forwardKernel;
-    Kernel gradientKernel;
-    if (options.backend() == JitOptions.Backend.BYTECODE) {
-      Emitter.Code f = Emitter.emit(forward);
-      Emitter.Code g = Emitter.emit(gradient);
-      code = List.of(f, g);
-      forwardKernel = Emitter.load(f);
-      gradientKernel = Emitter.load(g);
-    } else {
-      forwardKernel = new Interpreter(forward);
-      gradientKernel = new Interpreter(gradient);
-    }
+    Built f = build(forward, options);
+    Built g = build(gradient, options);
+    List<Emitter.Code> code = f.code() == null ? List.of() : List.of(f.code(), g.code());
     long nanos = System.nanoTime() - start;
     String summary =
         String.format(
@@ -110,12 +100,22 @@ public final class CompiledGraph {
                     code.stream().mapToInt(Emitter.Code::bytes).sum()),
             nanos / 1e6);
     CompiledGraph graph =
-        new CompiledGraph(
-            options, forward, forwardKernel, gradientKernel, gradient.size, summary, code);
+        new CompiledGraph(options, forward, f.kernel(), g.kernel(), gradient.size, summary, code);
     if (options.dumpDirectory() != null) {
       graph.dump(options.dumpDirectory());
     }
     return graph;
+  }
+
+  /** A program made runnable, with its bytecode (null on the IR interpreter). */
+  private record Built(Kernel kernel, Emitter.Code code) {}
+
+  private static Built build(Program p, JitOptions options) {
+    if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
+      return new Built(new Interpreter(p), null);
+    }
+    Emitter.Code code = Emitter.emit(p);
+    return new Built(Emitter.load(code), code);
   }
 
   private static void checkSize(String what, int size, JitOptions options) {
@@ -267,15 +267,11 @@ public final class CompiledGraph {
           Program p =
               Passes.run(passes, Reverse.differentiate(forwardProgram, true, options.exact()));
           checkSize("the input-gradient program", p.size, options);
-          if (options.backend() == JitOptions.Backend.BYTECODE) {
-            Emitter.Code c = Emitter.emit(p);
-            k = Emitter.load(c);
-            inputGradientCode = c;
-            if (options.dumpDirectory() != null) {
-              dump(options.dumpDirectory());
-            }
-          } else {
-            k = new Interpreter(p);
+          Built built = build(p, options);
+          k = built.kernel();
+          inputGradientCode = built.code();
+          if (built.code() != null && options.dumpDirectory() != null) {
+            dump(options.dumpDirectory());
           }
           inputGradient = k;
         }
