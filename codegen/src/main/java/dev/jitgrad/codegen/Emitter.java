@@ -116,18 +116,18 @@ final class Emitter {
   private Code run() {
     startClass();
     for (int i = 0; i < p.size; i++) {
-      if (layout.stored(p, i)) {
-        reserve(layout.treeSize[i]);
+      if (!layout.stored(i) && layout.directSink[i] < 0) {
+        continue; // a leaf, part of a later statement's expression, or unused
+      }
+      reserve(layout.treeSize[i]);
+      if (layout.stored(i)) {
         mv.visitVarInsn(ALOAD, WS);
         pushInt(layout.slot[i]);
-        compute(i);
-        mv.visitInsn(DASTORE);
-      } else if (layout.directSink[i] >= 0) {
-        reserve(layout.treeSize[i]);
+      } else {
         sinkTarget(layout.directSink[i]);
-        compute(i);
-        mv.visitInsn(DASTORE);
       }
+      compute(i);
+      mv.visitInsn(DASTORE);
     }
     for (int s = 0; s < p.sinkCount(); s++) {
       if (layout.directSink[p.sinkValue[s]] != s) {

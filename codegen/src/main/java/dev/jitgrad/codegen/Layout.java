@@ -14,6 +14,11 @@ import java.util.Arrays;
  * Slots are then allocated by a linear scan that frees a slot at its value's last read, so the
  * workspace stays near the number of simultaneously live values. Slots {@code [0, outputCount)} are
  * reserved for the outputs.
+ *
+ * <p>A value read only by a sink is written to the sink's array where it is computed, saving a
+ * store and a load. That is safe because the element it overwrites has been read by then: the one
+ * PARAM_GRAD or INPUT_GRAD read of an element starts the accumulation chain whose last link is the
+ * sink's value.
  */
 final class Layout {
   static final int MAX_TREE_SIZE = 48;
@@ -86,7 +91,7 @@ final class Layout {
   }
 
   /** Returns whether instruction {@code i} is computed in its own statement into a slot. */
-  boolean stored(Program p, int i) {
+  boolean stored(int i) {
     return slot[i] >= 0;
   }
 
