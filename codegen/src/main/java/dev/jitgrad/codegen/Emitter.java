@@ -84,6 +84,8 @@ final class Emitter {
                     .findConstructor(hidden.lookupClass(), MethodType.methodType(void.class))
                     .invoke();
       }
+    } catch (VirtualMachineError e) {
+      throw e; // out of memory or metaspace: the JVM's limit, not a code generation bug
     } catch (Throwable e) {
       throw new IllegalStateException("jitgrad bug: generated class failed to load", e);
     }

@@ -379,6 +379,28 @@ class CompiledGraphTest {
     assertNull(generated.get(), "the generated class is still loaded");
   }
 
+  @Test
+  void compile_tenThousandGraphsInSmallMetaspace_classesAreUnloaded() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    // 20,000 generated classes need well over 16 MB of metaspace unless dead ones are unloaded.
+    Process process =
+        new ProcessBuilder(
+                java.toString(),
+                "-XX:MaxMetaspaceSize=16m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ManyGraphs.class.getName(),
+                "10000")
+            .redirectErrorStream(true)
+            .start();
+
+    String output = new String(process.getInputStream().readAllBytes());
+    int exit = process.waitFor();
+
+    assertEquals(0, exit, output);
+    assertTrue(output.contains("compiled 10000 graphs"), output);
+  }
+
   private static WeakReference<Class<?>> compileAndForget() throws Exception {
     Value x = Value.of(1, "x");
     CompiledGraph g = Jit.compile(x.mul(x), List.of(x), List.of());
