@@ -73,12 +73,10 @@ public final class CompiledGraph {
   static CompiledGraph compile(
       List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
     long start = System.nanoTime();
-    List<Passes.Pass> passes = options.exact() ? Passes.EXACT : Passes.DEFAULT;
     Program traced = Tracer.trace(outputs, inputs, params);
     checkSize("the traced graph", traced.size, options);
-    Program forward = Passes.run(passes, traced);
-    Program gradient = Passes.run(passes, Reverse.differentiate(forward, false, options.exact()));
-    checkSize("the gradient program", gradient.size, options);
+    Program forward = Passes.run(Passes.forOptions(options), traced);
+    Program gradient = gradientProgram(forward, false, options);
     Built f = build(forward, options);
     Built g = build(gradient, options);
     List<Emitter.Code> code = f.code() == null ? List.of() : List.of(f.code(), g.code());
@@ -105,6 +103,16 @@ public final class CompiledGraph {
       graph.dump(options.dumpDirectory());
     }
     return graph;
+  }
+
+  /** Returns the optimised gradient program of an optimised forward program. */
+  private static Program gradientProgram(Program forward, boolean inputGrads, JitOptions options) {
+    Program p =
+        Passes.run(
+            Passes.forOptions(options),
+            Reverse.differentiate(forward, inputGrads, options.exact()));
+    checkSize(inputGrads ? "the input-gradient program" : "the gradient program", p.size, options);
+    return p;
   }
 
   /** A program made runnable, with its bytecode (null on the IR interpreter). */
@@ -263,10 +271,7 @@ public final class CompiledGraph {
       synchronized (this) {
         k = inputGradient;
         if (k == null) {
-          List<Passes.Pass> passes = options.exact() ? Passes.EXACT : Passes.DEFAULT;
-          Program p =
-              Passes.run(passes, Reverse.differentiate(forwardProgram, true, options.exact()));
-          checkSize("the input-gradient program", p.size, options);
+          Program p = gradientProgram(forwardProgram, true, options);
           Built built = build(p, options);
           k = built.kernel();
           inputGradientCode = built.code();
@@ -294,6 +299,15 @@ public final class CompiledGraph {
       throw new IllegalArgumentException(
           name + " has length " + array.length + ", expected " + expected);
     }
+  }
+
+  /**
+   * Returns the optimised IR as text: the forward program, then the gradient program that reverse
+   * mode made of it (rebuilt on each call, so a compiled graph keeps no copy).
+   */
+  public String ir() {
+    Program gradient = gradientProgram(forwardProgram, false, options);
+    return "forward:\n" + forwardProgram + "gradient:\n" + gradient;
   }
 
   /**

@@ -28,6 +28,11 @@ final class Passes {
 
   private Passes() {}
 
+  /** Returns the pipeline that {@code options} asks for. */
+  static List<Pass> forOptions(JitOptions options) {
+    return options.exact() ? EXACT : DEFAULT;
+  }
+
   static Program run(List<Pass> passes, Program program) {
     for (Pass pass : passes) {
       program = pass.run().apply(program);

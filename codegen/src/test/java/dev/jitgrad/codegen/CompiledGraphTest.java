@@ -187,6 +187,20 @@ class CompiledGraphTest {
   }
 
   @Test
+  void ir_productOfInputAndParam_showsForwardAndGradientPrograms() {
+    Value x = Value.of(1, "x");
+    Value w = Value.of(1, "w");
+    CompiledGraph g = Jit.compile(x.mul(w), List.of(x), List.of(w));
+
+    String ir = g.ir();
+
+    assertTrue(ir.startsWith("forward:\n%0 = INPUT[0]\n%1 = PARAM[0]\n%2 = MUL %0 %1\n"), ir);
+    assertTrue(ir.contains("gradient:\n"), ir);
+    assertTrue(ir.contains("= PARAM_GRAD[0]"), ir);
+    assertTrue(ir.contains("paramGrad[0] = %"), ir);
+  }
+
+  @Test
   void compile_constantLeaf_isBakedInAndLaterChangesDoNotMatter() {
     Value x = Value.of(1, "x");
     Value c = Value.of(3, "c");
