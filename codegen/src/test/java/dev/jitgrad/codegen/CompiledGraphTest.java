@@ -370,14 +370,29 @@ class CompiledGraphTest {
   }
 
   @Test
-  void compile_dumpDirectory_writesClassFiles(@TempDir Path dir) throws Exception {
-    Value x = Value.of(1, "x");
+  void compile_dumpDirectory_writesTheLoadedClassFiles(@TempDir Path dir) throws Exception {
+    Model m = new Model(64);
 
-    Jit.compile(
-        List.of(x.exp()), List.of(x), List.of(), JitOptions.defaults().withDumpDirectory(dir));
+    CompiledGraph g =
+        Jit.compile(
+            List.of(m.loss),
+            m.inputs,
+            m.mlp.parameters(),
+            JitOptions.defaults().withDumpDirectory(dir));
+    g.valueAndGrad(
+        new double[3], new double[g.paramCount()], new double[3], new double[g.paramCount()]);
 
-    try (var files = Files.list(dir)) {
-      assertEquals(2, files.filter(f -> f.toString().endsWith(".class")).count());
+    List<byte[]> expected = g.classBytes();
+    List<Path> files;
+    try (var list = Files.list(dir)) {
+      files = list.sorted().toList();
+    }
+    assertEquals(expected.size(), files.size());
+    assertEquals(3, expected.size(), "forward, gradient and input-gradient classes");
+    List<Path> inOrder = new ArrayList<>(files);
+    inOrder.sort(java.util.Comparator.comparing(f -> f.getFileName().toString().contains("input")));
+    for (int i = 0; i < expected.size(); i++) {
+      assertArrayEquals(expected.get(i), Files.readAllBytes(inOrder.get(i)), "class file " + i);
     }
   }
 
