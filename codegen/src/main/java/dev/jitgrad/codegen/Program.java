@@ -187,10 +187,6 @@ final class Program {
       return add(o, x, y, 0);
     }
 
-    int size() {
-      return size;
-    }
-
     IrOp op(int i) {
       return IrOp.VALUES[op[i]];
     }
