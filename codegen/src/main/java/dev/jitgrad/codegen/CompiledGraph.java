@@ -35,7 +35,10 @@ public final class CompiledGraph {
   private final int inputCount;
   private final int paramCount;
   private final int outputCount;
-  private final Program forwardProgram;
+
+  /** The program that reverse mode differentiates: the traced one after the passes before it. */
+  private final Program differentiable;
+
   private final Kernel forward;
   private final Kernel gradient;
   private volatile Kernel inputGradient;
@@ -45,16 +48,16 @@ public final class CompiledGraph {
 
   private CompiledGraph(
       JitOptions options,
-      Program forwardProgram,
+      Program differentiable,
       Kernel forward,
       Kernel gradient,
       int gradientSize,
       String summary) {
     this.options = options;
-    this.inputCount = forwardProgram.inputCount;
-    this.paramCount = forwardProgram.paramCount;
-    this.outputCount = forwardProgram.outputCount;
-    this.forwardProgram = forwardProgram;
+    this.inputCount = differentiable.inputCount;
+    this.paramCount = differentiable.paramCount;
+    this.outputCount = differentiable.outputCount;
+    this.differentiable = differentiable;
     this.forward = forward;
     this.gradient = gradient;
     this.summary = summary;
@@ -71,8 +74,9 @@ public final class CompiledGraph {
     long start = System.nanoTime();
     Program traced = Tracer.trace(outputs, inputs, params);
     checkSize("the traced graph", traced.size, options);
-    Program forward = Passes.run(Passes.forOptions(options), traced);
-    Program gradient = gradientProgram(forward, false, options);
+    Program differentiable = Passes.run(Passes.beforeReverse(options), traced);
+    Program forward = Passes.run(Passes.forOptions(options), differentiable);
+    Program gradient = gradientProgram(differentiable, false, options);
     Built f = build(forward, options);
     Built g = build(gradient, options);
     List<Emitter.Code> code = f.code() == null ? List.of() : List.of(f.code(), g.code());
@@ -94,19 +98,20 @@ public final class CompiledGraph {
                     code.stream().mapToInt(Emitter.Code::bytes).sum()),
             nanos / 1e6);
     CompiledGraph graph =
-        new CompiledGraph(options, forward, f.kernel(), g.kernel(), gradient.size, summary);
+        new CompiledGraph(options, differentiable, f.kernel(), g.kernel(), gradient.size, summary);
     if (options.dumpDirectory() != null) {
       graph.dump(options.dumpDirectory(), "", code);
     }
     return graph;
   }
 
-  /** Returns the optimised gradient program of an optimised forward program. */
-  private static Program gradientProgram(Program forward, boolean inputGrads, JitOptions options) {
+  /** Returns the optimised gradient program of a program ready for reverse mode. */
+  private static Program gradientProgram(
+      Program differentiable, boolean inputGrads, JitOptions options) {
     Program p =
         Passes.run(
             Passes.forOptions(options),
-            Reverse.differentiate(forward, inputGrads, options.exact()));
+            Reverse.differentiate(differentiable, inputGrads, options.exact()));
     checkSize(inputGrads ? "the input-gradient program" : "the gradient program", p.size, options);
     return p;
   }
@@ -267,7 +272,7 @@ public final class CompiledGraph {
       synchronized (this) {
         k = inputGradient;
         if (k == null) {
-          Program p = gradientProgram(forwardProgram, true, options);
+          Program p = gradientProgram(differentiable, true, options);
           Built built = build(p, options);
           k = built.kernel();
           if (built.code() != null && options.dumpDirectory() != null) {
@@ -301,8 +306,9 @@ public final class CompiledGraph {
    * mode made of it (rebuilt on each call, so a compiled graph keeps no copy).
    */
   public String ir() {
-    Program gradient = gradientProgram(forwardProgram, false, options);
-    return "forward:\n" + forwardProgram + "gradient:\n" + gradient;
+    Program forward = Passes.run(Passes.forOptions(options), differentiable);
+    Program gradient = gradientProgram(differentiable, false, options);
+    return "forward:\n" + forward + "gradient:\n" + gradient;
   }
 
   /**
@@ -334,10 +340,10 @@ public final class CompiledGraph {
       return List.of();
     }
     List<Program> programs = new ArrayList<>();
-    programs.add(forwardProgram);
-    programs.add(gradientProgram(forwardProgram, false, options));
+    programs.add(Passes.run(Passes.forOptions(options), differentiable));
+    programs.add(gradientProgram(differentiable, false, options));
     if (inputGradient != null) {
-      programs.add(gradientProgram(forwardProgram, true, options));
+      programs.add(gradientProgram(differentiable, true, options));
     }
     List<byte[]> classes = new ArrayList<>();
     for (Program p : programs) {

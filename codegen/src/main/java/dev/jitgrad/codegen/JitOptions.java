@@ -6,10 +6,10 @@ import java.util.Objects;
 /**
  * How {@link Jit#compile(java.util.List, java.util.List, java.util.List, JitOptions)} compiles.
  *
- * @param exact whether to run only passes that keep every floating-point operation in the
- *     interpreter's order, so results are bit-identical to {@code Value.backward()}; by default
- *     jitgrad also folds constants, applies algebraic identities and merges common subexpressions,
- *     and agrees with the interpreter within {@code 1e-9 · max(1, |a|, |b|)}
+ * @param exact whether to run only dead-code elimination, so results are bit-identical to {@code
+ *     Value.backward()}; by default jitgrad also folds constants, applies algebraic identities and
+ *     merges common subexpressions, which changes no number: outputs and gradients equal the
+ *     interpreter's ({@code ==}, or both NaN), though a zero gradient may be -0.0 for +0.0
  * @param backend what runs the optimised program
  * @param maxNodes the largest program, in IR instructions (forward and backward together), that
  *     compiling accepts before throwing {@link GraphTooLargeException}

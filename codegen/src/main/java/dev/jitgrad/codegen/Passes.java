@@ -6,14 +6,35 @@ import java.util.function.UnaryOperator;
 
 /**
  * The optimisation passes, each a function from program to program, and the ordered lists that run
- * them. Only {@link #eliminateDeadCode} leaves every floating-point result bit for bit as it was,
- * so the exact list runs nothing else.
+ * them.
+ *
+ * <p>Every rewrite keeps every value, NaN and infinities included: folding computes what the
+ * instruction would, the identities hold for every double, signed zeros included, and merging equal
+ * instructions of pure ops changes nothing. What they may change is the shape that reverse mode
+ * differentiates: after common subexpressions are merged, the adjoints of the merged uses are added
+ * before the multiply ({@code y·(0 + 1)}) instead of after ({@code y·0 + y·1}), which turns the
+ * engine's NaN into infinity and loses cancelled terms to rounding. So reverse mode runs on the
+ * program after {@link #BEFORE_REVERSE}, which merges nothing, and the merging runs on the whole
+ * gradient program afterwards. The result: default mode computes the numbers the interpreter
+ * computes, and differs at most in the sign of a zero gradient (an adjoint starts at -0.0, the
+ * engine's at +0.0). Exact mode runs only dead-code elimination and matches bit for bit.
  */
 final class Passes {
   /** A named pass. */
   record Pass(String name, UnaryOperator<Program> run) {}
 
-  /** The default pipeline: faster code, results within rounding of the interpreter's. */
+  /**
+   * The passes that run before reverse mode in default mode: none replaces a node by another, so
+   * every node keeps its own adjoint and every use its own adjoint term, added in the engine's
+   * order. (Even an exact identity would not do: replacing {@code x·1} by {@code x} adds the
+   * adjoint terms of {@code x·1}'s users straight into {@code x}'s, a different grouping.)
+   */
+  static final List<Pass> BEFORE_REVERSE =
+      List.of(
+          new Pass("constant folding", Passes::foldConstants),
+          new Pass("dead code", Passes::eliminateDeadCode));
+
+  /** The default pipeline, for forward programs and for gradient programs after reverse mode. */
   static final List<Pass> DEFAULT =
       List.of(
           new Pass("constant folding", Passes::foldConstants),
@@ -31,6 +52,11 @@ final class Passes {
   /** Returns the pipeline that {@code options} asks for. */
   static List<Pass> forOptions(JitOptions options) {
     return options.exact() ? EXACT : DEFAULT;
+  }
+
+  /** Returns the pipeline that runs before reverse mode under {@code options}. */
+  static List<Pass> beforeReverse(JitOptions options) {
+    return options.exact() ? EXACT : BEFORE_REVERSE;
   }
 
   static Program run(List<Pass> passes, Program program) {
@@ -58,8 +84,8 @@ final class Passes {
   /**
    * Applies identities that hold for every double, signed zeros included: {@code x + -0.0}, {@code
    * -0.0 + x}, {@code x - +0.0}, {@code x·1}, {@code 1·x}, {@code x/1}, {@code --x} and {@code x^1}
-   * become x; {@code -0.0 - x} and {@code x·-1} become -x. One approximation: {@code x^2} becomes
-   * {@code x·x} (within an ulp of {@link Math#pow}).
+   * become x; {@code -0.0 - x} and {@code x·-1} become -x. (No {@code x^2 → x·x}: {@link Math#pow}
+   * promises only to be within an ulp, so that rewrite could change a value.)
    */
   static Program simplify(Program p) {
     return p.rewrite(
@@ -85,7 +111,7 @@ final class Passes {
             case NEG:
               return out.op(a) == IrOp.NEG ? out.operand(a) : out.add(op, a, b, k);
             case POW:
-              return k == 1 ? a : k == 2 ? out.binary(IrOp.MUL, a, a) : out.add(op, a, b, k);
+              return k == 1 ? a : out.add(op, a, b, k);
             default:
               return out.add(op, a, b, k);
           }

@@ -80,6 +80,20 @@ final class Oracle {
     }
   }
 
+  /**
+   * Asserts that each pair is the same number ({@code ==}, so +0.0 matches -0.0) or both NaN: what
+   * default mode promises against the interpreter.
+   */
+  static void assertSameNumbers(double[] expected, double[] actual, String what) {
+    for (int i = 0; i < expected.length; i++) {
+      boolean same =
+          expected[i] == actual[i] || (Double.isNaN(expected[i]) && Double.isNaN(actual[i]));
+      if (!same) {
+        fail(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]);
+      }
+    }
+  }
+
   static boolean close(double a, double b) {
     if (Double.isNaN(a) || Double.isNaN(b)) {
       return Double.isNaN(a) && Double.isNaN(b);

@@ -33,4 +33,25 @@ class ReadmeExampleTest {
     assertEquals(337, model.parameters().size());
     assertEquals(1, out.size());
   }
+
+  /** The "How it works" example: reverse mode runs before CSE, so each use adds its own term. */
+  @Test
+  void ir_howItWorksExample_isTheReadmesListing() {
+    Value x = Value.of(0.5, "x"), w = Value.of(2.0, "w");
+    Value y = x.mul(w).tanh().add(x.mul(w));
+
+    String ir = Jit.compile(y, List.of(x), List.of(w)).ir();
+
+    String forward = "%0 = INPUT[0]\n%1 = PARAM[0]\n%2 = MUL %0 %1\n%3 = TANH %2\n%4 = ADD %3 %2\n";
+    assertEquals(
+        "forward:\n"
+            + forward
+            + "output[0] = %4\n"
+            + "gradient:\n"
+            + forward
+            + "%5 = CONST 1.0\n%6 = PARAM_GRAD[0]\n%7 = ADD %6 %0\n%8 = MUL %3 %3\n"
+            + "%9 = SUB %5 %8\n%10 = MUL %0 %9\n%11 = ADD %7 %10\n"
+            + "output[0] = %4\nparamGrad[0] = %11\n",
+        ir);
+  }
 }
