@@ -49,6 +49,27 @@ class TrainingTest {
   }
 
   @Test
+  void readmeExample_moons_trainsWithMicrogradsRecipeToFullAccuracy() {
+    List<String> printed = new ArrayList<>();
+    // The README's "Training" block, with println collected instead of printed.
+    MLP model = new MLP(2, 16, 16, 1);
+    Dataset moons = Dataset.moons(100, 0.1, 1337); // micrograd's demo data, labels ±1
+
+    Training.History history =
+        Training.of(model, (out, y) -> Losses.svmMaxMargin(out.get(0), y.get(0)))
+            .data(moons)
+            .metric(Training.Metric.signAccuracy())
+            .optimizer(new Sgd(1.0).weightDecay(2e-4).withLinearDecay(0.1, 100))
+            .epochs(100) // full batch: one step per epoch
+            .listener((epoch, h) -> printed.add(epoch + " loss " + h.loss()[epoch]))
+            .run(); // the trained weights are now in model
+
+    assertEquals(100, printed.size());
+    assertEquals(interpreted(model, moons)[1], history.metric()[99], 0.0);
+    assertEquals(1.0, history.metric()[99], 0.0);
+  }
+
+  @Test
   void run_minibatches_eachEpochVisitsEveryRowOnceAndStepsWithTheBatchMean() {
     Dataset data = numbered(10);
     List<List<Double>> batches = new ArrayList<>();

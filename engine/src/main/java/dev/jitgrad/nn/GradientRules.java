@@ -5,9 +5,9 @@ package dev.jitgrad.nn;
  * gradient as they read it, so the caller's gradient array is left as it was.
  *
  * <p>Clipping follows PyTorch's {@code clip_grad_norm_}: with {@code n = ‖g‖₂} over all parameters,
- * every gradient is scaled by {@code max / (n + 1e-6)} when that is below 1. Weight decay then adds
- * {@code λ·p}, as PyTorch's {@code weight_decay} does inside {@code step}, after a training loop
- * has clipped.
+ * every gradient is scaled by {@code max / (n + 1e-6)} when that is below 1. It comes first and
+ * sees only the loss gradient, as in PyTorch, where a training loop clips before the optimiser's
+ * {@code step} adds {@code weight_decay·p}.
  */
 final class GradientRules {
   private double weightDecay;
