@@ -57,11 +57,7 @@ public final class Adam implements Optimizer {
    * @throws IllegalArgumentException if {@code lambda} is negative or not finite
    */
   public Adam decoupledWeightDecay(double lambda) {
-    if (!(lambda >= 0) || lambda == Double.POSITIVE_INFINITY) {
-      throw new IllegalArgumentException(
-          "decoupled weight decay must be finite and >= 0, got " + lambda);
-    }
-    this.decoupledWeightDecay = lambda;
+    this.decoupledWeightDecay = GradientRules.finiteAtLeastZero(lambda, "decoupled weight decay");
     return this;
   }
 

@@ -14,11 +14,7 @@ final class GradientRules {
   private double maxNorm = Double.POSITIVE_INFINITY;
 
   void setWeightDecay(double weightDecay) {
-    if (!(weightDecay >= 0) || weightDecay == Double.POSITIVE_INFINITY) {
-      throw new IllegalArgumentException(
-          "weight decay must be finite and >= 0, got " + weightDecay);
-    }
-    this.weightDecay = weightDecay;
+    this.weightDecay = finiteAtLeastZero(weightDecay, "weight decay");
   }
 
   void setMaxNorm(double maxNorm) {
@@ -45,5 +41,13 @@ final class GradientRules {
   double gradient(double g, double p, double scale) {
     double clipped = scale == 1.0 ? g : g * scale;
     return weightDecay == 0.0 ? clipped : clipped + weightDecay * p;
+  }
+
+  /** Returns {@code value} if it is finite and at least 0, for rates and decays. */
+  static double finiteAtLeastZero(double value, String name) {
+    if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
+      throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);
+    }
+    return value;
   }
 }

@@ -40,10 +40,7 @@ final class ScheduledOptimizer implements Optimizer {
   }
 
   static void checkDecay(double finalRate, int steps) {
-    if (!(finalRate >= 0) || finalRate == Double.POSITIVE_INFINITY) {
-      throw new IllegalArgumentException(
-          "final learning rate must be finite and >= 0, got " + finalRate);
-    }
+    GradientRules.finiteAtLeastZero(finalRate, "final learning rate");
     if (steps <= 0) {
       throw new IllegalArgumentException("schedule steps must be positive, got " + steps);
     }

@@ -58,11 +58,7 @@ public final class Sgd implements Optimizer {
    */
   @Override
   public void setLearningRate(double learningRate) {
-    if (!(learningRate >= 0) || learningRate == Double.POSITIVE_INFINITY) {
-      throw new IllegalArgumentException(
-          "learning rate must be finite and >= 0, got " + learningRate);
-    }
-    this.learningRate = learningRate;
+    this.learningRate = GradientRules.finiteAtLeastZero(learningRate, "learning rate");
   }
 
   /** Returns the current learning rate. */
