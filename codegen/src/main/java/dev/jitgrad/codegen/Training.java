@@ -34,8 +34,8 @@ public final class Training {
   private final Model model;
   private final int labelCount;
   private final SampleLoss loss;
-  private Dataset data;
-  private Dataset heldOut;
+  private double[] data;
+  private double[] heldOut;
   private Metric metric;
   private Optimizer optimizer;
   private int batchSize = Integer.MAX_VALUE;
@@ -50,6 +50,14 @@ public final class Training {
     this.loss = Objects.requireNonNull(loss, "loss");
     if (labelCount < 0) {
       throw new IllegalArgumentException("label count must be >= 0, got " + labelCount);
+    }
+    if (model.inputCount() + labelCount <= 0) {
+      throw new IllegalArgumentException(
+          "a row needs at least one value, got "
+              + model.inputCount()
+              + " model inputs and "
+              + labelCount
+              + " labels");
     }
     this.labelCount = labelCount;
   }
@@ -118,7 +126,8 @@ public final class Training {
    * Returns a training run of {@code model} on {@code loss} whose labels have {@code labelCount}
    * values per row.
    *
-   * @throws IllegalArgumentException if {@code labelCount} is negative
+   * @throws IllegalArgumentException if {@code labelCount} is negative, or it and the model's input
+   *     count are both 0
    * @throws NullPointerException if an argument is null
    */
   public static Training of(Model model, int labelCount, SampleLoss loss) {
@@ -126,23 +135,23 @@ public final class Training {
   }
 
   /**
-   * Sets the training rows.
+   * Sets the training rows, copied now.
    *
    * @throws IllegalArgumentException if there are no rows, or a row's features do not match the
    *     model's input count or its labels the loss's label count
    */
   public Training data(Dataset train) {
-    this.data = checked(train, "training data");
+    this.data = rows(train, "training data");
     return this;
   }
 
   /**
-   * Sets held-out rows, whose loss (and metric, if set) is reported after every epoch.
+   * Sets held-out rows, copied now, whose loss (and metric, if set) is reported after every epoch.
    *
    * @throws IllegalArgumentException as {@link #data}
    */
   public Training heldOut(Dataset heldOut) {
-    this.heldOut = checked(heldOut, "held-out data");
+    this.heldOut = rows(heldOut, "held-out data");
     return this;
   }
 
@@ -222,19 +231,13 @@ public final class Training {
       throw new IllegalStateException("no optimiser: call optimizer(...) before run()");
     }
     CompiledGraph graph = compile();
-    int batch = Math.min(batchSize, data.size());
-    int stepsPerEpoch = (data.size() + batch - 1) / batch;
+    int rows = data.length / (model.inputCount() + labelCount);
+    int batch = Math.min(batchSize, rows);
+    int stepsPerEpoch = (rows + batch - 1) / batch;
     long total = steps > 0 ? steps : (long) epochs * stepsPerEpoch;
     TrainingLoop loop =
         new TrainingLoop(
-            graph,
-            labelCount,
-            model.parameters(),
-            rows(data),
-            rows(heldOut),
-            metric,
-            optimizer,
-            gradients);
+            graph, labelCount, model.parameters(), data, heldOut, metric, optimizer, gradients);
     return loop.run(batch, total, stepsPerEpoch, seed, listener);
   }
 
@@ -250,7 +253,8 @@ public final class Training {
         JitOptions.defaults());
   }
 
-  private Dataset checked(Dataset set, String name) {
+  /** Checks a data set and packs it row-major, features then labels. */
+  private double[] rows(Dataset set, String name) {
     Objects.requireNonNull(set, name);
     if (set.size() == 0) {
       throw new IllegalArgumentException(name + " is empty, expected at least one row");
@@ -259,7 +263,13 @@ public final class Training {
       checkWidth(set.features()[i], model.inputCount(), name, "features", i, "model's inputs");
       checkWidth(set.labels()[i], labelCount, name, "labels", i, "loss's labels");
     }
-    return set;
+    int width = model.inputCount() + labelCount;
+    double[] out = new double[set.size() * width];
+    for (int i = 0; i < set.size(); i++) {
+      System.arraycopy(set.features()[i], 0, out, i * width, model.inputCount());
+      System.arraycopy(set.labels()[i], 0, out, i * width + model.inputCount(), labelCount);
+    }
+    return out;
   }
 
   private static void checkWidth(
@@ -279,20 +289,6 @@ public final class Training {
               + what
               + ")");
     }
-  }
-
-  /** Packs a data set row-major, features then labels, or returns null for no data. */
-  private double[] rows(Dataset set) {
-    if (set == null) {
-      return null;
-    }
-    int width = model.inputCount() + labelCount;
-    double[] out = new double[set.size() * width];
-    for (int i = 0; i < set.size(); i++) {
-      System.arraycopy(set.features()[i], 0, out, i * width, model.inputCount());
-      System.arraycopy(set.labels()[i], 0, out, i * width + model.inputCount(), labelCount);
-    }
-    return out;
   }
 
   private static int positive(int value, String name) {
