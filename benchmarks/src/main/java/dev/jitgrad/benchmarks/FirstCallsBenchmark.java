@@ -2,9 +2,9 @@ package dev.jitgrad.benchmarks;
 
 import dev.jitgrad.codegen.CompiledGraph;
 import dev.jitgrad.codegen.JitOptions.Backend;
-import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
-import java.util.List;
+import dev.jitgrad.nn.Losses;
+import dev.jitgrad.nn.MLP;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -51,16 +51,12 @@ public class FirstCallsBenchmark {
   /** Builds the per-sample loss graph once. */
   @Setup
   public void setUp() {
-    int[] sizes = {2, 16, 16, 1};
-    dev.jitgrad.nn.MLP model = Workloads.mlp(sizes);
-    List<Value> params = model.parameters();
-    List<Value> inputs = Workloads.leaves(3);
-    Value score = model.apply(inputs.subList(0, 2)).get(0);
-    graph = new Workloads.Graph(Workloads.svmMaxMargin(score, inputs.get(2)), inputs, params);
+    MLP model = Workloads.mlp(new int[] {2, 16, 16, 1});
+    graph = Workloads.sampleGraph(model, 1, (out, y) -> Losses.svmMaxMargin(out.get(0), y.get(0)));
     chosen = Backend.valueOf(backend);
     sample = Workloads.activeSample(model, Workloads.moons(100));
-    weights = Values.data(params);
-    grad = new double[params.size()];
+    weights = Values.data(graph.params);
+    grad = new double[weights.length];
   }
 
   /** Compiles, then calls {@code valueAndGrad} {@code calls} times. */

@@ -1,12 +1,9 @@
 package dev.jitgrad.benchmarks;
 
-import dev.jitgrad.codegen.CompiledGraph;
-import dev.jitgrad.codegen.JitOptions.Backend;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
-import dev.jitgrad.nn.MLP;
+import dev.jitgrad.nn.Losses;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -37,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class LargeMlpBenchmark {
+public class LargeMlpBenchmark extends MlpContenders {
   /** The MLP's layer widths, inputs first. */
   @Param({"2-64-64-1", "64-64-10"})
   public String shape;
@@ -46,39 +43,16 @@ public class LargeMlpBenchmark {
   @Param({"32"})
   public int samples;
 
-  MLP model;
-  List<Value> params;
   double[] rows;
-  double[] weights;
-  CompiledGraph interpreted;
-  CompiledGraph compiled;
-  HandMlp hand;
   int outputs;
-  double[] objectGrad;
-  double[] interpretedGrad;
-  double[] compiledGrad;
-  double[] handGrad;
 
   /** Builds the model, random rows of inputs and targets, the compiled graphs and gradients. */
   @Setup
   public void setUp() {
     int[] sizes = Workloads.shape(shape);
-    int inputCount = sizes[0];
     outputs = sizes[sizes.length - 1];
-    model = Workloads.mlp(sizes);
-    params = model.parameters();
-    rows = Workloads.uniform(samples * (inputCount + outputs), Workloads.SEED);
-    weights = Values.data(params);
-    List<Value> inputs = Workloads.leaves(inputCount + outputs);
-    List<Value> out = model.apply(inputs.subList(0, inputCount));
-    Value loss = Workloads.meanSquaredError(out, inputs.subList(inputCount, inputs.size()));
-    interpreted = Workloads.compile(loss, inputs, params, Backend.IR_INTERPRETER);
-    compiled = Workloads.compile(loss, inputs, params, Backend.BYTECODE);
-    hand = new HandMlp(sizes);
-    objectGrad = new double[params.size()];
-    interpretedGrad = new double[params.size()];
-    compiledGrad = new double[params.size()];
-    handGrad = new double[params.size()];
+    setUpContenders(sizes, outputs, Losses::meanSquaredError);
+    rows = Workloads.uniform(samples * (sizes[0] + outputs), Workloads.SEED);
   }
 
   /** Baseline: the whole batch loss as one object graph, then {@code backward()}. */

@@ -1,13 +1,9 @@
 package dev.jitgrad.benchmarks;
 
-import dev.jitgrad.codegen.CompiledGraph;
-import dev.jitgrad.codegen.JitOptions.Backend;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
 import dev.jitgrad.nn.Losses;
-import dev.jitgrad.nn.MLP;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -39,41 +35,19 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class MlpSampleBenchmark {
+public class MlpSampleBenchmark extends MlpContenders {
   /** The MLP's layer widths, inputs first; the last layer has one neuron (the score). */
   @Param({"2-16-16-1"})
   public String shape;
 
-  MLP model;
-  List<Value> params;
   double[] sample;
-  double[] weights;
-  CompiledGraph interpreted;
-  CompiledGraph compiled;
-  HandMlp hand;
-  double[] objectGrad;
-  double[] interpretedGrad;
-  double[] compiledGrad;
-  double[] handGrad;
 
   /** Builds the model, one moons sample, the compiled graphs and the gradient arrays. */
   @Setup
   public void setUp() {
-    int[] sizes = Workloads.shape(shape);
-    model = Workloads.mlp(sizes);
-    params = model.parameters();
+    setUpContenders(
+        Workloads.shape(shape), 1, (out, y) -> Losses.svmMaxMargin(out.get(0), y.get(0)));
     sample = Workloads.activeSample(model, Workloads.moons(100));
-    weights = Values.data(params);
-    List<Value> inputs = Workloads.leaves(3);
-    Value score = model.apply(inputs.subList(0, 2)).get(0);
-    Value loss = Workloads.svmMaxMargin(score, inputs.get(2));
-    interpreted = Workloads.compile(loss, inputs, params, Backend.IR_INTERPRETER);
-    compiled = Workloads.compile(loss, inputs, params, Backend.BYTECODE);
-    hand = new HandMlp(sizes);
-    objectGrad = new double[params.size()];
-    interpretedGrad = new double[params.size()];
-    compiledGrad = new double[params.size()];
-    handGrad = new double[params.size()];
   }
 
   /** Baseline: builds the sample's graph on the persistent parameter leaves and backpropagates. */

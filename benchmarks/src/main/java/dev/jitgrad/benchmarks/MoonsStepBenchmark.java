@@ -2,10 +2,9 @@ package dev.jitgrad.benchmarks;
 
 import dev.jitgrad.codegen.CompiledGraph;
 import dev.jitgrad.codegen.Jit;
-import dev.jitgrad.codegen.JitOptions.Backend;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
-import dev.jitgrad.nn.MLP;
+import dev.jitgrad.nn.Losses;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,47 +39,28 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class MoonsStepBenchmark {
+public class MoonsStepBenchmark extends MlpContenders {
   /** Samples in the batch; micrograd's demo uses 100. */
   @Param({"100"})
   public int samples;
 
-  MLP model;
-  List<Value> params;
   double[] rows;
-  double[] weights;
-  CompiledGraph interpreted;
-  CompiledGraph compiled;
   CompiledGraph wholeGraph;
   double[] noInputs;
-  HandMlp hand;
-  double[] objectGrad;
-  double[] interpretedGrad;
-  double[] compiledGrad;
   double[] wholeGraphGrad;
-  double[] handGrad;
 
   /** Builds the model, the data set, the compiled graphs and the gradient arrays. */
   @Setup
   public void setUp() {
-    int[] sizes = {2, 16, 16, 1};
-    model = Workloads.mlp(sizes);
-    params = model.parameters();
+    double scale = 1.0 / samples;
+    setUpContenders(
+        new int[] {2, 16, 16, 1},
+        1,
+        (out, y) -> Losses.svmMaxMargin(out.get(0), y.get(0)).mul(scale));
     rows = Workloads.moons(samples);
-    weights = Values.data(params);
-    List<Value> inputs = Workloads.leaves(3);
-    Value score = model.apply(inputs.subList(0, 2)).get(0);
-    Value loss = Workloads.svmMaxMargin(score, inputs.get(2)).mul(1.0 / samples);
-    interpreted = Workloads.compile(loss, inputs, params, Backend.IR_INTERPRETER);
-    compiled = Workloads.compile(loss, inputs, params, Backend.BYTECODE);
     wholeGraph = Jit.compile(Workloads.moonsLoss(model, rows, samples), List.of(), params);
     noInputs = new double[0];
-    hand = new HandMlp(sizes);
-    objectGrad = new double[params.size()];
-    interpretedGrad = new double[params.size()];
-    compiledGrad = new double[params.size()];
     wholeGraphGrad = new double[params.size()];
-    handGrad = new double[params.size()];
   }
 
   /** Baseline: micrograd's step, the whole batch as one object graph, then {@code backward()}. */

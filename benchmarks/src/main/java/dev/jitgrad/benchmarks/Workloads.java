@@ -3,7 +3,9 @@ package dev.jitgrad.benchmarks;
 import dev.jitgrad.codegen.CompiledGraph;
 import dev.jitgrad.codegen.Jit;
 import dev.jitgrad.codegen.JitOptions;
+import dev.jitgrad.codegen.Training;
 import dev.jitgrad.engine.Value;
+import dev.jitgrad.nn.Dataset;
 import dev.jitgrad.nn.Losses;
 import dev.jitgrad.nn.MLP;
 import java.util.ArrayList;
@@ -52,39 +54,27 @@ final class Workloads {
   }
 
   /**
-   * Returns micrograd's SVM max-margin loss {@code relu(1 - y·score)} with the label {@code y} a
-   * value, so a compiled graph can take it as an input; it equals {@link Losses#svmMaxMargin}.
+   * Returns one sample's loss as {@link Training} compiles it: {@code loss} of the model's outputs
+   * at fresh input leaves and of {@code labelCount} label leaves, the inputs listed features first.
    */
-  static Value svmMaxMargin(Value score, Value label) {
-    return score.mul(label.neg()).add(1.0).relu();
+  static Graph sampleGraph(MLP model, int labelCount, Training.SampleLoss loss) {
+    List<Value> inputs = leaves(model.inputCount() + labelCount);
+    List<Value> features = inputs.subList(0, model.inputCount());
+    List<Value> labels = inputs.subList(model.inputCount(), inputs.size());
+    return new Graph(loss.apply(model.apply(features), labels), inputs, model.parameters());
   }
 
   /**
-   * Returns {@code Σ_k (outputs_k - targets_k)² / K}, the per-sample MSE with targets as values.
-   */
-  static Value meanSquaredError(List<Value> outputs, List<Value> targets) {
-    List<Value> squares = new ArrayList<>(outputs.size());
-    for (int k = 0; k < outputs.size(); k++) {
-      squares.add(outputs.get(k).sub(targets.get(k)).pow(2));
-    }
-    return Losses.mean(squares);
-  }
-
-  /**
-   * Returns micrograd's two-moons data set as rows {@code x0, x1, y} with {@code y = ±1}: two
-   * interleaving half circles with Gaussian noise of 0.1, as {@code make_moons(n, noise=0.1)}.
+   * Returns the library's two moons ({@link Dataset#moons}, the demo's data) of {@code samples}
+   * points with noise 0.1 from {@link #SEED}, as rows {@code x0, x1, y} with {@code y = ±1}.
    */
   static double[] moons(int samples) {
-    SplittableRandom random = new SplittableRandom(SEED);
+    Dataset moons = Dataset.moons(samples, 0.1, SEED);
     double[] rows = new double[samples * 3];
     for (int s = 0; s < samples; s++) {
-      boolean upper = s < samples / 2;
-      double t = Math.PI * random.nextDouble();
-      double x = upper ? Math.cos(t) : 1 - Math.cos(t);
-      double y = upper ? Math.sin(t) : 0.5 - Math.sin(t);
-      rows[s * 3] = x + 0.1 * gaussian(random);
-      rows[s * 3 + 1] = y + 0.1 * gaussian(random);
-      rows[s * 3 + 2] = upper ? -1.0 : 1.0;
+      rows[s * 3] = moons.features()[s][0];
+      rows[s * 3 + 1] = moons.features()[s][1];
+      rows[s * 3 + 2] = moons.labels()[s][0];
     }
     return rows;
   }
@@ -97,11 +87,6 @@ final class Workloads {
       out[i] = random.nextDouble(-1.0, 1.0);
     }
     return out;
-  }
-
-  private static double gaussian(SplittableRandom random) {
-    double u = 1.0 - random.nextDouble();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble());
   }
 
   /**
@@ -144,7 +129,7 @@ final class Workloads {
     List<Value> losses = new ArrayList<>(samples);
     for (int s = 0; s < samples; s++) {
       List<Value> out = model.apply(leaves(rows, s * stride, inputs));
-      losses.add(meanSquaredError(out, leaves(rows, s * stride + inputs, outputs)));
+      losses.add(Losses.meanSquaredError(out, leaves(rows, s * stride + inputs, outputs)));
     }
     return Value.sum(losses);
   }

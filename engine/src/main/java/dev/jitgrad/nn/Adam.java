@@ -1,11 +1,16 @@
 package dev.jitgrad.nn;
 
-/** Adam (Kingma and Ba, 2015), with bias-corrected first and second moment estimates. */
+/**
+ * Adam (Kingma and Ba, 2015), with bias-corrected first and second moment estimates, coupled weight
+ * decay, decoupled weight decay (AdamW, Loshchilov and Hutter, 2019) and gradient clipping.
+ */
 public final class Adam implements Optimizer {
-  private final double learningRate;
   private final double beta1;
   private final double beta2;
   private final double epsilon;
+  private final GradientRules rules = new GradientRules();
+  private double learningRate;
+  private double decoupledWeightDecay;
   private double[] m;
   private double[] v;
   private int t;
@@ -22,19 +27,68 @@ public final class Adam implements Optimizer {
    *     1), or epsilon is not positive
    */
   public Adam(double learningRate, double beta1, double beta2, double epsilon) {
-    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-      throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
-    }
+    setLearningRate(learningRate);
     if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
       throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + " and " + beta2);
     }
     if (!(epsilon > 0)) {
       throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
     }
-    this.learningRate = learningRate;
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon;
+  }
+
+  /**
+   * Sets coupled weight decay (L2 regularisation) {@code g += λ·p}, which the moments then see, and
+   * returns this optimiser; micrograd's loss term {@code 1e-4·Σp²} is {@code λ = 2e-4}.
+   *
+   * @throws IllegalArgumentException if {@code lambda} is negative or not finite
+   */
+  public Adam weightDecay(double lambda) {
+    rules.setWeightDecay(lambda);
+    return this;
+  }
+
+  /**
+   * Sets decoupled weight decay, AdamW's {@code p -= lr·λ·p} before each update (as PyTorch's
+   * {@code AdamW}), and returns this optimiser.
+   *
+   * @throws IllegalArgumentException if {@code lambda} is negative or not finite
+   */
+  public Adam decoupledWeightDecay(double lambda) {
+    this.decoupledWeightDecay = GradientRules.finiteAtLeastZero(lambda, "decoupled weight decay");
+    return this;
+  }
+
+  /**
+   * Clips the gradients to a global L2 norm of at most {@code maxNorm} before each step, as
+   * PyTorch's {@code clip_grad_norm_}, and returns this optimiser.
+   *
+   * @throws IllegalArgumentException if {@code maxNorm} is not positive
+   */
+  public Adam clipGradNorm(double maxNorm) {
+    rules.setMaxNorm(maxNorm);
+    return this;
+  }
+
+  /**
+   * Changes the learning rate from the next step on; the moments are kept.
+   *
+   * @throws IllegalArgumentException if the rate is not positive and finite
+   */
+  @Override
+  public void setLearningRate(double learningRate) {
+    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+    }
+    this.learningRate = learningRate;
+  }
+
+  /** Returns the current learning rate. */
+  @Override
+  public double learningRate() {
+    return learningRate;
   }
 
   @Override
@@ -47,8 +101,13 @@ public final class Adam implements Optimizer {
     t++;
     double correction1 = 1 - Math.pow(beta1, t);
     double correction2 = 1 - Math.pow(beta2, t);
+    double shrink = 1 - learningRate * decoupledWeightDecay;
+    double scale = rules.clipScale(grads);
     for (int i = 0; i < params.length; i++) {
-      double g = grads[i];
+      double g = rules.gradient(grads[i], params[i], scale);
+      if (decoupledWeightDecay != 0.0) {
+        params[i] *= shrink;
+      }
       m[i] = beta1 * m[i] + (1 - beta1) * g;
       v[i] = beta2 * v[i] + (1 - beta2) * g * g;
       params[i] -= learningRate * (m[i] / correction1) / (Math.sqrt(v[i] / correction2) + epsilon);

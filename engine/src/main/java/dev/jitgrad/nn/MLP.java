@@ -12,11 +12,12 @@ import java.util.random.RandomGenerator;
  *
  * <p>{@code new MLP(2, 16, 16, 1)} takes 2 inputs through layers of 16, 16 and 1 neurons.
  */
-public final class MLP implements Parameterized {
+public final class MLP implements Model {
   /** The seed of the generator used when none is given, so default models are reproducible. */
   public static final long DEFAULT_SEED = 1337;
 
   private final int inputs;
+  private final int outputs;
   private final List<Layer> layers;
 
   /**
@@ -52,6 +53,7 @@ public final class MLP implements Parameterized {
       fanIn = layerSizes[i];
     }
     this.inputs = inputs;
+    this.outputs = layerSizes[layerSizes.length - 1];
     this.layers = List.copyOf(l);
   }
 
@@ -60,6 +62,7 @@ public final class MLP implements Parameterized {
    *
    * @throws IllegalArgumentException if {@code x} does not have {@link #inputCount()} values
    */
+  @Override
   public List<Value> apply(List<Value> x) {
     if (x.size() != inputs) {
       throw new IllegalArgumentException("MLP expects " + inputs + " inputs, got " + x.size());
@@ -71,8 +74,15 @@ public final class MLP implements Parameterized {
   }
 
   /** Returns the number of inputs the MLP expects. */
+  @Override
   public int inputCount() {
     return inputs;
+  }
+
+  /** Returns the number of outputs, the size of the last layer. */
+  @Override
+  public int outputCount() {
+    return outputs;
   }
 
   /** Returns the parameters layer by layer, neuron by neuron, weights before bias. */

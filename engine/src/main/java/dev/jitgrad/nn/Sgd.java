@@ -1,8 +1,12 @@
 package dev.jitgrad.nn;
 
-/** Stochastic gradient descent, {@code p -= lr·g}, with optional momentum {@code v = μv + g}. */
+/**
+ * Stochastic gradient descent, {@code p -= lr·g}, with optional momentum {@code v = μv + g}, weight
+ * decay and gradient clipping.
+ */
 public final class Sgd implements Optimizer {
   private final double momentum;
+  private final GradientRules rules = new GradientRules();
   private double learningRate;
   private double[] velocity;
 
@@ -14,7 +18,8 @@ public final class Sgd implements Optimizer {
   /**
    * Creates SGD with momentum (PyTorch's form: {@code v = μv + g; p -= lr·v}).
    *
-   * @throws IllegalArgumentException if the rate is not finite or momentum is outside [0, 1)
+   * @throws IllegalArgumentException if the rate is negative or not finite, or momentum is outside
+   *     [0, 1)
    */
   public Sgd(double learningRate, double momentum) {
     if (!(momentum >= 0.0 && momentum < 1.0)) {
@@ -25,18 +30,39 @@ public final class Sgd implements Optimizer {
   }
 
   /**
+   * Sets coupled weight decay (L2 regularisation) {@code g += λ·p} and returns this optimiser;
+   * micrograd's loss term {@code 1e-4·Σp²} is {@code λ = 2e-4}.
+   *
+   * @throws IllegalArgumentException if {@code lambda} is negative or not finite
+   */
+  public Sgd weightDecay(double lambda) {
+    rules.setWeightDecay(lambda);
+    return this;
+  }
+
+  /**
+   * Clips the gradients to a global L2 norm of at most {@code maxNorm} before each step, as
+   * PyTorch's {@code clip_grad_norm_}, and returns this optimiser.
+   *
+   * @throws IllegalArgumentException if {@code maxNorm} is not positive
+   */
+  public Sgd clipGradNorm(double maxNorm) {
+    rules.setMaxNorm(maxNorm);
+    return this;
+  }
+
+  /**
    * Changes the learning rate, for schedules such as micrograd's {@code 1 - 0.9·k/100}.
    *
-   * @throws IllegalArgumentException if the rate is not finite
+   * @throws IllegalArgumentException if the rate is negative or not finite
    */
+  @Override
   public void setLearningRate(double learningRate) {
-    if (!Double.isFinite(learningRate)) {
-      throw new IllegalArgumentException("learning rate must be finite, got " + learningRate);
-    }
-    this.learningRate = learningRate;
+    this.learningRate = GradientRules.finiteAtLeastZero(learningRate, "learning rate");
   }
 
   /** Returns the current learning rate. */
+  @Override
   public double learningRate() {
     return learningRate;
   }
@@ -44,9 +70,10 @@ public final class Sgd implements Optimizer {
   @Override
   public void step(double[] params, double[] grads) {
     Optimizer.checkLengths(params, grads, velocity);
+    double scale = rules.clipScale(grads);
     if (momentum == 0.0) {
       for (int i = 0; i < params.length; i++) {
-        params[i] -= learningRate * grads[i];
+        params[i] -= learningRate * rules.gradient(grads[i], params[i], scale);
       }
       return;
     }
@@ -54,7 +81,7 @@ public final class Sgd implements Optimizer {
       velocity = new double[params.length];
     }
     for (int i = 0; i < params.length; i++) {
-      velocity[i] = momentum * velocity[i] + grads[i];
+      velocity[i] = momentum * velocity[i] + rules.gradient(grads[i], params[i], scale);
       params[i] -= learningRate * velocity[i];
     }
   }

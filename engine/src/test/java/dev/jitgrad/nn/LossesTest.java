@@ -148,4 +148,58 @@ class LossesTest {
   void l2_noParameters_isZero() {
     assertEquals(0.0, Losses.l2(List.of(), 0.5).data());
   }
+
+  @ParameterizedTest
+  @CsvSource({"0.3, 1", "0.3, -1", "-2.5, 1", "1.5, 1"})
+  void svmMaxMargin_valueLabel_matchesDoubleLabelValueAndGradient(double score, double label) {
+    Value s1 = Value.of(score);
+    Value s2 = Value.of(score);
+    Value y = Value.of(label);
+
+    Value byDouble = Losses.svmMaxMargin(s1, label);
+    Value byValue = Losses.svmMaxMargin(s2, y);
+    byDouble.backward();
+    byValue.backward();
+
+    assertEquals(Math.max(0, 1 - label * score), byValue.data(), 0.0);
+    assertEquals(byDouble.data(), byValue.data(), 0.0);
+    assertEquals(s1.grad(), s2.grad(), 0.0);
+  }
+
+  @Test
+  void meanSquaredError_valueTargets_equalsHandFormulaWithGradients() {
+    List<Value> p = List.of(Value.of(1.5), Value.of(-2.0), Value.of(0.25));
+    List<Value> t = List.of(Value.of(1.0), Value.of(0.5), Value.of(0.25));
+
+    Value mse = Losses.meanSquaredError(p, t);
+    mse.backward();
+
+    assertEquals((0.25 + 6.25 + 0.0) / 3, mse.data(), 1e-15);
+    assertEquals(2 * 0.5 / 3, p.get(0).grad(), 1e-15);
+    assertEquals(2 * -2.5 / 3, p.get(1).grad(), 1e-15);
+    assertEquals(-2 * 0.5 / 3, t.get(0).grad(), 1e-15);
+  }
+
+  @Test
+  void meanSquaredError_valueTargetsOfOtherSize_throwsNamingBothSizes() {
+    List<Value> p = List.of(Value.of(1), Value.of(2));
+    List<Value> t = List.of(Value.of(1));
+
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Losses.meanSquaredError(p, t));
+
+    assertTrue(e.getMessage().contains("2") && e.getMessage().contains("1"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @CsvSource({"0.7, 1", "0.7, 0", "-3.0, 0.25"})
+  void binaryCrossEntropyWithLogits_valueLabel_isSoftplusMinusLabelTimesLogit(double z, double y) {
+    Value logit = Value.of(z);
+
+    Value loss = Losses.binaryCrossEntropyWithLogits(logit, Value.of(y));
+    loss.backward();
+
+    assertEquals(Math.log1p(Math.exp(z)) - y * z, loss.data(), 1e-15);
+    assertEquals(1 / (1 + Math.exp(-z)) - y, logit.grad(), 1e-15);
+  }
 }

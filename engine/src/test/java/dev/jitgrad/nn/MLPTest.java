@@ -255,4 +255,15 @@ class MLPTest {
 
     assertArrayEquals(new double[model.parameters().size()], Values.grads(model.parameters()));
   }
+
+  @Test
+  void outputCount_model_isTheLastLayerSize() {
+    Model model = new MLP(3, 4, 5, 2);
+
+    List<Value> out = model.apply(inputs(1, 2, 3));
+
+    assertEquals(3, model.inputCount());
+    assertEquals(2, model.outputCount());
+    assertEquals(2, out.size());
+  }
 }

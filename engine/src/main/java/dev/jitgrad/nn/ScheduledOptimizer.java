@@ -1,0 +1,48 @@
+package dev.jitgrad.nn;
+
+import java.util.Objects;
+import java.util.function.IntToDoubleFunction;
+
+/**
+ * An optimiser whose learning rate follows a schedule of the step number; see {@link Optimizer}.
+ */
+final class ScheduledOptimizer implements Optimizer {
+  private final Optimizer optimizer;
+  private final IntToDoubleFunction rateAtStep;
+  private int step;
+
+  ScheduledOptimizer(Optimizer optimizer, IntToDoubleFunction rateAtStep) {
+    this.optimizer = optimizer;
+    this.rateAtStep = Objects.requireNonNull(rateAtStep, "rateAtStep");
+    optimizer.learningRate();
+  }
+
+  @Override
+  public void step(double[] params, double[] grads) {
+    double rate = rateAtStep.applyAsDouble(step);
+    if (!(rate >= 0) || rate == Double.POSITIVE_INFINITY) {
+      throw new IllegalArgumentException(
+          "the schedule gave learning rate " + rate + " at step " + step + ", expected >= 0");
+    }
+    optimizer.setLearningRate(rate);
+    optimizer.step(params, grads);
+    step++;
+  }
+
+  @Override
+  public double learningRate() {
+    return optimizer.learningRate();
+  }
+
+  @Override
+  public void setLearningRate(double learningRate) {
+    optimizer.setLearningRate(learningRate);
+  }
+
+  static void checkDecay(double finalRate, int steps) {
+    GradientRules.finiteAtLeastZero(finalRate, "final learning rate");
+    if (steps <= 0) {
+      throw new IllegalArgumentException("schedule steps must be positive, got " + steps);
+    }
+  }
+}
