@@ -3,6 +3,7 @@ package dev.jitgrad.nn;
 import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /** A layer of neurons that all see the same inputs. */
@@ -15,12 +16,25 @@ public final class Layer implements Parameterized {
    * @throws IllegalArgumentException if a size is not positive
    */
   public Layer(int inputs, int outputs, boolean relu, RandomGenerator random) {
+    this(inputs, outputs, relu, random, Init.UNIFORM);
+  }
+
+  /**
+   * Creates {@code outputs} neurons of {@code inputs} inputs each, with weights drawn as {@code
+   * init} says.
+   *
+   * @throws IllegalArgumentException if a size is not positive
+   * @throws NullPointerException if {@code random} or {@code init} is null
+   */
+  public Layer(int inputs, int outputs, boolean relu, RandomGenerator random, Init init) {
+    Objects.requireNonNull(random, "random");
+    Objects.requireNonNull(init, "init");
     if (outputs <= 0) {
       throw new IllegalArgumentException("a layer needs at least 1 neuron, got " + outputs);
     }
     List<Neuron> n = new ArrayList<>(outputs);
     for (int i = 0; i < outputs; i++) {
-      n.add(new Neuron(inputs, relu, random));
+      n.add(new Neuron(inputs, relu, random, init.bound(inputs, outputs)));
     }
     this.neurons = List.copyOf(n);
   }

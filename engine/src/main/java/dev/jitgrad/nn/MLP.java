@@ -35,7 +35,19 @@ public final class MLP implements Model {
    * @throws IllegalArgumentException if a size is not positive or no layer is given
    */
   public MLP(RandomGenerator random, int inputs, int... layerSizes) {
+    this(random, Init.UNIFORM, inputs, layerSizes);
+  }
+
+  /**
+   * Creates an MLP whose weights are drawn from {@code random} as {@code init} says ({@link
+   * Init#UNIFORM} is micrograd's [-1, 1]; {@link Init#HE} suits the ReLU layers of a larger model).
+   *
+   * @throws IllegalArgumentException if a size is not positive or no layer is given
+   * @throws NullPointerException if {@code random} or {@code init} is null
+   */
+  public MLP(RandomGenerator random, Init init, int inputs, int... layerSizes) {
     Objects.requireNonNull(random, "random");
+    Objects.requireNonNull(init, "init");
     if (inputs <= 0) {
       throw new IllegalArgumentException("an MLP needs at least 1 input, got " + inputs);
     }
@@ -49,7 +61,7 @@ public final class MLP implements Model {
         throw new IllegalArgumentException(
             "layer " + i + " must have at least 1 neuron, got " + layerSizes[i]);
       }
-      l.add(new Layer(fanIn, layerSizes[i], i < layerSizes.length - 1, random));
+      l.add(new Layer(fanIn, layerSizes[i], i < layerSizes.length - 1, random, init));
       fanIn = layerSizes[i];
     }
     this.inputs = inputs;

@@ -18,12 +18,17 @@ public final class Neuron implements Parameterized {
    * @throws IllegalArgumentException if {@code inputs} is not positive
    */
   public Neuron(int inputs, boolean relu, RandomGenerator random) {
+    this(inputs, relu, random, 1.0);
+  }
+
+  /** Creates a neuron of {@code inputs} weights drawn uniformly from [-bound, bound]. */
+  Neuron(int inputs, boolean relu, RandomGenerator random, double bound) {
     if (inputs <= 0) {
       throw new IllegalArgumentException("a neuron needs at least 1 input, got " + inputs);
     }
     List<Value> w = new ArrayList<>(inputs);
     for (int i = 0; i < inputs; i++) {
-      w.add(Value.of(random.nextDouble(-1.0, 1.0)));
+      w.add(Value.of(random.nextDouble(-bound, bound)));
     }
     this.weights = Collections.unmodifiableList(w);
     this.bias = Value.of(0.0);
