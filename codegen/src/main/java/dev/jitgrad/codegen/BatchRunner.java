@@ -54,7 +54,7 @@ final class BatchRunner {
     if (wave == null) {
       wave = new Wave();
     }
-    int blocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+    int blocks = blockCount(rows);
     boolean parallel = isParallel(rows);
     double sum = 0;
     for (int first = 0; first < blocks; first += wave.capacity) {
@@ -80,6 +80,14 @@ final class BatchRunner {
     wave.finish();
     spare.set(wave);
     return sum;
+  }
+
+  static int blockCount(int rows) {
+    return (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+  }
+
+  static int blockEnd(int block, int rows) {
+    return Math.min(rows, (block + 1) * BLOCK_ROWS);
   }
 
   /** The state of one wave of blocks; participants claim blocks from {@code next}. */
@@ -137,7 +145,7 @@ final class BatchRunner {
       for (int b = next.getAndIncrement(); b < end; b = next.getAndIncrement()) {
         Arrays.fill(w.grad, 0.0);
         double sum = 0;
-        int last = Math.min(rows, (b + 1) * BLOCK_ROWS);
+        int last = blockEnd(b, rows);
         for (int r = b * BLOCK_ROWS; r < last; r++) {
           System.arraycopy(rowsData, r * inputCount, w.row, 0, inputCount);
           kernel.run(w.row, params, w.grad, null, w.ws);
