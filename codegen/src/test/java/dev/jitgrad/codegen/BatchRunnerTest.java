@@ -1,13 +1,17 @@
 package dev.jitgrad.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class BatchRunnerTest {
@@ -68,11 +72,71 @@ class BatchRunnerTest {
     assertEquals(MAX_ROWS - 15, end);
   }
 
+  @Test
+  void run_maxIntRowsWithoutInputs_runsTheKernel() {
+    Kernel kernel =
+        new Kernel() {
+          @Override
+          void run(double[] in, double[] p, double[] pg, double[] ig, double[] ws) {
+            throw new IllegalStateException("the kernel ran");
+          }
+
+          @Override
+          int workspaceSize() {
+            return 1;
+          }
+        };
+    BatchRunner runner = new BatchRunner(kernel, 0, 1, 1);
+
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> runner.run(new double[0], MAX_ROWS, new double[1], new double[1]));
+
+    assertEquals("the kernel ran", e.getMessage());
+  }
+
+  @Test
+  @Timeout(value = 1, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void run_kernelThrowsOnPoolThread_callerRethrowsInsteadOfWaiting() {
+    CountDownLatch helperFailed = new CountDownLatch(1);
+    Kernel kernel =
+        new Kernel() {
+          @Override
+          void run(double[] in, double[] p, double[] pg, double[] ig, double[] ws) {
+            if (Thread.currentThread() instanceof ForkJoinWorkerThread) {
+              helperFailed.countDown();
+              throw new IllegalStateException("a helper failed");
+            }
+            try {
+              helperFailed.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+            ws[0] = 1;
+          }
+
+          @Override
+          int workspaceSize() {
+            return 1;
+          }
+        };
+    BatchRunner runner = new BatchRunner(kernel, 0, 1, Integer.MAX_VALUE);
+
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> runner.run(new double[0], 1024, new double[1], new double[1]));
+
+    assertEquals("a helper failed", e.getMessage());
+  }
+
   /**
    * Runs {@link BatchUnderLoad} in a JVM whose common pool has the given parallelism and returns
    * its output; fails if it has not exited after two minutes (it gives up itself after 30 s).
    */
-  private String runForked(int parallelism, String mode, int callers, int repeats) throws Exception {
+  private String runForked(int parallelism, String mode, int callers, int repeats)
+      throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Path log = tmp.resolve(mode + ".log");
     Process process =
