@@ -1,5 +1,6 @@
 package dev.jitgrad.codegen;
 
+import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
@@ -111,7 +112,9 @@ final class BatchRunner {
     final double[] sums = new double[capacity];
     final double[] grads = new double[capacity * paramCount];
     final Helper[] helpers = new Helper[ForkJoinPool.getCommonPoolParallelism()];
-    final Workspace workspace = new Workspace(kernel.workspaceSize(), inputCount, paramCount);
+
+    /** The caller's workspace, then one per helper, made by the helper when it first runs. */
+    final Workspace[] workspaces = new Workspace[helpers.length + 1];
 
     final AtomicLong claims = new AtomicLong();
     final AtomicInteger done = new AtomicInteger();
@@ -128,8 +131,9 @@ final class BatchRunner {
     Thread caller;
 
     Wave() {
+      workspaces[0] = new Workspace(kernel.workspaceSize(), inputCount, paramCount);
       for (int t = 0; t < helpers.length; t++) {
-        helpers[t] = new Helper();
+        helpers[t] = new Helper(this, t + 1);
       }
     }
 
@@ -151,7 +155,7 @@ final class BatchRunner {
             callHelpers(epoch, count - 1);
           }
           for (int b = claim(epoch); b >= 0; b = claim(epoch)) {
-            compute(b, workspace);
+            compute(b, workspaces[0]);
             done.incrementAndGet();
           }
           while (done.get() < count) {
@@ -230,41 +234,58 @@ final class BatchRunner {
       }
     }
 
-    /** A pool task that computes blocks of the wave of its ticket, if it is still current. */
-    private final class Helper extends ForkJoinTask<Void> {
-      final AtomicLong ticket = new AtomicLong(IDLE);
-      Workspace workspace;
-
-      @Override
-      protected boolean exec() {
-        long epoch = ticket.getAndSet(RUNNING);
-        for (int b = claim(epoch); b >= 0; b = claim(epoch)) {
-          Thread waiter = caller;
-          int wanted = count;
-          try {
-            if (workspace == null) {
-              workspace = new Workspace(kernel.workspaceSize(), inputCount, paramCount);
-            }
-            compute(b, workspace);
-          } catch (Throwable e) {
-            failure.compareAndSet(null, e);
+    /** Computes blocks of wave {@code epoch} while it has some left, as helper {@code slot}. */
+    void help(long epoch, int slot) {
+      for (int b = claim(epoch); b >= 0; b = claim(epoch)) {
+        Thread waiter = caller;
+        int wanted = count;
+        try {
+          if (workspaces[slot] == null) {
+            workspaces[slot] = new Workspace(kernel.workspaceSize(), inputCount, paramCount);
           }
-          if (done.incrementAndGet() == wanted) {
-            LockSupport.unpark(waiter);
-          }
+          compute(b, workspaces[slot]);
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
         }
-        ticket.set(IDLE);
-        return false;
+        if (done.incrementAndGet() == wanted) {
+          LockSupport.unpark(waiter);
+        }
       }
-
-      @Override
-      public Void getRawResult() {
-        return null;
-      }
-
-      @Override
-      protected void setRawResult(Void value) {}
     }
+  }
+
+  /**
+   * A pool task that computes blocks of the wave of its ticket while that wave is current. It holds
+   * its wave weakly, so a task left in the queue of a pool that never runs it keeps no graph alive.
+   */
+  private static final class Helper extends ForkJoinTask<Void> {
+    final AtomicLong ticket = new AtomicLong(IDLE);
+    final WeakReference<Wave> wave;
+    final int slot;
+
+    Helper(Wave wave, int slot) {
+      this.wave = new WeakReference<>(wave);
+      this.slot = slot;
+    }
+
+    @Override
+    protected boolean exec() {
+      long epoch = ticket.getAndSet(RUNNING);
+      Wave w = wave.get();
+      if (w != null) {
+        w.help(epoch, slot);
+      }
+      ticket.set(IDLE);
+      return false;
+    }
+
+    @Override
+    public Void getRawResult() {
+      return null;
+    }
+
+    @Override
+    protected void setRawResult(Void value) {}
   }
 
   /** One thread's scratch arrays: no reference back to a graph or its classes. */

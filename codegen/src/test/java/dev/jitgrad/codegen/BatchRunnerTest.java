@@ -44,6 +44,13 @@ class BatchRunnerTest {
   }
 
   @Test
+  void run_helperNeverRuns_keepsNoDroppedKernelAlive() throws Exception {
+    String output = runForked(0, "forget", 0, 0);
+
+    assertTrue(output.startsWith("ok"), output);
+  }
+
+  @Test
   void blockCount_maxIntRows_countsEveryBlock() {
     int blocks = BatchRunner.blockCount(MAX_ROWS);
 

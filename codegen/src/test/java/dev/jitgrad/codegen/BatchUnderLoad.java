@@ -2,6 +2,7 @@ package dev.jitgrad.codegen;
 
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.nn.MLP;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +27,8 @@ import java.util.stream.IntStream;
  * callers are the elements of a parallel stream). {@code args[1]} is the number of callers, {@code
  * args[2]} the number of calls each makes. Prints {@code ok} and exits 0 if every caller returned,
  * within the deadline, the result of one thread summing single-row calls block by block, to the
- * bit; exits 1 otherwise.
+ * bit; exits 1 otherwise. The mode {@code forget} checks instead that helper tasks left queued in a
+ * pool of parallelism 0 keep no graph alive ({@link #forget}).
  */
 final class BatchUnderLoad {
   static final int ROWS = 20_000;
@@ -36,6 +38,9 @@ final class BatchUnderLoad {
 
   public static void main(String[] args) throws Exception {
     String mode = args[0];
+    if (mode.equals("forget")) {
+      forget();
+    }
     int callers = Integer.parseInt(args[1]);
     int repeats = Integer.parseInt(args[2]);
     CompiledGraph g = mlpLoss();
@@ -72,6 +77,44 @@ final class BatchUnderLoad {
     System.out.println(
         "ok: " + callers + " callers × " + repeats + " calls (" + mode + ") in " + millis + " ms");
     System.exit(0);
+  }
+
+  /**
+   * Runs a parallel batch, drops its runner and exits 0 if its kernel can then be collected,
+   * although the pool (of parallelism 0) never runs the helper tasks the batch left queued.
+   */
+  private static void forget() throws InterruptedException {
+    WeakReference<Kernel> kernel = runAndDrop();
+    for (int i = 0; i < 50 && kernel.get() != null; i++) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    if (kernel.get() != null) {
+      fail("a queued helper task keeps a dropped batch runner's kernel alive");
+    }
+    System.out.println("ok: the kernel was collected");
+    System.exit(0);
+  }
+
+  private static WeakReference<Kernel> runAndDrop() {
+    Kernel kernel =
+        new Kernel() {
+          @Override
+          void run(double[] in, double[] p, double[] pg, double[] ig, double[] ws) {
+            ws[0] = 1;
+          }
+
+          @Override
+          int workspaceSize() {
+            return 1;
+          }
+        };
+    BatchRunner runner = new BatchRunner(kernel, 0, 0, Integer.MAX_VALUE);
+    double sum = runner.run(new double[0], 1024, new double[0], new double[0]);
+    if (sum != 1024) {
+      fail("1024 rows of 1 sum to " + sum);
+    }
+    return new WeakReference<>(kernel);
   }
 
   /** The per-sample SVM loss of a 2-16-16-1 MLP: inputs x0, x1 and label y. */
