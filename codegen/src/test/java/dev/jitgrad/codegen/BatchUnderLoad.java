@@ -46,7 +46,7 @@ final class BatchUnderLoad {
     CompiledGraph g = mlpLoss();
     double[] p = new SplittableRandom(1).doubles(g.paramCount(), -1, 1).toArray();
     double[] data = new SplittableRandom(2).doubles(ROWS * 3L, -2, 2).toArray();
-    double[] expected = blockwiseSingleCalls(g, data, ROWS, p);
+    double[] expected = Oracle.blockwiseSingleCalls(g, data, ROWS, p);
     if (!g.isParallel(ROWS)) {
       fail("the batch does not take the parallel path");
     }
@@ -124,29 +124,6 @@ final class BatchUnderLoad {
     Value score = mlp.apply(inputs.subList(0, 2)).get(0);
     Value loss = score.mul(inputs.get(2)).neg().add(1.0).relu();
     return Jit.compile(loss, inputs, mlp.parameters());
-  }
-
-  /**
-   * The batch's defined result computed from single-row calls on one thread: {sum, paramGrad...},
-   * rows summed in blocks of {@link CompiledGraph#BATCH_BLOCK_ROWS}, blocks in order.
-   */
-  static double[] blockwiseSingleCalls(CompiledGraph g, double[] data, int rows, double[] p) {
-    int inputs = g.inputCount();
-    double[] grad = new double[p.length];
-    double sum = 0;
-    for (int start = 0; start < rows; start += CompiledGraph.BATCH_BLOCK_ROWS) {
-      double[] blockGrad = new double[p.length];
-      double blockSum = 0;
-      for (int r = start; r < Math.min(rows, start + CompiledGraph.BATCH_BLOCK_ROWS); r++) {
-        double[] row = Arrays.copyOfRange(data, inputs * r, inputs * (r + 1));
-        blockSum += g.valueAndGrad(row, p, blockGrad);
-      }
-      sum += blockSum;
-      for (int i = 0; i < p.length; i++) {
-        grad[i] += blockGrad[i];
-      }
-    }
-    return Oracle.concat(sum, new double[0], grad);
   }
 
   /** Runs {@code call} on {@code threads} new platform threads at once and collects the results. */
