@@ -1,10 +1,13 @@
 package dev.jitgrad.codegen;
 
+import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs a gradient kernel over many rows, deterministically, for {@link
@@ -17,6 +20,30 @@ import java.util.concurrent.atomic.AtomicReference;
  * before the next wave starts, so memory stays bounded however many rows there are. Threads come
  * from the common {@link ForkJoinPool}; the pool tasks, per-block buffers and per-thread workspaces
  * are kept between calls, so a call allocates next to nothing.
+ *
+ * <p>A call never waits for a pool thread that has not started. The caller joins no task: every
+ * participant, the caller and whichever helper task the pool gets round to, claims blocks one at a
+ * time by a compare-and-set of one word, {@code claims}, that holds the wave's epoch (its number,
+ * counted per {@code Wave} object), its block count and its next unclaimed block, so a claim
+ * succeeds only while that wave is current and has blocks left. The caller claims like everyone
+ * else until no block is left, then waits only for blocks that helpers have claimed and are
+ * computing now, at most one each; the helper that finishes the wave's last block unparks it. A
+ * helper the pool never runs costs nothing, the caller having computed its share, so a call takes
+ * its own thread's time for all the blocks plus at most one block per helper, whatever the pool is
+ * doing (no threads, all asleep, a parallel stream calling in). A helper's exception is handed to
+ * the caller, which rethrows it, so no block is ever waited for that will not finish.
+ *
+ * <p>Helper tasks are reused, without allocation, under two rules. First, a helper reads its epoch
+ * (its {@code ticket}) when it starts and claims only in that epoch: started late, after its wave,
+ * it finds nothing to claim and returns without touching a buffer, and it can never claim in a
+ * later wave, whose buffers the caller reuses only once every claimed block is done. Second, a task
+ * is never forked twice. If its ticket still holds an epoch, it is queued and not started: the
+ * caller moves the ticket to the new epoch by compare-and-set (failing only if it has just started
+ * on the old one), so the queued task helps the current wave when it runs. If it is running, it is
+ * finishing an earlier wave and the new one goes without it. Only an idle task is executed again,
+ * and it needs no {@code reinitialize()}, which would race with the pool marking a finished task
+ * done: {@code exec()} returns false, so the pool never marks it done at all (no one joins these
+ * tasks).
  */
 final class BatchRunner {
   static final int BLOCK_ROWS = 16;
@@ -29,6 +56,11 @@ final class BatchRunner {
    * reference machine. The system property {@code jitgrad.parallelWork} overrides it.
    */
   private static final long PARALLEL_WORK = Long.getLong("jitgrad.parallelWork", 1_000_000);
+
+  /** Tickets of a helper that is neither queued nor running, and of one that is running. */
+  private static final long IDLE = 0;
+
+  private static final long RUNNING = -1;
 
   private final Kernel kernel;
   private final int inputCount;
@@ -44,8 +76,8 @@ final class BatchRunner {
   }
 
   /** Returns whether a batch of {@code rows} is worth splitting over threads. */
-  boolean isParallel(int rows) {
-    return (long) rows * workPerRow >= PARALLEL_WORK;
+  boolean isParallel(long rows) {
+    return rows * workPerRow >= PARALLEL_WORK;
   }
 
   /** Returns the sum of output 0 over the rows and adds their summed gradient into paramGrad. */
@@ -54,99 +86,206 @@ final class BatchRunner {
     if (wave == null) {
       wave = new Wave();
     }
-    int blocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
-    boolean parallel = isParallel(rows);
-    double sum = 0;
-    for (int first = 0; first < blocks; first += wave.capacity) {
-      int end = Math.min(blocks, first + wave.capacity);
-      wave.start(inputRows, rows, first, end, params);
-      int helpers = parallel ? Math.min(end - first - 1, wave.helpers.length) : 0;
-      for (int t = 0; t < helpers; t++) {
-        wave.helpers[t].reinitialize();
-        ForkJoinPool.commonPool().execute(wave.helpers[t]);
-      }
-      wave.run();
-      for (int t = 0; t < helpers; t++) {
-        wave.helpers[t].join();
-      }
-      for (int b = 0; b < end - first; b++) {
-        sum += wave.sums[b];
-        int offset = b * paramCount;
-        for (int i = 0; i < paramCount; i++) {
-          paramGrad[i] += wave.grads[offset + i];
-        }
-      }
-    }
-    wave.finish();
+    double sum = wave.run(inputRows, rows, params, paramGrad, isParallel(rows));
     spare.set(wave);
     return sum;
   }
 
-  /** The state of one wave of blocks; participants claim blocks from {@code next}. */
-  private final class Wave implements Runnable {
+  /** Returns the number of blocks that hold {@code rows} rows. */
+  static int blockCount(int rows) {
+    return (int) ((rows + (long) BLOCK_ROWS - 1) / BLOCK_ROWS);
+  }
+
+  /** Returns the row after the last row of block {@code block} of a batch of {@code rows}. */
+  static int blockEnd(int block, int rows) {
+    return (int) Math.min(rows, (block + 1L) * BLOCK_ROWS);
+  }
+
+  /**
+   * The state of the waves of one call at a time, with its helper tasks; participants claim blocks
+   * from {@code claims}: the epoch in bits 16 and up, the wave's block count in bits 8–15, the next
+   * unclaimed block in bits 0–7.
+   */
+  private final class Wave {
     final int capacity =
         Math.max(1, Math.min(WAVE_BLOCKS, (Integer.MAX_VALUE - 8) / Math.max(1, paramCount)));
     final double[] sums = new double[capacity];
     final double[] grads = new double[capacity * paramCount];
+    final Helper[] helpers = new Helper[ForkJoinPool.getCommonPoolParallelism()];
 
-    /** Pool tasks that run this wave, reinitialised per wave so that nothing is allocated. */
-    final ForkJoinTask<?>[] helpers = new ForkJoinTask<?>[ForkJoinPool.getCommonPoolParallelism()];
-
-    /**
-     * One workspace per participant (the caller and each helper), kept here rather than in thread
-     * locals, which common-pool threads may lose between tasks.
-     */
+    /** The caller's workspace, then one per helper, made by the helper when it first runs. */
     final Workspace[] workspaces = new Workspace[helpers.length + 1];
 
-    final AtomicInteger participants = new AtomicInteger();
-    final AtomicInteger next = new AtomicInteger();
+    final AtomicLong claims = new AtomicLong();
+    final AtomicInteger done = new AtomicInteger();
+    final AtomicReference<Throwable> failure = new AtomicReference<>();
+    long epoch;
+
+    /** The current wave, written by the caller before it publishes the wave in {@code claims}. */
     double[] rowsData;
+
     double[] params;
     int rows;
     int first;
-    int end;
+    int count;
+    Thread caller;
 
     Wave() {
+      workspaces[0] = new Workspace(kernel.workspaceSize(), inputCount, paramCount);
       for (int t = 0; t < helpers.length; t++) {
-        helpers[t] = ForkJoinTask.adapt(this);
+        helpers[t] = new Helper(this, t + 1);
       }
     }
 
-    void start(double[] rowsData, int rows, int first, int end, double[] params) {
+    double run(double[] rowsData, int rows, double[] params, double[] paramGrad, boolean parallel) {
       this.rowsData = rowsData;
       this.rows = rows;
-      this.first = first;
-      this.end = end;
       this.params = params;
-      participants.set(0);
-      next.set(first);
+      this.caller = Thread.currentThread();
+      int blocks = blockCount(rows);
+      double sum = 0;
+      try {
+        for (int first = 0; first < blocks; first += capacity) {
+          int count = Math.min(capacity, blocks - first);
+          this.first = first;
+          this.count = count;
+          done.set(0);
+          claims.set(++epoch << 16 | count << 8);
+          if (parallel) {
+            callHelpers(epoch, count - 1);
+          }
+          for (int b = claim(epoch); b >= 0; b = claim(epoch)) {
+            compute(b, workspaces[0]);
+            done.incrementAndGet();
+          }
+          while (done.get() < count) {
+            LockSupport.park(this);
+          }
+          rethrowFailure();
+          for (int b = 0; b < count; b++) {
+            sum += sums[b];
+            int offset = b * paramCount;
+            for (int i = 0; i < paramCount; i++) {
+              paramGrad[i] += grads[offset + i];
+            }
+          }
+        }
+      } catch (Throwable e) {
+        claims.set(++epoch << 16);
+        throw e;
+      }
+      this.rowsData = null;
+      this.params = null;
+      this.caller = null;
+      return sum;
     }
 
-    void finish() {
-      rowsData = null;
-      params = null;
+    /** Asks up to {@code wanted} helpers to join wave {@code epoch}, never forking a task twice. */
+    private void callHelpers(long epoch, int wanted) {
+      for (int t = 0; t < Math.min(wanted, helpers.length); t++) {
+        Helper helper = helpers[t];
+        long ticket = helper.ticket.get();
+        if (ticket == IDLE) {
+          helper.ticket.set(epoch);
+          ForkJoinPool.commonPool().execute(helper);
+        } else if (ticket != RUNNING) {
+          helper.ticket.compareAndSet(ticket, epoch);
+        }
+      }
+    }
+
+    /** Returns the index in its wave of a newly claimed block of {@code epoch}, or -1 if none. */
+    private int claim(long epoch) {
+      while (true) {
+        long word = claims.get();
+        int next = (int) word & 0xFF;
+        if (word >>> 16 != epoch || next == ((int) word >>> 8 & 0xFF)) {
+          return -1;
+        }
+        if (claims.compareAndSet(word, word + 1)) {
+          return next;
+        }
+      }
+    }
+
+    /** Sums block {@code first + b} into {@code sums[b]} and its part of {@code grads}. */
+    private void compute(int b, Workspace w) {
+      double[] data = rowsData;
+      double[] p = params;
+      int block = first + b;
+      int end = blockEnd(block, rows);
+      Arrays.fill(w.grad, 0.0);
+      double sum = 0;
+      for (int r = block * BLOCK_ROWS; r < end; r++) {
+        System.arraycopy(data, (int) ((long) r * inputCount), w.row, 0, inputCount);
+        kernel.run(w.row, p, w.grad, null, w.ws);
+        sum += w.ws[0];
+      }
+      sums[b] = sum;
+      System.arraycopy(w.grad, 0, grads, b * paramCount, paramCount);
+    }
+
+    private void rethrowFailure() {
+      Throwable e = failure.get();
+      if (e instanceof Error error) {
+        throw error;
+      } else if (e != null) {
+        throw (RuntimeException) e;
+      }
+    }
+
+    /** Computes blocks of wave {@code epoch} while it has some left, as helper {@code slot}. */
+    void help(long epoch, int slot) {
+      for (int b = claim(epoch); b >= 0; b = claim(epoch)) {
+        Thread waiter = caller;
+        int wanted = count;
+        try {
+          if (workspaces[slot] == null) {
+            workspaces[slot] = new Workspace(kernel.workspaceSize(), inputCount, paramCount);
+          }
+          compute(b, workspaces[slot]);
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+        if (done.incrementAndGet() == wanted) {
+          LockSupport.unpark(waiter);
+        }
+      }
+    }
+  }
+
+  /**
+   * A pool task that computes blocks of the wave of its ticket while that wave is current. It holds
+   * its wave weakly, so a task left in the queue of a pool that never runs it keeps no graph alive.
+   */
+  private static final class Helper extends ForkJoinTask<Void> {
+    final AtomicLong ticket = new AtomicLong(IDLE);
+    final WeakReference<Wave> wave;
+    final int slot;
+
+    Helper(Wave wave, int slot) {
+      this.wave = new WeakReference<>(wave);
+      this.slot = slot;
     }
 
     @Override
-    public void run() {
-      int me = participants.getAndIncrement();
-      if (workspaces[me] == null) {
-        workspaces[me] = new Workspace(kernel.workspaceSize(), inputCount, paramCount);
+    protected boolean exec() {
+      long epoch = ticket.getAndSet(RUNNING);
+      Wave w = wave.get();
+      if (w != null) {
+        w.help(epoch, slot);
       }
-      Workspace w = workspaces[me];
-      for (int b = next.getAndIncrement(); b < end; b = next.getAndIncrement()) {
-        Arrays.fill(w.grad, 0.0);
-        double sum = 0;
-        int last = Math.min(rows, (b + 1) * BLOCK_ROWS);
-        for (int r = b * BLOCK_ROWS; r < last; r++) {
-          System.arraycopy(rowsData, r * inputCount, w.row, 0, inputCount);
-          kernel.run(w.row, params, w.grad, null, w.ws);
-          sum += w.ws[0];
-        }
-        sums[b - first] = sum;
-        System.arraycopy(w.grad, 0, grads, (b - first) * paramCount, paramCount);
-      }
+      ticket.set(IDLE);
+      return false;
     }
+
+    @Override
+    public Void getRawResult() {
+      return null;
+    }
+
+    @Override
+    protected void setRawResult(Void value) {}
   }
 
   /** One thread's scratch arrays: no reference back to a graph or its classes. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
+import java.util.Arrays;
 import java.util.List;
 
 /** The interpreter as the oracle for compiled code: evaluate both at the same fresh point. */
@@ -33,6 +34,29 @@ final class Oracle {
     double[] pg = startGrad(p.length);
     double y = g.valueAndGrad(x, p, ig, pg);
     return concat(y, ig, pg);
+  }
+
+  /**
+   * The batch's defined result computed from single-row calls on one thread: {sum, paramGrad...},
+   * rows summed in blocks of {@link CompiledGraph#BATCH_BLOCK_ROWS}, blocks in order.
+   */
+  static double[] blockwiseSingleCalls(CompiledGraph g, double[] data, int rows, double[] p) {
+    int inputs = g.inputCount();
+    double[] grad = new double[p.length];
+    double sum = 0;
+    for (int start = 0; start < rows; start += CompiledGraph.BATCH_BLOCK_ROWS) {
+      double[] blockGrad = new double[p.length];
+      double blockSum = 0;
+      for (int r = start; r < Math.min(rows, start + CompiledGraph.BATCH_BLOCK_ROWS); r++) {
+        double[] row = Arrays.copyOfRange(data, inputs * r, inputs * (r + 1));
+        blockSum += g.valueAndGrad(row, p, blockGrad);
+      }
+      sum += blockSum;
+      for (int i = 0; i < p.length; i++) {
+        grad[i] += blockGrad[i];
+      }
+    }
+    return Oracle.concat(sum, new double[0], grad);
   }
 
   /** Gradients a caller had before: 0.25, -0.5, 0.75, ... so that adding into them is visible. */
