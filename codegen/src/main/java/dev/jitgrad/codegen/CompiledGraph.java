@@ -29,6 +29,8 @@ public final class CompiledGraph {
   public static final int BATCH_BLOCK_ROWS = BatchRunner.BLOCK_ROWS;
 
   private static final AtomicLong IDS = new AtomicLong();
+  private static final String RUN =
+      "_" + ProcessHandle.current().pid() + "-" + Long.toString(System.currentTimeMillis(), 36);
 
   private final long id = IDS.incrementAndGet();
   private final JitOptions options;
@@ -358,7 +360,7 @@ public final class CompiledGraph {
       int n = 0;
       for (Emitter.Code c : code) {
         for (byte[] bytes : c.classes()) {
-          Files.write(directory.resolve("Graph" + id + "_" + prefix + n++ + ".class"), bytes);
+          Files.write(directory.resolve("Graph" + id + "_" + prefix + n++ + RUN + ".class"), bytes);
         }
       }
     } catch (java.io.IOException e) {

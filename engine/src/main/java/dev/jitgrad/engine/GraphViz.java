@@ -12,11 +12,16 @@ import java.util.Objects;
 
 /** Draws a graph the way micrograd's {@code draw_dot} does: Graphviz DOT, and SVG or PNG. */
 public final class GraphViz {
+  /** The longest label drawn: longer ones are cut, since dot rejects strings over 16,384 bytes. */
+  static final int MAX_LABEL = 1000;
+
   private GraphViz() {}
 
   /**
    * Returns the graph of {@code root} in DOT: a record per value (label, data, grad), an op node
-   * per operation, laid out left to right.
+   * per operation, laid out left to right. Labels are drawn as written, except that control
+   * characters show as a backslash, {@code u} and four hex digits, and labels over 1,000 characters
+   * are cut, so any label gives valid DOT.
    */
   public static String toDot(Value root) {
     List<Value> order = Graph.topologicalOrder(root);
@@ -63,23 +68,15 @@ public final class GraphViz {
    * Renders the graph of {@code root} with Graphviz's {@code dot} into {@code file}, whose name
    * ends in {@code .svg} or {@code .png}.
    *
-   * @throws IllegalArgumentException if the file name ends in neither
+   * @throws IllegalArgumentException if the path has no file name or the name ends in neither
    * @throws IllegalStateException if {@code dot} is not on the PATH or fails
    */
   public static void render(Value root, Path file) {
-    Objects.requireNonNull(file, "file");
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    String format = name.endsWith(".svg") ? "svg" : name.endsWith(".png") ? "png" : null;
-    if (format == null) {
-      throw new IllegalArgumentException("file must end in .svg or .png, got " + file);
-    }
+    List<String> command = command(file);
     String dot = toDot(root);
     Process p;
     try {
-      p =
-          new ProcessBuilder("dot", "-T" + format, "-o", file.toString())
-              .redirectErrorStream(true)
-              .start();
+      p = new ProcessBuilder(command).redirectErrorStream(true).start();
     } catch (IOException e) {
       throw new IllegalStateException(
           "Graphviz's 'dot' is not on the PATH (install the graphviz package); "
@@ -102,6 +99,25 @@ public final class GraphViz {
     }
   }
 
+  /**
+   * Returns the {@code dot} command line that renders into {@code file}: the output path is one
+   * absolute argument, so no file name is read as an option.
+   */
+  static List<String> command(Path file) {
+    Objects.requireNonNull(file, "file");
+    Path fileName = file.getFileName();
+    if (fileName == null) {
+      throw new IllegalArgumentException(
+          "file must name a .svg or .png file, got " + file + ", which has no file name");
+    }
+    String name = fileName.toString().toLowerCase(Locale.ROOT);
+    String format = name.endsWith(".svg") ? "svg" : name.endsWith(".png") ? "png" : null;
+    if (format == null) {
+      throw new IllegalArgumentException("file must end in .svg or .png, got " + file);
+    }
+    return List.of("dot", "-T" + format, "-o" + file.toAbsolutePath());
+  }
+
   private static String symbol(Value v) {
     switch (v.op()) {
       case ADD:
@@ -122,7 +138,20 @@ public final class GraphViz {
     }
   }
 
-  private static String escape(String label) {
-    return label.replaceAll("([\\\\\"{}|<>])", "\\\\$1");
+  /** Returns {@code label} as text inside a quoted DOT record label. */
+  static String escape(String label) {
+    String shown = label.length() > MAX_LABEL ? label.substring(0, MAX_LABEL) + "..." : label;
+    StringBuilder out = new StringBuilder(shown.length());
+    for (char c : shown.toCharArray()) {
+      if (Character.isISOControl(c)) {
+        out.append(String.format(Locale.ROOT, "\\\\u%04x", (int) c));
+      } else {
+        if ("\\\"{}|<>".indexOf(c) >= 0) {
+          out.append('\\');
+        }
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 }

@@ -76,15 +76,18 @@ public final class Value {
 
   /** Returns the n-ary sum of {@code values}; see {@link #sum(List)}. */
   public static Value sum(Value... values) {
-    return sum(Arrays.asList(values));
+    return sum(Arrays.asList(Objects.requireNonNull(values, "values")));
   }
 
   /**
    * Returns the dot product {@code sum(a[i] * b[i])}: one multiplication per pair and one sum node.
    *
    * @throws IllegalArgumentException if the lists differ in length
+   * @throws NullPointerException if a list or one of its elements is null
    */
   public static Value dot(List<Value> a, List<Value> b) {
+    Objects.requireNonNull(a, "a");
+    Objects.requireNonNull(b, "b");
     if (a.size() != b.size()) {
       throw new IllegalArgumentException(
           "dot needs lists of equal length, got " + a.size() + " and " + b.size());

@@ -1,21 +1,25 @@
 package dev.jitgrad.engine;
 
 import java.util.List;
+import java.util.Objects;
 
-/** Copies between lists of values and {@code double[]}: the bridge to compiled code. */
+/**
+ * Copies between lists of values and {@code double[]}: the bridge to compiled code. A null list or
+ * array throws a {@link NullPointerException} naming the argument.
+ */
 public final class Values {
   private Values() {}
 
   /** Returns a new array holding the data of {@code values}, in list order. */
   public static double[] data(List<Value> values) {
-    double[] out = new double[values.size()];
+    double[] out = new double[Objects.requireNonNull(values, "values").size()];
     copyData(values, out);
     return out;
   }
 
   /** Returns a new array holding the gradients of {@code values}, in list order. */
   public static double[] grads(List<Value> values) {
-    double[] out = new double[values.size()];
+    double[] out = new double[Objects.requireNonNull(values, "values").size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = values.get(i).grad();
     }
@@ -61,12 +65,14 @@ public final class Values {
 
   /** Sets the gradient of every value in {@code values} to 0. */
   public static void zeroGrad(List<Value> values) {
-    for (Value v : values) {
+    for (Value v : Objects.requireNonNull(values, "values")) {
       v.zeroGrad();
     }
   }
 
   private static void checkLength(List<Value> values, double[] array, String name) {
+    Objects.requireNonNull(values, "values");
+    Objects.requireNonNull(array, name);
     if (array.length != values.size()) {
       throw new IllegalArgumentException(
           name

@@ -2,6 +2,7 @@ package dev.jitgrad.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -74,6 +76,62 @@ class GraphVizTest {
   }
 
   @Test
+  void toDot_labelWithControlCharacters_showsThemAsEscapes() {
+    Value v = Value.of(1.0, "a\u0000b\nc\u007f");
+
+    String dot = GraphViz.toDot(v);
+
+    assertTrue(dot.contains("{ a\\\\u0000b\\\\u000ac\\\\u007f | data"), dot);
+    assertLexicallyValid(dot);
+  }
+
+  @Test
+  void toDot_labelLongerThanDotAccepts_isCut() {
+    Value v = Value.of(1.0, "|".repeat(20_000));
+
+    String dot = GraphViz.toDot(v);
+
+    assertTrue(dot.contains("{ " + "\\|".repeat(GraphViz.MAX_LABEL) + "... | data"), dot);
+    assertLexicallyValid(dot);
+  }
+
+  @Test
+  void render_labelWithEveryAsciiCharacterAndALongOne_dotAcceptsIt(@TempDir Path dir)
+      throws IOException {
+    assumeTrue(GraphViz.isDotAvailable(), "Graphviz's dot is not installed");
+    StringBuilder every = new StringBuilder();
+    for (char c = 0; c < 0xa0; c++) {
+      every.append(c);
+    }
+    Value out =
+        Value.of(1.0, every + "\u00e9\u2211\ud83d\ude00").mul(Value.of(2.0, "\\".repeat(10_000)));
+    Path file = dir.resolve("odd.svg");
+
+    GraphViz.render(out, file);
+
+    assertTrue(Files.readString(file, StandardCharsets.UTF_8).contains("<svg"));
+  }
+
+  /**
+   * Checks what labels can break: every quoted string is closed, holds no control character and is
+   * within dot's 16,384-byte limit.
+   */
+  private static void assertLexicallyValid(String dot) {
+    Matcher quoted = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(dot);
+    StringBuilder outside = new StringBuilder();
+    int end = 0;
+    while (quoted.find()) {
+      outside.append(dot, end, quoted.start());
+      end = quoted.end();
+      String text = quoted.group(1);
+      assertTrue(text.chars().noneMatch(Character::isISOControl), text);
+      assertTrue(text.getBytes(StandardCharsets.UTF_8).length < 16_384, "length " + text.length());
+    }
+    outside.append(dot.substring(end));
+    assertFalse(outside.toString().contains("\""), dot);
+  }
+
+  @Test
   void toDot_pow_showsTheExponent() {
     String dot = GraphViz.toDot(Value.of(2.0).pow(3));
 
@@ -103,6 +161,37 @@ class GraphVizTest {
 
     byte[] magic = Arrays.copyOf(Files.readAllBytes(file), 8);
     assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, magic);
+  }
+
+  @Test
+  void render_fileNameStartingWithDash_writesThatFile(@TempDir Path dir) throws IOException {
+    assumeTrue(GraphViz.isDotAvailable(), "Graphviz's dot is not installed");
+    Path file = dir.resolve("-o.svg");
+
+    GraphViz.render(sample(), file);
+
+    assertTrue(Files.readString(file, StandardCharsets.UTF_8).contains("<svg"));
+  }
+
+  @Test
+  void command_fileNameStartingWithDash_isOneAbsoluteOutputArgument() {
+    Path file = Path.of("-graph.svg");
+
+    List<String> command = GraphViz.command(file);
+
+    assertEquals(List.of("dot", "-Tsvg", "-o" + file.toAbsolutePath()), command);
+    assertTrue(file.toAbsolutePath().isAbsolute());
+  }
+
+  @Test
+  void render_pathWithoutFileName_throwsNamingThePath() {
+    Path root = Path.of("/");
+
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> GraphViz.render(sample(), root));
+
+    assertTrue(e.getMessage().contains("got /,"), e.getMessage());
+    assertTrue(e.getMessage().contains("no file name"), e.getMessage());
   }
 
   @Test

@@ -264,6 +264,22 @@ class ValueTest {
   }
 
   @Test
+  void staticBuilders_nullArgument_throwNullPointerNamingIt() {
+    List<Value> one = List.of(Value.of(1.0));
+    Map<String, Executable> calls =
+        Map.of(
+            "a", () -> Value.dot(null, one),
+            "b", () -> Value.dot(one, null),
+            "values", () -> Value.sum((Value[]) null));
+
+    for (Map.Entry<String, Executable> call : calls.entrySet()) {
+      NullPointerException e = assertThrows(NullPointerException.class, call.getValue());
+
+      assertEquals(call.getKey(), e.getMessage());
+    }
+  }
+
+  @Test
   void of_nullLabel_throwsNullPointer() {
     NullPointerException e = assertThrows(NullPointerException.class, () -> Value.of(1, null));
 

@@ -66,6 +66,29 @@ class ValuesTest {
   }
 
   @Test
+  void bridgeMethods_nullArgument_throwNullPointerNamingIt() {
+    double[] three = new double[3];
+    List<NamedCall> calls =
+        List.of(
+            new NamedCall("values", () -> Values.data(null)),
+            new NamedCall("values", () -> Values.grads(null)),
+            new NamedCall("values", () -> Values.zeroGrad(null)),
+            new NamedCall("values", () -> Values.copyData(null, three)),
+            new NamedCall("target", () -> Values.copyData(values, null)),
+            new NamedCall("values", () -> Values.setData(null, three)),
+            new NamedCall("source", () -> Values.setData(values, null)),
+            new NamedCall("source", () -> Values.setGrads(values, null)));
+
+    for (NamedCall call : calls) {
+      NullPointerException e = assertThrows(NullPointerException.class, call.call());
+
+      assertEquals(call.argument(), e.getMessage());
+    }
+  }
+
+  private record NamedCall(String argument, Executable call) {}
+
+  @Test
   void setData_computedNode_throwsIllegalState() {
     List<Value> mixed = List.of(Value.of(1.0), Value.of(1.0).mul(2.0));
 

@@ -62,13 +62,14 @@ final class CompiledEngine implements Engine {
 
   @Override
   public double accuracy() {
-    int correct = 0;
-    for (int i = 0; i < data.size(); i++) {
-      point[0] = data.x0(i);
-      point[1] = data.x1(i);
-      correct += Engine.correct(score.forward(point, params), data.label(i));
-    }
-    return (double) correct / data.size();
+    return Engine.accuracy(this, data);
+  }
+
+  @Override
+  public double score(double x0, double x1) {
+    point[0] = x0;
+    point[1] = x1;
+    return score.forward(point, params);
   }
 
   @Override

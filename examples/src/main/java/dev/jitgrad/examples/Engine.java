@@ -12,6 +12,9 @@ interface Engine {
   /** Returns the fraction of samples whose score has the sign of their label. */
   double accuracy();
 
+  /** Returns the model's score of the point {@code (x0, x1)} at the current parameters. */
+  double score(double x0, double x1);
+
   /** Returns a copy of the current parameters, in {@code MLP.parameters()} order. */
   double[] parameters();
 
@@ -21,5 +24,14 @@ interface Engine {
   /** Returns 1 if {@code score} has the sign of {@code label} (a score of 0 is wrong), else 0. */
   static int correct(double score, double label) {
     return Math.signum(score) == label ? 1 : 0;
+  }
+
+  /** Returns the fraction of the points of {@code data} that {@code engine} scores correctly. */
+  static double accuracy(Engine engine, Moons data) {
+    int correct = 0;
+    for (int i = 0; i < data.size(); i++) {
+      correct += correct(engine.score(data.x0(i), data.x1(i)), data.label(i));
+    }
+    return (double) correct / data.size();
   }
 }

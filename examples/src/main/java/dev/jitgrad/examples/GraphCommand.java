@@ -1,13 +1,16 @@
 package dev.jitgrad.examples;
 
+import dev.jitgrad.engine.Graph;
 import dev.jitgrad.engine.GraphViz;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Writes the graph of one sample's loss, like micrograd's {@code draw_dot}. */
@@ -18,15 +21,50 @@ import picocli.CommandLine.Spec;
         "Writes the graph of the first sample's loss through the untrained model to DIR/loss.dot,"
             + " and DIR/loss.svg when Graphviz's dot is installed.")
 final class GraphCommand implements Callable<Integer> {
+  /**
+   * The default largest graph drawn: the demo's model has 714 values; dot lays out 2,500 (--hidden
+   * 32,32) in about 13 s and had not finished 9,000 (--hidden 64,64) after 5 minutes.
+   */
+  static final int MAX_VALUES = 5_000;
+
+  /** The DOT text per value, about: 108 bytes for the demo's model, 128 for --hidden 1000,1000. */
+  static final long DOT_BYTES_PER_VALUE = 128;
+
   @Spec CommandSpec spec;
 
   @Mixin ModelOptions model;
+
+  @Option(
+      names = "--max-values",
+      paramLabel = "N",
+      defaultValue = "" + MAX_VALUES,
+      description =
+          "Refuse graphs of more values than this; dot takes minutes on a few thousand (default:"
+              + " ${DEFAULT-VALUE}).")
+  int maxValues;
 
   @Override
   public Integer call() throws Exception {
     Settings settings = model.settings(spec.commandLine(), 100, 1);
     Path out = model.outputFolder(spec.commandLine());
+    Footprint.check(
+        Footprint.graph(settings),
+        String.format(
+            Locale.ROOT,
+            "building the graph of %,d parameters",
+            Footprint.parameters(settings.layerSizes())));
     Network network = Trainer.network(settings);
+    int values = Graph.topologicalOrder(network.sampleLoss).size();
+    if (values > maxValues) {
+      throw new IllegalStateException(
+          String.format(
+              Locale.ROOT,
+              "the loss graph has %,d values, more than --max-values %,d: its DOT would be about"
+                  + " %s and dot would run for a long time; nothing written",
+              values,
+              maxValues,
+              Footprint.bytes(values * DOT_BYTES_PER_VALUE)));
+    }
     Moons data = Trainer.data(settings);
     network.x0.setData(data.x0(0));
     network.x1.setData(data.x1(0));

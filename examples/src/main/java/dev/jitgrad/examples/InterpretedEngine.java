@@ -39,11 +39,12 @@ final class InterpretedEngine implements Engine {
 
   @Override
   public double accuracy() {
-    int correct = 0;
-    for (int i = 0; i < data.size(); i++) {
-      correct += Engine.correct(network.score(data.x0(i), data.x1(i)), data.label(i));
-    }
-    return (double) correct / data.size();
+    return Engine.accuracy(this, data);
+  }
+
+  @Override
+  public double score(double x0, double x1) {
+    return network.score(x0, x1);
   }
 
   @Override

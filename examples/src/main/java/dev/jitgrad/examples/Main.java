@@ -2,7 +2,9 @@ package dev.jitgrad.examples;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -22,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "jitgrad",
     mixinStandardHelpOptions = true,
-    version = "jitgrad 0.1.0",
+    versionProvider = Main.ManifestVersion.class,
     subcommands = {GraphCommand.class, ExprCommand.class},
     description =
         "Trains micrograd's two-moons classifier (SVM max-margin loss, L2 penalty, SGD) and writes"
@@ -76,6 +78,15 @@ public final class Main implements Callable<Integer> {
 
   private TrainingResult result;
 
+  /** The version in the jar's manifest ({@code Implementation-Version}), or "dev" outside a jar. */
+  static final class ManifestVersion implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"jitgrad " + (version == null ? "dev" : version)};
+    }
+  }
+
   /** Runs the command line {@code args} and returns the exit code. */
   public static int run(String... args) {
     return commandLine().execute(args);
@@ -88,7 +99,7 @@ public final class Main implements Callable<Integer> {
 
   /**
    * Returns the command line, set up so that every error is one line on standard error: {@link
-   * #USAGE} for a bad command line, {@link #FAILURE} for work that failed.
+   * #USAGE} for a bad command line, {@link #FAILURE} for work that failed or ran out of memory.
    */
   public static CommandLine commandLine() {
     System.setProperty("java.awt.headless", "true");
@@ -104,6 +115,25 @@ public final class Main implements Callable<Integer> {
           String message = e.getMessage() == null ? e.toString() : e.getMessage();
           cl.getErr().println(errorLine(message));
           return FAILURE;
+        });
+    commandLine.setExecutionStrategy(
+        parseResult -> {
+          try {
+            return new CommandLine.RunLast().execute(parseResult);
+          } catch (OutOfMemoryError e) {
+            parseResult
+                .commandSpec()
+                .commandLine()
+                .getErr()
+                .println(
+                    errorLine(
+                        "out of memory ("
+                            + e.getMessage()
+                            + ") in a heap of "
+                            + Footprint.bytes(Runtime.getRuntime().maxMemory())
+                            + ": use smaller sizes, or give Java more with -Xmx"));
+            return FAILURE;
+          }
         });
     return commandLine;
   }
@@ -122,31 +152,46 @@ public final class Main implements Callable<Integer> {
     CommandLine commandLine = spec.commandLine();
     Settings settings = model.settings(commandLine, samples, steps);
     Path out = model.outputFolder(commandLine);
+    EngineKind otherEngine =
+        engine == EngineKind.COMPILED ? EngineKind.INTERPRETER : EngineKind.COMPILED;
+    checkHeap(settings, engine);
+    if (compare) {
+      checkHeap(settings, otherEngine);
+    }
     PrintWriter stdout = commandLine.getOut();
-    result = train(engine, settings);
+    Trainer.Run run = train(engine, settings);
+    result = run.result();
     stdout.println(summary(result));
     int exit = 0;
     if (compare) {
-      EngineKind otherEngine =
-          engine == EngineKind.COMPILED ? EngineKind.INTERPRETER : EngineKind.COMPILED;
-      TrainingResult other = train(otherEngine, settings);
+      TrainingResult other = train(otherEngine, settings).result();
       stdout.println(summary(other));
       exit = compare(stdout, commandLine.getErr(), result, other);
     }
 
-    Network network = Trainer.network(settings);
-    network.setParameters(result.parameters());
     Path boundary = out.resolve("decision-boundary.png");
     Path training = out.resolve("training.png");
-    Plots.decisionBoundary(Trainer.data(settings), network::score, boundary);
+    Plots.decisionBoundary(Trainer.data(settings), run.engine()::score, boundary);
     Plots.training(result, training);
     stdout.println("wrote " + boundary + " and " + training);
     return exit;
   }
 
-  private TrainingResult train(EngineKind kind, Settings settings) {
-    if (quiet) {
-      return Trainer.train(kind, settings, (k, loss, accuracy) -> {});
+  private static void checkHeap(Settings settings, EngineKind kind) {
+    Footprint.check(
+        Footprint.training(settings, kind),
+        String.format(
+            Locale.ROOT,
+            "training %,d parameters with --samples %d and --steps %d (%s engine)",
+            Footprint.parameters(settings.layerSizes()),
+            settings.samples(),
+            settings.steps(),
+            kind));
+  }
+
+  private Trainer.Run train(EngineKind kind, Settings settings) {
+    if (quiet || !isTerminal()) {
+      return Trainer.run(kind, settings, (k, loss, accuracy) -> {});
     }
     try (ProgressBar bar =
         new ProgressBarBuilder()
@@ -155,12 +200,12 @@ public final class Main implements Callable<Integer> {
             .setConsumer(new ConsoleProgressBarConsumer(System.err))
             .setUpdateIntervalMillis(100)
             .build()) {
-      return Trainer.train(
+      return Trainer.run(
           kind,
           settings,
           (k, loss, accuracy) -> {
             bar.setExtraMessage(
-                String.format(Locale.ROOT, "loss %.4f, accuracy %.0f%%", loss, 100 * accuracy));
+                String.format(Locale.ROOT, "loss %.4g, accuracy %.0f%%", loss, 100 * accuracy));
             bar.stepTo(k + 1);
           });
     }
@@ -169,7 +214,7 @@ public final class Main implements Callable<Integer> {
   private static String summary(TrainingResult r) {
     return String.format(
         Locale.ROOT,
-        "%s: accuracy %.1f%%, loss %.4f, %d steps at %.1f steps/s, total %.3f s (setup %.3f s)",
+        "%s: accuracy %.1f%%, loss %.4g, %d steps at %.1f steps/s, total %.3f s (setup %.3f s)",
         r.engine(),
         100 * r.accuracy(),
         r.finalLoss(),
@@ -179,18 +224,43 @@ public final class Main implements Callable<Integer> {
         r.setupSeconds());
   }
 
-  /** Prints how the two runs compare and returns {@link #FAILURE} if their parameters differ. */
-  private static int compare(PrintWriter out, PrintWriter err, TrainingResult a, TrainingResult b) {
+  /**
+   * Returns whether standard error is a terminal, so that the progress bar's colours and carriage
+   * returns never reach a log: on Linux from what file descriptor 2 is, elsewhere from {@link
+   * System#console()}.
+   */
+  static boolean isTerminal() {
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/")
+          || target.startsWith("/dev/tty")
+          || target.equals("/dev/console");
+    } catch (IOException | UnsupportedOperationException | SecurityException e) {
+      return System.console() != null;
+    }
+  }
+
+  /**
+   * Prints how the two runs compare and returns {@link #FAILURE} if their parameters differ or
+   * either run diverged (has a parameter that is not finite).
+   */
+  static int compare(PrintWriter out, PrintWriter err, TrainingResult a, TrainingResult b) {
     TrainingResult compiled = a.engine() == EngineKind.COMPILED ? a : b;
     TrainingResult interpreted = a == compiled ? b : a;
+    String speed =
+        String.format(
+            Locale.ROOT,
+            "compiled trains %.1fx faster than the interpreter (%.1fx counting compilation)",
+            interpreted.trainSeconds() / compiled.trainSeconds(),
+            interpreted.totalSeconds() / compiled.totalSeconds());
+    if (diverged(compiled) || diverged(interpreted)) {
+      out.println(speed);
+      err.println(errorLine(divergence(compiled, interpreted)));
+      return FAILURE;
+    }
     double difference = a.maxRelativeDifference(b);
     out.printf(
-        Locale.ROOT,
-        "compiled trains %.1fx faster than the interpreter (%.1fx counting compilation);"
-            + " largest parameter difference %.3g (relative)%n",
-        interpreted.trainSeconds() / compiled.trainSeconds(),
-        interpreted.totalSeconds() / compiled.totalSeconds(),
-        difference);
+        Locale.ROOT, "%s; largest parameter difference %.3g (relative)%n", speed, difference);
     if (!(difference <= TOLERANCE)) {
       err.printf(
           Locale.ROOT,
@@ -200,5 +270,30 @@ public final class Main implements Callable<Integer> {
       return FAILURE;
     }
     return 0;
+  }
+
+  private static boolean diverged(TrainingResult r) {
+    return !Arrays.stream(r.parameters()).allMatch(Double::isFinite);
+  }
+
+  private static String divergence(TrainingResult compiled, TrainingResult interpreted) {
+    if (diverged(compiled) && diverged(interpreted)) {
+      return String.format(
+          Locale.ROOT,
+          "both engines diverged (final loss %.4g compiled, %.4g interpreter; parameters not"
+              + " finite): there is no parameter difference to measure",
+          compiled.finalLoss(),
+          interpreted.finalLoss());
+    }
+    TrainingResult bad = diverged(compiled) ? compiled : interpreted;
+    TrainingResult good = bad == compiled ? interpreted : compiled;
+    return String.format(
+        Locale.ROOT,
+        "the %s engine diverged (final loss %.4g, parameters not finite) and the %s engine did"
+            + " not (final loss %.4g)",
+        bad.engine(),
+        bad.finalLoss(),
+        good.engine(),
+        good.finalLoss());
   }
 }

@@ -6,6 +6,7 @@ import java.awt.geom.Rectangle2D;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.BiConsumer;
 import java.util.function.DoubleBinaryOperator;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
@@ -61,10 +62,10 @@ final class Plots {
     chart.getStyler().setPlotContentSize(1.0);
     chart.getStyler().setXAxisMin(box[0]).setXAxisMax(box[1]);
     chart.getStyler().setYAxisMin(box[2]).setYAxisMax(box[3]);
-    region(chart.addSeries("score <= 0", negativeRegion.xs(), negativeRegion.ys()), NEGATIVE);
-    region(chart.addSeries("score > 0", positiveRegion.xs(), positiveRegion.ys()), POSITIVE);
-    points(chart.addSeries("y = -1", negative.xs(), negative.ys()), NEGATIVE);
-    points(chart.addSeries("y = +1", positive.xs(), positive.ys()), POSITIVE);
+    add(chart, "score <= 0", negativeRegion, Plots::region, NEGATIVE);
+    add(chart, "score > 0", positiveRegion, Plots::region, POSITIVE);
+    add(chart, "y = -1", negative, Plots::points, NEGATIVE);
+    add(chart, "y = +1", positive, Plots::points, POSITIVE);
     BitmapEncoder.saveBitmap(chart, file.toString(), BitmapFormat.PNG);
   }
 
@@ -104,6 +105,17 @@ final class Plots {
       box[3] = Math.max(box[3], data.x1(i) + 1);
     }
     return box;
+  }
+
+  /**
+   * Adds {@code series} to {@code chart}, drawn by {@code style} in {@code color}, unless it is
+   * empty (XChart rejects empty series; a model that predicts one class leaves a region empty).
+   */
+  private static void add(
+      XYChart chart, String name, Series series, BiConsumer<XYSeries, Color> style, Color color) {
+    if (series.size > 0) {
+      style.accept(chart.addSeries(name, series.xs(), series.ys()), color);
+    }
   }
 
   /** Draws a series as grid cells in a pale, opaque version of {@code color}. */

@@ -30,8 +30,16 @@ public final class Trainer {
     return new Network(new SplittableRandom(settings.seed()).split(), settings.layerSizes());
   }
 
+  /** A finished training: the engine, holding the trained model, and what the training produced. */
+  record Run(Engine engine, TrainingResult result) {}
+
   /** Trains a fresh model with {@code engine} and returns the outcome. */
   public static TrainingResult train(EngineKind engine, Settings settings, Listener listener) {
+    return run(engine, settings, listener).result();
+  }
+
+  /** Trains a fresh model with {@code engine} and returns the trained engine and the outcome. */
+  static Run run(EngineKind engine, Settings settings, Listener listener) {
     Moons data = data(settings);
     Network network = network(settings);
     long start = System.nanoTime();
@@ -50,13 +58,15 @@ public final class Trainer {
     }
     double accuracy = e.accuracy();
     long end = System.nanoTime();
-    return new TrainingResult(
-        engine,
-        e.parameters(),
-        losses,
-        accuracies,
-        accuracy,
-        (ready - start) * 1e-9,
-        (end - ready) * 1e-9);
+    return new Run(
+        e,
+        new TrainingResult(
+            engine,
+            e.parameters(),
+            losses,
+            accuracies,
+            accuracy,
+            (ready - start) * 1e-9,
+            (end - ready) * 1e-9));
   }
 }

@@ -1,11 +1,13 @@
 package dev.jitgrad.examples;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jitgrad.engine.Graph;
 import dev.jitgrad.engine.GraphViz;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -15,7 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,7 +98,10 @@ class MainTest {
         "--hidden x",
         "--engine gpu",
         "graph --hidden 0",
-        "graph --bogus"
+        "graph --bogus",
+        "--hidden 100000,100000",
+        "--steps 2147483647",
+        "graph --hidden 100000,100000"
       })
   void run_badInput_oneLineErrorAndNonZeroExit(String args) {
     List<String> argv = new ArrayList<>(Arrays.asList(args.split(" ")));
@@ -127,6 +135,151 @@ class MainTest {
     assertEquals(GraphViz.isDotAvailable(), Files.exists(dir.resolve("loss.svg")));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"--samples 1", "--hidden 1 --steps 1 --seed 2"})
+  void run_dataOrPredictionsOfOneClass_plotsWhatThereIs(String args) throws IOException {
+    List<String> argv = new ArrayList<>(Arrays.asList(args.split(" ")));
+    argv.addAll(List.of("--quiet", "--out", dir.toString()));
+
+    int exit = run(argv.toArray(String[]::new));
+
+    assertEquals(0, exit, err.toString());
+    for (String name : List.of("decision-boundary.png", "training.png")) {
+      assertNotNull(ImageIO.read(dir.resolve(name).toFile()), name);
+    }
+  }
+
+  @Test
+  void run_tinyModelSeed2_predictsOneClassEverywhere() {
+    Settings settings = new Settings(2, 100, new int[] {1}, 1);
+    Trainer.Run trained = Trainer.run(EngineKind.COMPILED, settings, (k, loss, accuracy) -> {});
+    Set<Boolean> signs = new HashSet<>();
+
+    for (double x = -3; x <= 3; x += 0.05) {
+      for (double y = -3; y <= 3; y += 0.05) {
+        signs.add(trained.engine().score(x, y) > 0);
+      }
+    }
+
+    assertEquals(1, signs.size(), "the edge case that the plot test above relies on");
+  }
+
+  @Test
+  void run_divergingModel_printsTheLossInScientificNotation() {
+    int exit =
+        run("--hidden", "16,16,16,16,16", "--steps", "10", "--quiet", "--out", dir.toString());
+
+    assertEquals(0, exit, err.toString());
+    double loss = main.result().finalLoss();
+    assertTrue(Math.abs(loss) > 1e30, "the run was expected to diverge, loss " + loss);
+    String expected = String.format(java.util.Locale.ROOT, "loss %.3e,", loss);
+    assertTrue(out.toString().contains(expected), out + " should contain " + expected);
+    assertTrue(
+        out.toString().strip().lines().allMatch(line -> line.length() < 160), out.toString());
+  }
+
+  @Test
+  void compare_bothEnginesDiverged_saysSoAndFails() {
+    StringWriter stdout = new StringWriter();
+    StringWriter stderr = new StringWriter();
+    TrainingResult compiled = result(EngineKind.COMPILED, Double.NaN);
+    TrainingResult interpreted = result(EngineKind.INTERPRETER, Double.POSITIVE_INFINITY);
+
+    int exit =
+        Main.compare(new PrintWriter(stdout), new PrintWriter(stderr), compiled, interpreted);
+
+    assertEquals(Main.FAILURE, exit);
+    assertTrue(stderr.toString().startsWith("jitgrad: both engines diverged"), stderr.toString());
+    assertFalse(stderr.toString().contains("differ by"), stderr.toString());
+    assertTrue(stdout.toString().contains("faster"), stdout.toString());
+  }
+
+  @Test
+  void compare_oneEngineDiverged_namesIt() {
+    StringWriter stderr = new StringWriter();
+    TrainingResult compiled = result(EngineKind.COMPILED, 0.5);
+    TrainingResult interpreted = result(EngineKind.INTERPRETER, Double.NaN);
+
+    int exit =
+        Main.compare(
+            new PrintWriter(new StringWriter()), new PrintWriter(stderr), interpreted, compiled);
+
+    assertEquals(Main.FAILURE, exit);
+    assertTrue(
+        stderr.toString().startsWith("jitgrad: the interpreter engine diverged"),
+        stderr.toString());
+  }
+
+  @Test
+  void compare_equalFiniteParameters_passesAndPrintsTheDifference() {
+    StringWriter stdout = new StringWriter();
+    StringWriter stderr = new StringWriter();
+
+    int exit =
+        Main.compare(
+            new PrintWriter(stdout),
+            new PrintWriter(stderr),
+            result(EngineKind.COMPILED, 0.5),
+            result(EngineKind.INTERPRETER, 0.5));
+
+    assertEquals(0, exit);
+    assertEquals("", stderr.toString());
+    assertTrue(stdout.toString().contains("largest parameter difference 0.00"), stdout.toString());
+  }
+
+  /** A finished run whose second parameter is {@code p}, and whose loss is {@code p} too. */
+  private static TrainingResult result(EngineKind engine, double p) {
+    return new TrainingResult(
+        engine, new double[] {1.0, p}, new double[] {p}, new double[] {0.5}, 0.5, 0.1, 1.0);
+  }
+
+  @Test
+  void run_graphOverMaxValues_refusesWithTheCountAndWritesNothing() {
+    Network network = Trainer.network(new Settings(Settings.DEFAULT_SEED, 100, new int[] {4}, 1));
+    int values = Graph.topologicalOrder(network.sampleLoss).size();
+
+    int exit =
+        run(
+            "graph",
+            "--hidden",
+            "4",
+            "--max-values",
+            String.valueOf(values - 1),
+            "--out",
+            dir.toString());
+
+    assertEquals(Main.FAILURE, exit);
+    assertOneLineError();
+    assertTrue(err.toString().contains(values + " values"), err.toString());
+    assertFalse(Files.exists(dir.resolve("loss.dot")));
+  }
+
+  @Test
+  void run_outOfMemoryInACommand_oneLineAndFailure() {
+    CommandLine commandLine = Main.commandLine();
+    commandLine.setErr(new PrintWriter(err, true));
+    commandLine.addSubcommand(
+        "exhaust",
+        CommandLine.Model.CommandSpec.wrapWithoutInspection(
+            (Callable<Integer>)
+                () -> {
+                  throw new OutOfMemoryError("Java heap space");
+                }));
+
+    int exit = commandLine.execute("exhaust");
+
+    assertEquals(Main.FAILURE, exit);
+    assertOneLineError();
+    assertTrue(err.toString().contains("out of memory (Java heap space)"), err.toString());
+  }
+
+  @Test
+  void version_outsideAJar_isDev() {
+    String[] version = new Main.ManifestVersion().getVersion();
+
+    assertArrayEquals(new String[] {"jitgrad dev"}, version);
+  }
+
   @Test
   void run_expr_printsBothEngines() {
     int exit = run("expr");
@@ -142,7 +295,7 @@ class MainTest {
     String message = err.toString();
     assertTrue(message.startsWith("jitgrad: "), message);
     assertEquals(1, message.strip().lines().count(), message);
-    assertFalse(message.contains("Exception"), message);
+    assertFalse(message.contains("Exception") || message.contains("Error"), message);
     assertFalse(message.contains("\tat "), message);
   }
 }
