@@ -2,78 +2,45 @@ package dev.jitgrad.examples;
 
 import dev.jitgrad.codegen.CompiledGraph;
 import dev.jitgrad.codegen.Jit;
-import dev.jitgrad.engine.Values;
-import dev.jitgrad.nn.Sgd;
-import java.util.Arrays;
+import dev.jitgrad.codegen.Training;
+import dev.jitgrad.nn.Dataset;
 import java.util.List;
 
 /**
- * Trains with bytecode: one sample's loss is compiled once, then run over the batch at every step.
- *
- * <p>micrograd's batch loss is {@code (1/n)·Σᵢ relu(1 - yᵢ·score(xᵢ)) + α·Σp²}. Only the sum
- * depends on the samples, so the compiled graph is one sample's {@code relu(1 - y·score(x))} with
- * inputs {@code [x0, x1, y]}; {@code valueAndGradBatch} returns the sum over the rows and adds up
- * their gradients. The rest is done here on the arrays, once per step rather than per sample: scale
- * loss and gradient by {@code 1/n}, then add the penalty {@code α·Σp²} and its gradient {@code
- * 2α·p}. A second compiled graph, the score alone, gives the accuracy.
+ * Trains with bytecode through {@link Training}: one sample's loss is compiled once, with the label
+ * as a graph input, and every step runs it over the whole batch.
  */
-final class CompiledEngine implements Engine {
-  private final Moons data;
-  private final CompiledGraph loss;
-  private final CompiledGraph score;
-  private final double[] rows;
-  private final double[] params;
-  private final double[] grad;
-  private final double[] point = new double[2];
-  private final Sgd sgd = new Sgd(1.0);
+final class CompiledEngine {
+  private CompiledEngine() {}
 
-  CompiledEngine(Network network, Moons data) {
-    this.data = data;
-    this.loss =
-        Jit.compile(
-            network.sampleLoss, List.of(network.x0, network.x1, network.y), network.parameters);
-    this.score = Jit.compile(network.score, List.of(network.x0, network.x1), network.parameters);
-    this.rows = new double[3 * data.size()];
-    for (int i = 0; i < data.size(); i++) {
-      rows[3 * i] = data.x0(i);
-      rows[3 * i + 1] = data.x1(i);
-      rows[3 * i + 2] = data.label(i);
-    }
-    this.params = Values.data(network.parameters);
-    this.grad = new double[params.length];
-  }
+  /** Trains {@code network} on {@code data} for {@code settings.steps()} full-batch steps. */
+  static Trainer.Run train(Network network, Dataset data, Settings settings, Progress progress) {
+    Stopwatch clock = new Stopwatch(Training.GradientSource.local());
+    Training.History history =
+        Training.of(network.mlp, (out, y) -> Network.loss(out.get(0), y.get(0)))
+            .data(data)
+            .metric(Training.Metric.signAccuracy())
+            .optimizer(Trainer.optimizer(settings))
+            .epochs(settings.steps())
+            .gradients(clock)
+            .listener(
+                (epoch, h) ->
+                    progress.update(
+                        epoch + 1, () -> Trainer.message(h.loss()[epoch], h.metric()[epoch])))
+            .run();
+    TrainingResult result =
+        TrainingResult.of(EngineKind.COMPILED, network.mlp, history, settings.steps(), clock);
 
-  @Override
-  public Step step(double learningRate) {
-    int n = data.size();
-    double accuracy = accuracy();
-    Arrays.fill(grad, 0);
-    double dataLoss = loss.valueAndGradBatch(rows, n, params, grad) * (1.0 / n);
-    double squares = 0;
-    for (int i = 0; i < params.length; i++) {
-      squares += params[i] * params[i];
-      grad[i] = grad[i] * (1.0 / n) + 2 * Settings.ALPHA * params[i];
-    }
-
-    sgd.setLearningRate(learningRate);
-    sgd.step(params, grad);
-    return new Step(dataLoss + Settings.ALPHA * squares, accuracy);
-  }
-
-  @Override
-  public double accuracy() {
-    return Engine.accuracy(this, data);
-  }
-
-  @Override
-  public double score(double x0, double x1) {
-    point[0] = x0;
-    point[1] = x1;
-    return score.forward(point, params);
-  }
-
-  @Override
-  public double[] parameters() {
-    return params.clone();
+    CompiledGraph score =
+        Jit.compile(network.score, List.of(network.x0, network.x1), network.parameters);
+    double[] params = result.parameters();
+    double[] point = new double[2];
+    return new Trainer.Run(
+        (x0, x1) -> {
+          point[0] = x0;
+          point[1] = x1;
+          return score.forward(point, params);
+        },
+        result);
   }
 }

@@ -2,6 +2,7 @@ package dev.jitgrad.examples;
 
 import dev.jitgrad.engine.Graph;
 import dev.jitgrad.engine.GraphViz;
+import dev.jitgrad.nn.Dataset;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,10 +66,10 @@ final class GraphCommand implements Callable<Integer> {
               maxValues,
               Footprint.bytes(values * DOT_BYTES_PER_VALUE)));
     }
-    Moons data = Trainer.data(settings);
-    network.x0.setData(data.x0(0));
-    network.x1.setData(data.x1(0));
-    network.y.setData(data.label(0));
+    Dataset data = Trainer.data(settings);
+    network.x0.setData(data.features()[0][0]);
+    network.x1.setData(data.features()[0][1]);
+    network.y.setData(data.labels()[0][0]);
     network.sampleLoss.forward();
     network.sampleLoss.backward();
 

@@ -1,54 +1,69 @@
 package dev.jitgrad.examples;
 
+import dev.jitgrad.codegen.Training;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
+import dev.jitgrad.nn.Dataset;
 import dev.jitgrad.nn.Losses;
-import dev.jitgrad.nn.Sgd;
+import dev.jitgrad.nn.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Trains like micrograd: a fresh {@code Value} graph of the whole batch's loss at every step. */
-final class InterpretedEngine implements Engine {
-  private final Network network;
-  private final Moons data;
-  private final Sgd sgd = new Sgd(1.0);
+final class InterpretedEngine {
+  private InterpretedEngine() {}
 
-  InterpretedEngine(Network network, Moons data) {
-    this.network = network;
-    this.data = data;
-  }
+  /** Trains {@code network} on {@code data} for {@code settings.steps()} full-batch steps. */
+  static Trainer.Run train(Network network, Dataset data, Settings settings, Progress progress) {
+    long start = System.nanoTime();
+    Optimizer optimizer = Trainer.optimizer(settings);
+    Training.Metric metric = Training.Metric.signAccuracy();
+    double[] score = new double[1];
+    int n = data.size();
+    int steps = settings.steps();
+    double[] losses = new double[steps];
+    double[] accuracies = new double[steps];
+    for (int k = 0; k < steps; k++) {
+      List<Value> sampleLosses = new ArrayList<>(n);
+      double correct = 0;
+      for (int i = 0; i < n; i++) {
+        double[] x = data.features()[i];
+        Value out = network.mlp.apply(List.of(Value.of(x[0]), Value.of(x[1]))).get(0);
+        sampleLosses.add(Network.loss(out, Value.of(data.labels()[i][0])));
+        score[0] = out.data();
+        correct += metric.score(score, data.labels()[i]);
+      }
+      Value loss = Losses.mean(sampleLosses);
 
-  @Override
-  public Step step(double learningRate) {
-    List<Value> losses = new ArrayList<>(data.size());
-    int correct = 0;
-    for (int i = 0; i < data.size(); i++) {
-      List<Value> x = List.of(Value.of(data.x0(i)), Value.of(data.x1(i)));
-      Value score = network.mlp.apply(x).get(0);
-      losses.add(Losses.svmMaxMargin(score, data.label(i)));
-      correct += Engine.correct(score.data(), data.label(i));
+      network.mlp.zeroGrad();
+      loss.backward();
+      optimizer.step(network.parameters);
+      losses[k] = loss.data();
+      double accuracy = correct / n;
+      // The accuracy at the weights step k starts from is the accuracy after step k - 1.
+      if (k > 0) {
+        accuracies[k - 1] = accuracy;
+      }
+      progress.update(k + 1, () -> Trainer.message(loss.data(), accuracy));
     }
-    Value loss = Losses.mean(losses).add(Losses.l2(network.parameters, Settings.ALPHA));
-
-    network.mlp.zeroGrad();
-    loss.backward();
-    sgd.setLearningRate(learningRate);
-    sgd.step(network.parameters);
-    return new Step(loss.data(), (double) correct / data.size());
-  }
-
-  @Override
-  public double accuracy() {
-    return Engine.accuracy(this, data);
-  }
-
-  @Override
-  public double score(double x0, double x1) {
-    return network.score(x0, x1);
-  }
-
-  @Override
-  public double[] parameters() {
-    return Values.data(network.parameters);
+    double correct = 0;
+    for (int i = 0; i < n; i++) {
+      double[] x = data.features()[i];
+      score[0] = network.score(x[0], x[1]);
+      correct += metric.score(score, data.labels()[i]);
+    }
+    accuracies[steps - 1] = correct / n;
+    double seconds = (System.nanoTime() - start) * 1e-9;
+    return new Trainer.Run(
+        network::score,
+        new TrainingResult(
+            EngineKind.INTERPRETER,
+            Values.data(network.parameters),
+            losses,
+            accuracies,
+            Double.NaN,
+            steps,
+            0.0,
+            seconds));
   }
 }

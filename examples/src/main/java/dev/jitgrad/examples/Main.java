@@ -2,14 +2,10 @@ package dev.jitgrad.examples;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -171,7 +167,7 @@ public final class Main implements Callable<Integer> {
 
     Path boundary = out.resolve("decision-boundary.png");
     Path training = out.resolve("training.png");
-    Plots.decisionBoundary(Trainer.data(settings), run.engine()::score, boundary);
+    Plots.decisionBoundary(Trainer.data(settings), run.score(), boundary);
     Plots.training(result, training);
     stdout.println("wrote " + boundary + " and " + training);
     return exit;
@@ -190,54 +186,28 @@ public final class Main implements Callable<Integer> {
   }
 
   private Trainer.Run train(EngineKind kind, Settings settings) {
-    if (quiet || !isTerminal()) {
-      return Trainer.run(kind, settings, (k, loss, accuracy) -> {});
-    }
-    try (ProgressBar bar =
-        new ProgressBarBuilder()
-            .setTaskName(kind.toString())
-            .setInitialMax(settings.steps())
-            .setConsumer(new ConsoleProgressBarConsumer(System.err))
-            .setUpdateIntervalMillis(100)
-            .build()) {
-      return Trainer.run(
-          kind,
-          settings,
-          (k, loss, accuracy) -> {
-            bar.setExtraMessage(
-                String.format(Locale.ROOT, "loss %.4g, accuracy %.0f%%", loss, 100 * accuracy));
-            bar.stepTo(k + 1);
-          });
+    try (Progress progress = Progress.start(kind.toString(), settings.steps(), quiet)) {
+      return Trainer.run(kind, settings, progress);
     }
   }
 
-  private static String summary(TrainingResult r) {
+  /** Returns the line that reports a training run. */
+  static String summary(TrainingResult r) {
+    String heldOut =
+        Double.isNaN(r.heldOutAccuracy())
+            ? ""
+            : String.format(Locale.ROOT, " (held-out %.1f%%)", 100 * r.heldOutAccuracy());
     return String.format(
         Locale.ROOT,
-        "%s: accuracy %.1f%%, loss %.4g, %d steps at %.1f steps/s, total %.3f s (setup %.3f s)",
+        "%s: accuracy %.1f%%%s, loss %.4g, %d steps at %.1f steps/s, total %.3f s (setup %.3f s)",
         r.engine(),
         100 * r.accuracy(),
+        heldOut,
         r.finalLoss(),
         r.steps(),
         r.stepsPerSecond(),
         r.totalSeconds(),
         r.setupSeconds());
-  }
-
-  /**
-   * Returns whether standard error is a terminal, so that the progress bar's colours and carriage
-   * returns never reach a log: on Linux from what file descriptor 2 is, elsewhere from {@link
-   * System#console()}.
-   */
-  static boolean isTerminal() {
-    try {
-      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
-      return target.startsWith("/dev/pts/")
-          || target.startsWith("/dev/tty")
-          || target.equals("/dev/console");
-    } catch (IOException | UnsupportedOperationException | SecurityException e) {
-      return System.console() != null;
-    }
   }
 
   /**

@@ -1,7 +1,7 @@
 package dev.jitgrad.examples;
 
 import dev.jitgrad.engine.Value;
-import dev.jitgrad.engine.Values;
+import dev.jitgrad.nn.Losses;
 import dev.jitgrad.nn.MLP;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -20,14 +20,22 @@ final class Network {
   /** The model's output for {@code (x0, x1)}; its sign is the predicted label. */
   final Value score;
 
-  /** The max-margin loss {@code relu(1 - y·score)} of the one sample, without the L2 penalty. */
+  /** The loss of the one sample, {@link #loss}{@code (score, y)}. */
   final Value sampleLoss;
 
   Network(RandomGenerator random, int[] layerSizes) {
     this.mlp = new MLP(random, 2, layerSizes);
     this.parameters = mlp.parameters();
     this.score = mlp.apply(List.of(x0, x1)).get(0);
-    this.sampleLoss = score.mul(y).neg().add(1).relu();
+    this.sampleLoss = loss(score, y);
+  }
+
+  /**
+   * Returns one sample's loss, micrograd's max-margin {@code relu(1 - y·score)}: both engines and
+   * the graph export use it; the L2 penalty is the optimiser's weight decay.
+   */
+  static Value loss(Value score, Value label) {
+    return Losses.svmMaxMargin(score, label);
   }
 
   /** Returns the score of {@code (a, b)} with the current parameters, through the interpreter. */
@@ -35,10 +43,5 @@ final class Network {
     x0.setData(a);
     x1.setData(b);
     return score.forward();
-  }
-
-  /** Sets the parameters from {@code values}, in {@link MLP#parameters()} order. */
-  void setParameters(double[] values) {
-    Values.setData(parameters, values);
   }
 }

@@ -1,5 +1,6 @@
 package dev.jitgrad.examples;
 
+import dev.jitgrad.nn.Dataset;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.geom.Rectangle2D;
@@ -34,7 +35,7 @@ final class Plots {
    * Writes the decision boundary: the sign of {@code score} over a grid around the data, as light
    * squares, and the points coloured by label (micrograd's {@code contourf} figure).
    */
-  static void decisionBoundary(Moons data, DoubleBinaryOperator score, Path file)
+  static void decisionBoundary(Dataset data, DoubleBinaryOperator score, Path file)
       throws IOException {
     double[] box = boundingBox(data);
     Series negativeRegion = new Series(GRID_COLUMNS * GRID_ROWS);
@@ -49,7 +50,8 @@ final class Plots {
     Series negative = new Series(data.size());
     Series positive = new Series(data.size());
     for (int i = 0; i < data.size(); i++) {
-      (data.label(i) > 0 ? positive : negative).add(data.x0(i), data.x1(i));
+      double[] x = data.features()[i];
+      (data.labels()[i][0] > 0 ? positive : negative).add(x[0], x[1]);
     }
 
     XYChart chart = new XYChart(WIDTH, HEIGHT);
@@ -71,7 +73,7 @@ final class Plots {
 
   /** Writes the loss and the accuracy at each step, on a left and a right axis. */
   static void training(TrainingResult result, Path file) throws IOException {
-    double[] steps = new double[result.steps()];
+    double[] steps = new double[result.losses().length];
     for (int k = 0; k < steps.length; k++) {
       steps[k] = k;
     }
@@ -93,16 +95,16 @@ final class Plots {
   }
 
   /** Returns {@code [xmin, xmax, ymin, ymax]}: the data's extent with a margin of 1. */
-  private static double[] boundingBox(Moons data) {
+  private static double[] boundingBox(Dataset data) {
     double[] box = {
       Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
       Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY
     };
-    for (int i = 0; i < data.size(); i++) {
-      box[0] = Math.min(box[0], data.x0(i) - 1);
-      box[1] = Math.max(box[1], data.x0(i) + 1);
-      box[2] = Math.min(box[2], data.x1(i) - 1);
-      box[3] = Math.max(box[3], data.x1(i) + 1);
+    for (double[] x : data.features()) {
+      box[0] = Math.min(box[0], x[0] - 1);
+      box[1] = Math.max(box[1], x[0] + 1);
+      box[2] = Math.min(box[2], x[1] - 1);
+      box[3] = Math.max(box[3], x[1] + 1);
     }
     return box;
   }

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * @param seed seeds both the data and the initial weights
  * @param samples the number of moons points
  * @param hidden the sizes of the hidden layers; the model is {@code MLP(2, hidden..., 1)}
- * @param steps the number of full-batch SGD steps
+ * @param steps the number of full-batch SGD steps, over which the learning rate decays from 1 to
+ *     0.1
  */
 public record Settings(long seed, int samples, int[] hidden, int steps) {
   /** The seed micrograd's demo uses. */
@@ -17,7 +18,10 @@ public record Settings(long seed, int samples, int[] hidden, int steps) {
   /** The noise of the moons, as in micrograd's demo. */
   public static final double NOISE = 0.1;
 
-  /** The weight of the L2 penalty {@code alpha·Σp²}, as in micrograd's demo. */
+  /**
+   * The weight of micrograd's L2 penalty {@code alpha·Σp²}, applied as the optimiser's weight decay
+   * {@code 2·alpha}.
+   */
   public static final double ALPHA = 1e-4;
 
   /**
@@ -51,14 +55,6 @@ public record Settings(long seed, int samples, int[] hidden, int steps) {
     int[] sizes = Arrays.copyOf(hidden, hidden.length + 1);
     sizes[hidden.length] = 1;
     return sizes;
-  }
-
-  /**
-   * Returns micrograd's learning rate for step {@code k}, {@code 1 - 0.9·k/steps}: it decays from 1
-   * towards 0.1 whatever the number of steps (micrograd fixes steps at 100).
-   */
-  public double learningRate(int k) {
-    return 1.0 - 0.9 * k / steps;
   }
 
   /** Returns a copy of the hidden layer sizes. */

@@ -1,25 +1,23 @@
 package dev.jitgrad.examples;
 
+import dev.jitgrad.nn.Dataset;
+import dev.jitgrad.nn.Optimizer;
+import dev.jitgrad.nn.Sgd;
+import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.DoubleBinaryOperator;
 
-/** Runs micrograd's moons demo: full-batch SGD on the max-margin loss with an L2 penalty. */
-public final class Trainer {
+/**
+ * Runs micrograd's moons demo: full-batch SGD on the max-margin loss, its learning rate decaying
+ * from 1 to 0.1, with micrograd's L2 penalty {@code α·Σp²} as the optimiser's weight decay {@code
+ * 2α}.
+ */
+final class Trainer {
   private Trainer() {}
 
-  /** Hears about every step, for progress display. */
-  @FunctionalInterface
-  public interface Listener {
-    /** Called after step {@code k} (from 0) with its loss and accuracy. */
-    void onStep(int k, double loss, double accuracy);
-  }
-
-  /**
-   * Returns the moons data for {@code settings}, drawn from a {@link SplittableRandom} seeded with
-   * its seed.
-   */
-  public static Moons data(Settings settings) {
-    return Moons.generate(
-        settings.samples(), Settings.NOISE, new SplittableRandom(settings.seed()));
+  /** Returns the moons data for {@code settings}, seeded with its seed. */
+  static Dataset data(Settings settings) {
+    return Dataset.moons(settings.samples(), Settings.NOISE, settings.seed());
   }
 
   /**
@@ -30,43 +28,30 @@ public final class Trainer {
     return new Network(new SplittableRandom(settings.seed()).split(), settings.layerSizes());
   }
 
-  /** A finished training: the engine, holding the trained model, and what the training produced. */
-  record Run(Engine engine, TrainingResult result) {}
-
-  /** Trains a fresh model with {@code engine} and returns the outcome. */
-  public static TrainingResult train(EngineKind engine, Settings settings, Listener listener) {
-    return run(engine, settings, listener).result();
+  /** Returns micrograd's optimiser, the same for both engines. */
+  static Optimizer optimizer(Settings settings) {
+    return new Sgd(1.0).weightDecay(2 * Settings.ALPHA).withLinearDecay(0.1, settings.steps());
   }
 
-  /** Trains a fresh model with {@code engine} and returns the trained engine and the outcome. */
-  static Run run(EngineKind engine, Settings settings, Listener listener) {
-    Moons data = data(settings);
+  /** A finished training: the trained model's score function and what the training produced. */
+  record Run(DoubleBinaryOperator score, TrainingResult result) {}
+
+  /** Trains a fresh model with {@code engine} and returns the outcome. */
+  static TrainingResult train(EngineKind engine, Settings settings, Progress progress) {
+    return run(engine, settings, progress).result();
+  }
+
+  /** Trains a fresh model with {@code engine} and returns the trained model and the outcome. */
+  static Run run(EngineKind engine, Settings settings, Progress progress) {
+    Dataset data = data(settings);
     Network network = network(settings);
-    long start = System.nanoTime();
-    Engine e =
-        engine == EngineKind.COMPILED
-            ? new CompiledEngine(network, data)
-            : new InterpretedEngine(network, data);
-    long ready = System.nanoTime();
-    double[] losses = new double[settings.steps()];
-    double[] accuracies = new double[settings.steps()];
-    for (int k = 0; k < settings.steps(); k++) {
-      Engine.Step step = e.step(settings.learningRate(k));
-      losses[k] = step.loss();
-      accuracies[k] = step.accuracy();
-      listener.onStep(k, step.loss(), step.accuracy());
-    }
-    double accuracy = e.accuracy();
-    long end = System.nanoTime();
-    return new Run(
-        e,
-        new TrainingResult(
-            engine,
-            e.parameters(),
-            losses,
-            accuracies,
-            accuracy,
-            (ready - start) * 1e-9,
-            (end - ready) * 1e-9));
+    return engine == EngineKind.COMPILED
+        ? CompiledEngine.train(network, data, settings, progress)
+        : InterpretedEngine.train(network, data, settings, progress);
+  }
+
+  /** Returns the progress bar's text for a loss and an accuracy. */
+  static String message(double loss, double accuracy) {
+    return String.format(Locale.ROOT, "loss %.4g, accuracy %.0f%%", loss, 100 * accuracy);
   }
 }

@@ -1,37 +1,59 @@
 package dev.jitgrad.examples;
 
+import dev.jitgrad.codegen.Training;
+import dev.jitgrad.engine.Values;
+import dev.jitgrad.nn.Model;
+
 /**
  * What one training run produced.
  *
  * @param engine the engine that trained
- * @param parameters the final parameters, in {@code MLP.parameters()} order
- * @param losses the loss at each step, before its update
- * @param accuracies the accuracy at each step, before its update
- * @param accuracy the accuracy of the final parameters
- * @param setupSeconds the time to build the engine (for the compiled engine, to compile)
- * @param trainSeconds the time the steps took
+ * @param parameters the final parameters, in {@code Model.parameters()} order
+ * @param losses the mean training loss of each epoch, at the weights each step started from (the
+ *     moons demo is full batch: one step per epoch)
+ * @param accuracies the training accuracy after each epoch
+ * @param heldOutAccuracy the accuracy of the final parameters on held-out data, or NaN if none
+ * @param steps the number of optimiser steps taken
+ * @param setupSeconds the time before the first step (for the compiled engine, to compile)
+ * @param trainSeconds the time the steps and the per-epoch evaluations took
  */
 public record TrainingResult(
     EngineKind engine,
     double[] parameters,
     double[] losses,
     double[] accuracies,
-    double accuracy,
+    double heldOutAccuracy,
+    long steps,
     double setupSeconds,
     double trainSeconds) {
-  /** Returns the number of steps taken. */
-  public int steps() {
-    return losses.length;
+  /** Returns the result of a {@link Training} run of {@code model}, timed by {@code clock}. */
+  static TrainingResult of(
+      EngineKind engine, Model model, Training.History history, long steps, Stopwatch clock) {
+    double[] heldOut = history.heldOutMetric();
+    return new TrainingResult(
+        engine,
+        Values.data(model.parameters()),
+        history.loss(),
+        history.metric(),
+        heldOut.length == 0 ? Double.NaN : heldOut[heldOut.length - 1],
+        steps,
+        clock.setupSeconds(),
+        clock.trainSeconds());
   }
 
-  /** Returns the loss of the last step. */
+  /** Returns the training accuracy of the final parameters. */
+  public double accuracy() {
+    return accuracies[accuracies.length - 1];
+  }
+
+  /** Returns the loss of the last epoch. */
   public double finalLoss() {
     return losses[losses.length - 1];
   }
 
   /** Returns the steps per second of training, setup excluded. */
   public double stepsPerSecond() {
-    return steps() / trainSeconds;
+    return steps / trainSeconds;
   }
 
   /** Returns the wall time of setup and training. */

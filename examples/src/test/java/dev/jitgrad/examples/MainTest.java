@@ -152,12 +152,12 @@ class MainTest {
   @Test
   void run_tinyModelSeed2_predictsOneClassEverywhere() {
     Settings settings = new Settings(2, 100, new int[] {1}, 1);
-    Trainer.Run trained = Trainer.run(EngineKind.COMPILED, settings, (k, loss, accuracy) -> {});
+    Trainer.Run trained = Trainer.run(EngineKind.COMPILED, settings, Progress.SILENT);
     Set<Boolean> signs = new HashSet<>();
 
     for (double x = -3; x <= 3; x += 0.05) {
       for (double y = -3; y <= 3; y += 0.05) {
-        signs.add(trained.engine().score(x, y) > 0);
+        signs.add(trained.score().applyAsDouble(x, y) > 0);
       }
     }
 
@@ -167,7 +167,7 @@ class MainTest {
   @Test
   void run_divergingModel_printsTheLossInScientificNotation() {
     int exit =
-        run("--hidden", "16,16,16,16,16", "--steps", "10", "--quiet", "--out", dir.toString());
+        run("--hidden", "32,32,32,32,32,32", "--steps", "3", "--quiet", "--out", dir.toString());
 
     assertEquals(0, exit, err.toString());
     double loss = main.result().finalLoss();
@@ -230,7 +230,14 @@ class MainTest {
   /** A finished run whose second parameter is {@code p}, and whose loss is {@code p} too. */
   private static TrainingResult result(EngineKind engine, double p) {
     return new TrainingResult(
-        engine, new double[] {1.0, p}, new double[] {p}, new double[] {0.5}, 0.5, 0.1, 1.0);
+        engine,
+        new double[] {1.0, p},
+        new double[] {p},
+        new double[] {0.5},
+        Double.NaN,
+        1,
+        0.1,
+        1.0);
   }
 
   @Test
