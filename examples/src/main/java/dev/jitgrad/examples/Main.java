@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
     name = "jitgrad",
     mixinStandardHelpOptions = true,
     versionProvider = Main.ManifestVersion.class,
-    subcommands = {GraphCommand.class, ExprCommand.class},
+    subcommands = {GraphCommand.class, ExprCommand.class, DigitsCommand.class},
     description =
         "Trains micrograd's two-moons classifier (SVM max-margin loss, L2 penalty, SGD) and writes"
             + " DIR/decision-boundary.png and DIR/training.png.")

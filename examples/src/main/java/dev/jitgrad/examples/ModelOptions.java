@@ -52,20 +52,29 @@ final class ModelOptions {
    * @throws ParameterException if it cannot be created or written to
    */
   Path outputFolder(CommandLine commandLine) {
+    return outputFolder(commandLine, out);
+  }
+
+  /**
+   * Creates the folder {@code out} if needed and returns it.
+   *
+   * @throws ParameterException if it cannot be created or written to
+   */
+  static Path outputFolder(CommandLine commandLine, Path out) {
     try {
       Files.createDirectories(out);
     } catch (FileAlreadyExistsException e) {
-      throw cannotWrite(commandLine, "a file of that name exists");
+      throw cannotWrite(commandLine, out, "a file of that name exists");
     } catch (IOException | SecurityException e) {
-      throw cannotWrite(commandLine, e.toString());
+      throw cannotWrite(commandLine, out, e.toString());
     }
     if (!Files.isWritable(out)) {
-      throw cannotWrite(commandLine, "it is not writable");
+      throw cannotWrite(commandLine, out, "it is not writable");
     }
     return out;
   }
 
-  private ParameterException cannotWrite(CommandLine commandLine, String reason) {
+  private static ParameterException cannotWrite(CommandLine commandLine, Path out, String reason) {
     return new ParameterException(
         commandLine, "cannot write to output folder '" + out + "': " + reason);
   }
