@@ -34,12 +34,14 @@ class MainTest {
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
   private Main main;
+  private DigitsCommand digits;
 
   private int run(String... args) {
     CommandLine commandLine = Main.commandLine();
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
     main = commandLine.getCommand();
+    digits = commandLine.getSubcommands().get("digits").getCommand();
     return commandLine.execute(args);
   }
 
@@ -101,7 +103,9 @@ class MainTest {
         "graph --bogus",
         "--hidden 100000,100000",
         "--steps 2147483647",
-        "graph --hidden 100000,100000"
+        "graph --hidden 100000,100000",
+        "digits --epochs 0",
+        "digits --bogus"
       })
   void run_badInput_oneLineErrorAndNonZeroExit(String args) {
     List<String> argv = new ArrayList<>(Arrays.asList(args.split(" ")));
@@ -296,6 +300,85 @@ class MainTest {
     assertEquals(3, lines.length, out.toString());
     assertTrue(lines[1].startsWith("interpreter") && lines[1].contains("24.7041"), lines[1]);
     assertTrue(lines[2].startsWith("compiled") && lines[2].contains("645.5773"), lines[2]);
+  }
+
+  @Test
+  void run_digits_printsBothAccuraciesAndWritesBothPngs() throws IOException {
+    int exit = run("digits", "--epochs", "2", "--quiet", "--out", dir.toString());
+
+    assertEquals(0, exit, err.toString());
+    assertEquals("", err.toString());
+    String[] lines = out.toString().strip().split("\\R");
+    assertEquals(2, lines.length, out.toString());
+    assertTrue(
+        lines[0].matches(
+            "compiled: accuracy [\\d.]+% \\(held-out [\\d.]+%\\), loss .* steps/s, .*"),
+        lines[0]);
+    assertTrue(lines[0].contains(" 90 steps "), lines[0]);
+    BufferedImage confusion = ImageIO.read(dir.resolve("digits-confusion.png").toFile());
+    BufferedImage grid = ImageIO.read(dir.resolve("digits-predictions.png").toFile());
+    assertNotNull(confusion);
+    assertNotNull(grid);
+    assertTrue(confusion.getWidth() > 10 * DigitsPlots.CELL, "width " + confusion.getWidth());
+    assertTrue(
+        grid.getHeight() > DigitsPlots.GRID_ROWS * 8 * DigitsPlots.SCALE,
+        "height " + grid.getHeight());
+  }
+
+  @Test
+  void run_digitsCompare_enginesAgreeWithin1e9() {
+    int exit = run("digits", "--epochs", "1", "--compare", "--quiet", "--out", dir.toString());
+
+    assertEquals(0, exit, err.toString());
+    assertEquals("", err.toString());
+    String[] lines = out.toString().strip().split("\\R");
+    assertTrue(lines[1].startsWith("interpreter: accuracy"), out.toString());
+    assertTrue(lines[2].contains("largest parameter difference"), out.toString());
+  }
+
+  @Test
+  void run_digitsOwnData_trainsOnIt() throws IOException {
+    StringBuilder csv = new StringBuilder();
+    for (int i = 0; i < 60; i++) {
+      int digit = i % 10;
+      String[] pixels = new String[Digits.PIXELS];
+      Arrays.fill(pixels, "0");
+      pixels[digit] = "16";
+      csv.append(String.join(",", pixels)).append(',').append(digit).append('\n');
+    }
+    Path file = Files.writeString(dir.resolve("mine.csv"), csv);
+
+    int exit =
+        run("digits", "--data", file.toString(), "--seed", "4", "--quiet", "--out", dir.toString());
+
+    assertEquals(0, exit, err.toString());
+    assertEquals(50, digits.result().split().train().size());
+    assertEquals(1.0, digits.result().training().heldOutAccuracy());
+  }
+
+  @Test
+  void run_digitsMalformedData_oneLineNamingTheLineAndExit1() throws IOException {
+    String row = String.join(",", java.util.Collections.nCopies(Digits.PIXELS, "0")) + ",3";
+    Path file = Files.writeString(dir.resolve("bad.csv"), row + "\n" + row + ",7\n");
+
+    int exit = run("digits", "--data", file.toString(), "--quiet", "--out", dir.toString());
+
+    assertEquals(Main.FAILURE, exit);
+    assertOneLineError();
+    assertEquals(
+        "jitgrad: " + file + " line 2: expected 65 comma-separated numbers, got 66",
+        err.toString().strip());
+  }
+
+  @Test
+  void run_digitsMissingData_oneLineAndExit1() {
+    Path missing = dir.resolve("missing.csv");
+
+    int exit = run("digits", "--data", missing.toString(), "--quiet", "--out", dir.toString());
+
+    assertEquals(Main.FAILURE, exit);
+    assertOneLineError();
+    assertEquals("jitgrad: cannot read " + missing + ": no such file", err.toString().strip());
   }
 
   private void assertOneLineError() {
