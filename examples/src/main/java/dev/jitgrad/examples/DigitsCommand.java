@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Trains an MLP 64-32-10 on 8x8 handwritten digits (softmax cross-entropy, Adam, batches"
-            + " of 32) on 80% of each digit, reports the accuracy on the other 20%, and writes"
+            + " of 32) on 80%% of each digit, reports the accuracy on the other 20%%, and writes"
             + " DIR/digits-confusion.png and DIR/digits-predictions.png.")
 final class DigitsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
