@@ -49,7 +49,7 @@ final class DigitsCommand implements Callable<Integer> {
       names = "--compare",
       description =
           "Train again with the interpreter computing each step's gradient (on the same batches,"
-              + " about 20x slower); print the speed-up and the largest parameter difference, and"
+              + " about 15x slower); print the speed-up and the largest parameter difference, and"
               + " exit with 1 if it is above 1e-9.")
   boolean compare;
 
