@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.engine.Value;
+import dev.jitgrad.engine.Values;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +81,54 @@ class ContendersAgreeTest {
   }
 
   @Test
+  void crossEntropySample_allContenders_agreeWithObjectGraph() {
+    for (String shape : List.of("2-16-10", "64-32-10", "784-64-10")) {
+      CrossEntropySampleBenchmark state = new CrossEntropySampleBenchmark();
+      state.shape = shape;
+      state.setUp();
+
+      double object = state.objectGraph();
+      double interpreted = state.irInterpreter();
+      double compiled = state.compiled();
+      double hand = state.handWritten();
+
+      assertTrue(object > 0, shape + " cross-entropy should be positive, got " + object);
+      assertClose(object, interpreted, shape + " irInterpreter loss");
+      assertClose(object, compiled, shape + " compiled loss");
+      assertClose(object, hand, shape + " handWritten loss");
+      assertNonZero(state.objectGrad);
+      assertAllClose(state.objectGrad, state.interpretedGrad, shape + " irInterpreter");
+      assertAllClose(state.objectGrad, state.compiledGrad, shape + " compiled");
+      assertAllClose(state.objectGrad, state.handGrad, shape + " handWritten");
+    }
+  }
+
+  @Test
+  void crossEntropyBatch_allContenders_agreeWithObjectGraph() {
+    // 784-64-10 on 17 rows (two blocks) keeps the object-graph oracle and the first, interpreted
+    // run of its 2.5 MB of generated code short; the smaller shapes run the anchor's 512 rows.
+    for (String shape : List.of("2-16-10", "64-32-10", "784-64-10")) {
+      CrossEntropyBatchBenchmark state = new CrossEntropyBatchBenchmark();
+      state.shape = shape;
+      state.samples = shape.startsWith("784") ? 17 : 0;
+      state.setUp();
+
+      double object = objectGraphBatch(state);
+      double interpreted = state.irInterpreterBatch();
+      double compiled = state.compiledBatch();
+      double hand = state.handWritten();
+
+      assertClose(object, interpreted, shape + " irInterpreterBatch loss");
+      assertClose(object, compiled, shape + " compiledBatch loss");
+      assertClose(object, hand, shape + " handWritten loss");
+      assertNonZero(state.objectGrad);
+      assertAllClose(state.objectGrad, state.interpretedGrad, shape + " irInterpreterBatch");
+      assertAllClose(state.objectGrad, state.compiledGrad, shape + " compiledBatch");
+      assertAllClose(state.objectGrad, state.handGrad, shape + " handWritten");
+    }
+  }
+
+  @Test
   void microgradExpression_compiledContenders_matchReadme() {
     MicrogradExpressionBenchmark state = new MicrogradExpressionBenchmark();
     state.a = -4;
@@ -101,6 +151,27 @@ class ContendersAgreeTest {
     double[] expected = {a.grad(), b.grad()};
     assertAllClose(expected, state.interpretedGrad, "irInterpreter");
     assertAllClose(expected, state.compiledGrad, "compiled");
+  }
+
+  /**
+   * Returns the batch loss as one object graph, the sum of each row's cross-entropy, after
+   * backpropagating it into the state's {@code objectGrad}.
+   */
+  private static double objectGraphBatch(CrossEntropyBatchBenchmark state) {
+    int features = state.model.inputCount();
+    int classes = state.model.outputCount();
+    List<Value> losses = new ArrayList<>(state.rowCount);
+    for (int r = 0; r < state.rowCount; r++) {
+      int row = r * (features + classes);
+      List<Value> logits = state.model.apply(Workloads.leaves(state.rows, row, features));
+      List<Value> labels = Workloads.leaves(state.rows, row + features, classes);
+      losses.add(Workloads.softmaxCrossEntropy(logits, labels));
+    }
+    Value loss = Value.sum(losses);
+    Values.zeroGrad(state.params);
+    loss.backward();
+    Workloads.copyGrads(state.params, state.objectGrad);
+    return loss.data();
   }
 
   private static void assertNonZero(double[] grad) {
