@@ -25,13 +25,7 @@ class ContendersAgreeTest {
     double hand = state.handWritten();
 
     assertTrue(object > 0, "the sample should have a positive loss, got " + object);
-    assertClose(object, interpreted, "irInterpreter loss");
-    assertClose(object, compiled, "compiled loss");
-    assertClose(object, hand, "handWritten loss");
-    assertNonZero(state.objectGrad);
-    assertAllClose(state.objectGrad, state.interpretedGrad, "irInterpreter");
-    assertAllClose(state.objectGrad, state.compiledGrad, "compiled");
-    assertAllClose(state.objectGrad, state.handGrad, "handWritten");
+    assertAgree(state, object, interpreted, compiled, hand, "2-16-16-1");
   }
 
   @Test
@@ -46,15 +40,9 @@ class ContendersAgreeTest {
     double whole = state.compiledWholeGraph();
     double hand = state.handWritten();
 
-    assertClose(object, interpreted, "irInterpreterBatch loss");
-    assertClose(object, compiled, "compiledBatch loss");
+    assertAgree(state, object, interpreted, compiled, hand, "moons");
     assertClose(object, whole, "compiledWholeGraph loss");
-    assertClose(object, hand, "handWritten loss");
-    assertNonZero(state.objectGrad);
-    assertAllClose(state.objectGrad, state.interpretedGrad, "irInterpreterBatch");
-    assertAllClose(state.objectGrad, state.compiledGrad, "compiledBatch");
     assertAllClose(state.objectGrad, state.wholeGraphGrad, "compiledWholeGraph");
-    assertAllClose(state.objectGrad, state.handGrad, "handWritten");
   }
 
   @Test
@@ -70,13 +58,7 @@ class ContendersAgreeTest {
       double compiled = state.compiledBatch();
       double hand = state.handWritten();
 
-      assertClose(object, interpreted, shape + " irInterpreterBatch loss");
-      assertClose(object, compiled, shape + " compiledBatch loss");
-      assertClose(object, hand, shape + " handWritten loss");
-      assertNonZero(state.objectGrad);
-      assertAllClose(state.objectGrad, state.interpretedGrad, shape + " irInterpreterBatch");
-      assertAllClose(state.objectGrad, state.compiledGrad, shape + " compiledBatch");
-      assertAllClose(state.objectGrad, state.handGrad, shape + " handWritten");
+      assertAgree(state, object, interpreted, compiled, hand, shape);
     }
   }
 
@@ -93,13 +75,7 @@ class ContendersAgreeTest {
       double hand = state.handWritten();
 
       assertTrue(object > 0, shape + " cross-entropy should be positive, got " + object);
-      assertClose(object, interpreted, shape + " irInterpreter loss");
-      assertClose(object, compiled, shape + " compiled loss");
-      assertClose(object, hand, shape + " handWritten loss");
-      assertNonZero(state.objectGrad);
-      assertAllClose(state.objectGrad, state.interpretedGrad, shape + " irInterpreter");
-      assertAllClose(state.objectGrad, state.compiledGrad, shape + " compiled");
-      assertAllClose(state.objectGrad, state.handGrad, shape + " handWritten");
+      assertAgree(state, object, interpreted, compiled, hand, shape);
     }
   }
 
@@ -118,13 +94,7 @@ class ContendersAgreeTest {
       double compiled = state.compiledBatch();
       double hand = state.handWritten();
 
-      assertClose(object, interpreted, shape + " irInterpreterBatch loss");
-      assertClose(object, compiled, shape + " compiledBatch loss");
-      assertClose(object, hand, shape + " handWritten loss");
-      assertNonZero(state.objectGrad);
-      assertAllClose(state.objectGrad, state.interpretedGrad, shape + " irInterpreterBatch");
-      assertAllClose(state.objectGrad, state.compiledGrad, shape + " compiledBatch");
-      assertAllClose(state.objectGrad, state.handGrad, shape + " handWritten");
+      assertAgree(state, object, interpreted, compiled, hand, shape);
     }
   }
 
@@ -172,6 +142,26 @@ class ContendersAgreeTest {
     loss.backward();
     Workloads.copyGrads(state.params, state.objectGrad);
     return loss.data();
+  }
+
+  /**
+   * Asserts that the IR interpreter's, the compiled code's and the hand-written loops' losses and
+   * gradients equal the object graph's, which must not be all zeros.
+   */
+  private static void assertAgree(
+      MlpContenders state,
+      double object,
+      double interpreted,
+      double compiled,
+      double hand,
+      String workload) {
+    assertClose(object, interpreted, workload + " irInterpreter loss");
+    assertClose(object, compiled, workload + " compiled loss");
+    assertClose(object, hand, workload + " handWritten loss");
+    assertNonZero(state.objectGrad);
+    assertAllClose(state.objectGrad, state.interpretedGrad, workload + " irInterpreter");
+    assertAllClose(state.objectGrad, state.compiledGrad, workload + " compiled");
+    assertAllClose(state.objectGrad, state.handGrad, workload + " handWritten");
   }
 
   private static void assertNonZero(double[] grad) {
