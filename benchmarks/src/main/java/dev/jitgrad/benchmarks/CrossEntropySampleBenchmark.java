@@ -30,6 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * interpreter and the compiled graph run the compiled per-sample loss; the hand-written loops
  * ({@link HandMlp}, frozen for issue 12) are the contender the targets are ratios to. {@link
  * CrossEntropyBatchBenchmark} runs the same loss over a batch.
+ *
+ * <p>At 784-64-10 today's generated code needs one to two minutes of warm-up on a 2-core machine
+ * before C2 has compiled its chunk methods ({@code -wi 60 -w 2s}); the default 3 s measure the code
+ * on its way there.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
