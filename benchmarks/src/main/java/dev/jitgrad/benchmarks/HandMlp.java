@@ -8,6 +8,10 @@ package dev.jitgrad.benchmarks;
  * then bias), so the same array feeds this class and a {@code CompiledGraph}. Hidden layers use
  * ReLU, the last is linear, and each pre-activation sums the bias first and then the products in
  * order, like {@code Neuron.apply}. Not thread-safe.
+ *
+ * <p><b>Frozen for Codegen v2 (issue 12).</b> The targets of that work are ratios of the compiled
+ * code to these loops, recorded before it started (benchmarks/RESULTS-v2-baseline.md). Do not
+ * change or tune this class while that work is open, or the ratios stop meaning anything.
  */
 final class HandMlp {
   private final int[] sizes;
@@ -151,6 +155,44 @@ final class HandMlp {
       }
       loss += squares / outputs;
       backward(w, grad);
+    }
+    return loss;
+  }
+
+  /**
+   * Returns the softmax cross-entropy {@code log Σ_k exp(z_k) − Σ_k y_k·z_k} of the sample at
+   * {@code rows[offset ..]} (features, then the one-hot label {@code y}) and adds its gradient into
+   * {@code grad}. Sums run over {@code k} in order as in {@code Workloads.softmaxCrossEntropy}; the
+   * logits' gradient is {@code exp(z_k) / Σ exp − y_k}.
+   */
+  double crossEntropyLossAndGrad(double[] w, double[] rows, int offset, double[] grad) {
+    forward(w, rows, offset);
+    double[] z = outputs();
+    double[] dz = outputGrad();
+    int labels = offset + sizes[0];
+    double sumExp = 0;
+    double dot = 0;
+    for (int k = 0; k < z.length; k++) {
+      dz[k] = Math.exp(z[k]);
+      sumExp += dz[k];
+      dot += rows[labels + k] * z[k];
+    }
+    for (int k = 0; k < z.length; k++) {
+      dz[k] = dz[k] / sumExp - rows[labels + k];
+    }
+    backward(w, grad);
+    return Math.log(sumExp) - dot;
+  }
+
+  /**
+   * Returns the summed softmax cross-entropy over {@code samples} rows of features then one-hot
+   * labels, and adds its gradient into {@code grad}, one sample at a time.
+   */
+  double crossEntropyBatchLossAndGrad(double[] w, double[] rows, int samples, double[] grad) {
+    int stride = sizes[0] + sizes[sizes.length - 1];
+    double loss = 0;
+    for (int s = 0; s < samples; s++) {
+      loss += crossEntropyLossAndGrad(w, rows, s * stride, grad);
     }
     return loss;
   }

@@ -5,6 +5,7 @@ import dev.jitgrad.codegen.JitOptions.Backend;
 import dev.jitgrad.codegen.Training;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
+import dev.jitgrad.nn.Init;
 import dev.jitgrad.nn.MLP;
 import java.util.List;
 
@@ -31,7 +32,23 @@ abstract class MlpContenders {
    * {@code labelCount} label inputs.
    */
   final void setUpContenders(int[] sizes, int labelCount, Training.SampleLoss loss) {
-    model = Workloads.mlp(sizes);
+    setUpContenders(sizes, Init.UNIFORM, labelCount, loss);
+  }
+
+  /**
+   * Sets up the softmax cross-entropy workload of {@code shape} (He-initialised, one-hot labels as
+   * inputs) and returns {@code samples} rows of features then one-hot labels for it.
+   */
+  final double[] setUpCrossEntropy(String shape, int samples) {
+    int[] sizes = Workloads.shape(shape);
+    int classes = sizes[sizes.length - 1];
+    setUpContenders(sizes, Init.HE, classes, Workloads::softmaxCrossEntropy);
+    return Workloads.oneHotRows(sizes[0], classes, samples);
+  }
+
+  /** Builds the model with weights drawn as {@code init}, then everything else as above. */
+  final void setUpContenders(int[] sizes, Init init, int labelCount, Training.SampleLoss loss) {
+    model = Workloads.mlp(sizes, init);
     params = model.parameters();
     weights = Values.data(params);
     Workloads.Graph graph = Workloads.sampleGraph(model, labelCount, loss);

@@ -6,6 +6,7 @@ import dev.jitgrad.codegen.JitOptions;
 import dev.jitgrad.codegen.Training;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.nn.Dataset;
+import dev.jitgrad.nn.Init;
 import dev.jitgrad.nn.Losses;
 import dev.jitgrad.nn.MLP;
 import java.util.ArrayList;
@@ -77,6 +78,40 @@ final class Workloads {
       rows[s * 3 + 2] = moons.labels()[s][0];
     }
     return rows;
+  }
+
+  /**
+   * Returns {@code samples} rows of {@code features} numbers uniform in [-1, 1] followed by a
+   * one-hot label of {@code classes} classes, the class drawn uniformly, all from {@link #SEED}.
+   */
+  static double[] oneHotRows(int features, int classes, int samples) {
+    SplittableRandom random = new SplittableRandom(SEED);
+    int stride = features + classes;
+    double[] rows = new double[samples * stride];
+    for (int s = 0; s < samples; s++) {
+      for (int i = 0; i < features; i++) {
+        rows[s * stride + i] = random.nextDouble(-1.0, 1.0);
+      }
+      rows[s * stride + features + random.nextInt(classes)] = 1.0;
+    }
+    return rows;
+  }
+
+  /**
+   * Returns the softmax cross-entropy of {@code logits} against the one-hot {@code labels}, {@code
+   * log Σ_k exp(z_k) − Σ_k y_k·z_k}, from existing ops: one exp per logit, one sum node, a log and
+   * a dot with the labels.
+   *
+   * <p>No maximum is subtracted before the exponentials (the engine has no max op yet), so a logit
+   * above about 709 overflows to infinity; the workloads' He-initialised models on inputs in [-1,
+   * 1] keep the logits near 1.
+   */
+  static Value softmaxCrossEntropy(List<Value> logits, List<Value> labels) {
+    List<Value> exps = new ArrayList<>(logits.size());
+    for (Value z : logits) {
+      exps.add(z.exp());
+    }
+    return Value.sum(exps).log().sub(Value.dot(labels, logits));
   }
 
   /** Returns {@code count} numbers uniform in [-1, 1]. */
@@ -162,11 +197,16 @@ final class Workloads {
     throw new IllegalStateException("no sample with a positive loss");
   }
 
-  /** Returns a new MLP of the engine with the default seed. */
+  /** Returns a new MLP of the engine with the default seed and micrograd's weights in [-1, 1]. */
   static MLP mlp(int[] sizes) {
+    return mlp(sizes, Init.UNIFORM);
+  }
+
+  /** Returns a new MLP of the engine with the default seed, its weights drawn as {@code init}. */
+  static MLP mlp(int[] sizes, Init init) {
     int[] layers = new int[sizes.length - 1];
     System.arraycopy(sizes, 1, layers, 0, layers.length);
-    return new MLP(sizes[0], layers);
+    return new MLP(new SplittableRandom(MLP.DEFAULT_SEED), init, sizes[0], layers);
   }
 
   /** Parses {@code "2-16-16-1"} into {@code {2, 16, 16, 1}}. */

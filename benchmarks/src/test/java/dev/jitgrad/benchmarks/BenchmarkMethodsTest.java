@@ -76,6 +76,33 @@ class BenchmarkMethodsTest {
   }
 
   @Test
+  void crossEntropyCompile_everyMethod_compilesAndReturnsTheLoss() {
+    CrossEntropyCompileBenchmark state = new CrossEntropyCompileBenchmark();
+    state.shape = "2-16-10";
+    state.setUp();
+    CrossEntropyCompileBenchmark.Calls calls = new CrossEntropyCompileBenchmark.Calls();
+    calls.calls = 2;
+    HandMlp hand = new HandMlp(Workloads.shape(state.shape));
+
+    CompiledGraph compiled = state.compile();
+    double loss = state.compileAndCall(calls);
+
+    double expected =
+        hand.crossEntropyLossAndGrad(state.weights, state.sample, 0, new double[state.grad.length]);
+    assertEquals(state.sample.length, compiled.inputCount());
+    assertEquals(expected, loss, 1e-12);
+  }
+
+  @Test
+  void generatedCodeSize_report_namesTheShapeAndItsBytes() {
+    String report = GeneratedCodeSize.report("2-16-10");
+
+    assertTrue(
+        report.matches("2-16-10: 2 generated classes, [1-9][0-9]* bytes of class files; .*"),
+        report);
+  }
+
+  @Test
   void randomGraph_nodes_hasExactlyThatManyNodes() {
     Workloads.Graph graph = Workloads.randomGraph(1000);
 

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.engine.Value;
+import dev.jitgrad.engine.Values;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,13 +25,7 @@ class ContendersAgreeTest {
     double hand = state.handWritten();
 
     assertTrue(object > 0, "the sample should have a positive loss, got " + object);
-    assertClose(object, interpreted, "irInterpreter loss");
-    assertClose(object, compiled, "compiled loss");
-    assertClose(object, hand, "handWritten loss");
-    assertNonZero(state.objectGrad);
-    assertAllClose(state.objectGrad, state.interpretedGrad, "irInterpreter");
-    assertAllClose(state.objectGrad, state.compiledGrad, "compiled");
-    assertAllClose(state.objectGrad, state.handGrad, "handWritten");
+    assertAgree(state, object, interpreted, compiled, hand, "2-16-16-1");
   }
 
   @Test
@@ -44,15 +40,9 @@ class ContendersAgreeTest {
     double whole = state.compiledWholeGraph();
     double hand = state.handWritten();
 
-    assertClose(object, interpreted, "irInterpreterBatch loss");
-    assertClose(object, compiled, "compiledBatch loss");
+    assertAgree(state, object, interpreted, compiled, hand, "moons");
     assertClose(object, whole, "compiledWholeGraph loss");
-    assertClose(object, hand, "handWritten loss");
-    assertNonZero(state.objectGrad);
-    assertAllClose(state.objectGrad, state.interpretedGrad, "irInterpreterBatch");
-    assertAllClose(state.objectGrad, state.compiledGrad, "compiledBatch");
     assertAllClose(state.objectGrad, state.wholeGraphGrad, "compiledWholeGraph");
-    assertAllClose(state.objectGrad, state.handGrad, "handWritten");
   }
 
   @Test
@@ -68,13 +58,43 @@ class ContendersAgreeTest {
       double compiled = state.compiledBatch();
       double hand = state.handWritten();
 
-      assertClose(object, interpreted, shape + " irInterpreterBatch loss");
-      assertClose(object, compiled, shape + " compiledBatch loss");
-      assertClose(object, hand, shape + " handWritten loss");
-      assertNonZero(state.objectGrad);
-      assertAllClose(state.objectGrad, state.interpretedGrad, shape + " irInterpreterBatch");
-      assertAllClose(state.objectGrad, state.compiledGrad, shape + " compiledBatch");
-      assertAllClose(state.objectGrad, state.handGrad, shape + " handWritten");
+      assertAgree(state, object, interpreted, compiled, hand, shape);
+    }
+  }
+
+  @Test
+  void crossEntropySample_allContenders_agreeWithObjectGraph() {
+    for (String shape : List.of("2-16-10", "64-32-10", "784-64-10")) {
+      CrossEntropySampleBenchmark state = new CrossEntropySampleBenchmark();
+      state.shape = shape;
+      state.setUp();
+
+      double object = state.objectGraph();
+      double interpreted = state.irInterpreter();
+      double compiled = state.compiled();
+      double hand = state.handWritten();
+
+      assertTrue(object > 0, shape + " cross-entropy should be positive, got " + object);
+      assertAgree(state, object, interpreted, compiled, hand, shape);
+    }
+  }
+
+  @Test
+  void crossEntropyBatch_allContenders_agreeWithObjectGraph() {
+    // 784-64-10 on 17 rows (two blocks) keeps the object-graph oracle and the first, interpreted
+    // run of its 2.5 MB of generated code short; the smaller shapes run the anchor's 512 rows.
+    for (String shape : List.of("2-16-10", "64-32-10", "784-64-10")) {
+      CrossEntropyBatchBenchmark state = new CrossEntropyBatchBenchmark();
+      state.shape = shape;
+      state.samples = shape.startsWith("784") ? 17 : 0;
+      state.setUp();
+
+      double object = objectGraphBatch(state);
+      double interpreted = state.irInterpreterBatch();
+      double compiled = state.compiledBatch();
+      double hand = state.handWritten();
+
+      assertAgree(state, object, interpreted, compiled, hand, shape);
     }
   }
 
@@ -101,6 +121,47 @@ class ContendersAgreeTest {
     double[] expected = {a.grad(), b.grad()};
     assertAllClose(expected, state.interpretedGrad, "irInterpreter");
     assertAllClose(expected, state.compiledGrad, "compiled");
+  }
+
+  /**
+   * Returns the batch loss as one object graph, the sum of each row's cross-entropy, after
+   * backpropagating it into the state's {@code objectGrad}.
+   */
+  private static double objectGraphBatch(CrossEntropyBatchBenchmark state) {
+    int features = state.model.inputCount();
+    int classes = state.model.outputCount();
+    List<Value> losses = new ArrayList<>(state.rowCount);
+    for (int r = 0; r < state.rowCount; r++) {
+      int row = r * (features + classes);
+      List<Value> logits = state.model.apply(Workloads.leaves(state.rows, row, features));
+      List<Value> labels = Workloads.leaves(state.rows, row + features, classes);
+      losses.add(Workloads.softmaxCrossEntropy(logits, labels));
+    }
+    Value loss = Value.sum(losses);
+    Values.zeroGrad(state.params);
+    loss.backward();
+    Workloads.copyGrads(state.params, state.objectGrad);
+    return loss.data();
+  }
+
+  /**
+   * Asserts that the IR interpreter's, the compiled code's and the hand-written loops' losses and
+   * gradients equal the object graph's, which must not be all zeros.
+   */
+  private static void assertAgree(
+      MlpContenders state,
+      double object,
+      double interpreted,
+      double compiled,
+      double hand,
+      String workload) {
+    assertClose(object, interpreted, workload + " irInterpreter loss");
+    assertClose(object, compiled, workload + " compiled loss");
+    assertClose(object, hand, workload + " handWritten loss");
+    assertNonZero(state.objectGrad);
+    assertAllClose(state.objectGrad, state.interpretedGrad, workload + " irInterpreter");
+    assertAllClose(state.objectGrad, state.compiledGrad, workload + " compiled");
+    assertAllClose(state.objectGrad, state.handGrad, workload + " handWritten");
   }
 
   private static void assertNonZero(double[] grad) {
