@@ -1,10 +1,12 @@
 package dev.jitgrad.codegen;
 
+import dev.jitgrad.engine.Op;
 import dev.jitgrad.engine.Scalar;
+import dev.jitgrad.engine.internal.OpRules;
 
 /**
  * Evaluates a program instruction by instruction: the oracle for the emitter and the middle tier of
- * the benchmarks. {@link #apply} is the one place that says what each instruction computes.
+ * the benchmarks. What each op computes comes from the engine's op table ({@link OpRules}).
  */
 final class Interpreter extends Kernel {
   private final Program program;
@@ -13,40 +15,31 @@ final class Interpreter extends Kernel {
     this.program = program;
   }
 
-  /**
-   * Returns the value of {@code op} on operand values {@code x} and {@code y}, constant {@code k}.
-   */
-  static double apply(IrOp op, double x, double y, double k) {
-    switch (op) {
-      case ADD:
-        return x + y;
-      case SUB:
-        return x - y;
-      case MUL:
-        return x * y;
-      case DIV:
-        return x / y;
-      case POW:
-        return Math.pow(x, k);
-      case NEG:
-        return -x;
-      case EXP:
-        return Math.exp(x);
-      case LOG:
-        return Math.log(x);
-      case TANH:
-        return Math.tanh(x);
-      case RELU:
-        return Scalar.relu(x);
-      case SIGMOID:
-        return Scalar.sigmoid(x);
-      case SOFTPLUS:
-        return Scalar.softplus(x);
-      case STEP:
-        return Scalar.step(x);
-      default:
-        throw new AssertionError("not an operation: " + op);
+  /** Returns the value of computation {@code i} of {@code p} on its operands' {@code values}. */
+  static double apply(Program p, int i, double[] values) {
+    int n = values.length;
+    if (p.op(i) != null && p.op(i).arity() < 0) {
+      return fold(p.op(i), values[0], values, 1, n);
     }
+    return apply(
+        p, i, values[0], n > 1 ? values[1] : 0, n > 2 ? values[2] : 0); // arity is at most 3
+  }
+
+  /** Returns the value of fixed-arity computation {@code i} on operand values {@code x, y, z}. */
+  private static double apply(Program p, int i, double x, double y, double z) {
+    if (p.kind(i) == Kind.STEP) {
+      return Scalar.step(x);
+    }
+    return OpRules.evaluate(p.op(i), x, y, z, p.k[i], p.k2(i));
+  }
+
+  /** Folds {@code values[from .. to)} into {@code acc} left to right with n-ary {@code op}. */
+  private static double fold(Op op, double acc, double[] values, int from, int to) {
+    Op f = OpRules.foldOp(op);
+    for (int j = from; j < to; j++) {
+      acc = OpRules.evaluate(f, acc, values[j], 0, 0, 0);
+    }
+    return acc;
   }
 
   @Override
@@ -54,28 +47,25 @@ final class Interpreter extends Kernel {
     Program pr = program;
     int base = pr.outputCount;
     for (int i = 0; i < pr.size; i++) {
-      IrOp op = pr.op(i);
-      int a = pr.a[i];
       double v;
-      switch (op) {
+      switch (pr.kind(i)) {
         case CONST:
           v = pr.k[i];
           break;
         case INPUT:
-          v = in[a];
+          v = in[pr.index(i)];
           break;
         case PARAM:
-          v = p[a];
+          v = p[pr.index(i)];
           break;
         case PARAM_GRAD:
-          v = pg[a];
+          v = pg[pr.index(i)];
           break;
         case INPUT_GRAD:
-          v = ig[a];
+          v = ig[pr.index(i)];
           break;
         default:
-          double y = op.arity == 2 ? ws[base + pr.b[i]] : 0;
-          v = apply(op, ws[base + a], y, pr.k[i]);
+          v = compute(pr, i, ws, base);
       }
       ws[base + i] = v;
     }
@@ -93,6 +83,22 @@ final class Interpreter extends Kernel {
           ig[index] = v;
       }
     }
+  }
+
+  private static double compute(Program pr, int i, double[] ws, int base) {
+    int n = pr.arity(i);
+    double x = ws[base + pr.operand(i, 0)];
+    Op op = pr.op(i);
+    if (op != null && op.arity() < 0) {
+      Op f = OpRules.foldOp(op);
+      for (int j = 1; j < n; j++) {
+        x = OpRules.evaluate(f, x, ws[base + pr.operand(i, j)], 0, 0, 0);
+      }
+      return x;
+    }
+    double y = n > 1 ? ws[base + pr.operand(i, 1)] : 0;
+    double z = n > 2 ? ws[base + pr.operand(i, 2)] : 0;
+    return apply(pr, i, x, y, z);
   }
 
   @Override
