@@ -2,18 +2,12 @@ package dev.jitgrad.codegen;
 
 import dev.jitgrad.codegen.BatchRunner.Workspace;
 import dev.jitgrad.engine.Value;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.util.Textifier;
-import org.objectweb.asm.util.TraceClassVisitor;
 
 /**
  * A graph compiled to straight-line code over {@code double[]} arrays; made by {@link Jit}.
@@ -249,10 +243,7 @@ public final class CompiledGraph {
    * mode made of it (rebuilt on each call, so a compiled graph keeps no copy).
    */
   public String ir() {
-    return "forward:\n"
-        + Compiler.forwardProgram(differentiable, options)
-        + "gradient:\n"
-        + Compiler.gradientProgram(differentiable, false, options);
+    return Compiler.ir(differentiable, options);
   }
 
   /**
@@ -261,16 +252,9 @@ public final class CompiledGraph {
    */
   public String bytecode() {
     List<byte[]> classes = classBytes();
-    if (classes.isEmpty()) {
-      return "(no bytecode: this graph runs on the IR interpreter)\n";
-    }
-    StringWriter text = new StringWriter();
-    PrintWriter out = new PrintWriter(text);
-    for (byte[] c : classes) {
-      new ClassReader(c).accept(new TraceClassVisitor(null, new Textifier(), out), 0);
-    }
-    out.flush();
-    return text.toString();
+    return classes.isEmpty()
+        ? "(no bytecode: this graph runs on the IR interpreter)\n"
+        : Emitter.text(classes);
   }
 
   /**
@@ -280,20 +264,7 @@ public final class CompiledGraph {
    * keeps no copy.
    */
   public List<byte[]> classBytes() {
-    if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
-      return List.of();
-    }
-    List<Program> programs = new ArrayList<>();
-    programs.add(Compiler.forwardProgram(differentiable, options));
-    programs.add(Compiler.gradientProgram(differentiable, false, options));
-    if (inputGradient != null) {
-      programs.add(Compiler.gradientProgram(differentiable, true, options));
-    }
-    List<byte[]> classes = new ArrayList<>();
-    for (Program p : programs) {
-      classes.addAll(Compiler.emit(p).classes());
-    }
-    return classes;
+    return Compiler.classBytes(differentiable, options, inputGradient != null);
   }
 
   private void dump(Path directory, String prefix, List<Emitter.Code> code) {

@@ -1,6 +1,7 @@
 package dev.jitgrad.codegen;
 
 import dev.jitgrad.engine.Value;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -102,6 +103,36 @@ final class Compiler {
   /** Stages 6 and 7: the bytecode of {@code p}. */
   static Emitter.Code emit(Program p) {
     return Emitter.emit(p, new Layout(p));
+  }
+
+  /** Returns the optimised forward and gradient programs as text, for {@code ir()}. */
+  static String ir(Program differentiable, JitOptions options) {
+    return "forward:\n"
+        + forwardProgram(differentiable, options)
+        + "gradient:\n"
+        + gradientProgram(differentiable, false, options);
+  }
+
+  /**
+   * Returns the class files of the forward, gradient and (if asked) input-gradient programs,
+   * generated again from {@code differentiable}, or none on the IR interpreter.
+   */
+  static List<byte[]> classBytes(
+      Program differentiable, JitOptions options, boolean withInputGradient) {
+    if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
+      return List.of();
+    }
+    List<Program> programs = new ArrayList<>();
+    programs.add(forwardProgram(differentiable, options));
+    programs.add(gradientProgram(differentiable, false, options));
+    if (withInputGradient) {
+      programs.add(gradientProgram(differentiable, true, options));
+    }
+    List<byte[]> classes = new ArrayList<>();
+    for (Program p : programs) {
+      classes.addAll(emit(p).classes());
+    }
+    return classes;
   }
 
   /** Runs {@code passes} in order, verifying after each. */

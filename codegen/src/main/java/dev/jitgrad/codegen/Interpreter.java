@@ -11,35 +11,48 @@ import dev.jitgrad.engine.internal.OpRules;
 final class Interpreter extends Kernel {
   private final Program program;
 
+  // The program decoded once for the run loop: kind, op, and the first three operands (or -1).
+  private final Kind[] kinds;
+  private final Op[] ops;
+  private final int[] x;
+  private final int[] y;
+  private final int[] z;
+
   Interpreter(Program program) {
     this.program = program;
+    int n = program.size;
+    kinds = new Kind[n];
+    ops = new Op[n];
+    x = new int[n];
+    y = new int[n];
+    z = new int[n];
+    for (int i = 0; i < n; i++) {
+      kinds[i] = program.kind(i);
+      ops[i] = program.op(i);
+      int arity = program.arity(i);
+      x[i] = arity > 0 ? program.operand(i, 0) : -1;
+      y[i] = arity > 1 ? program.operand(i, 1) : -1;
+      z[i] = arity > 2 ? program.operand(i, 2) : -1;
+    }
   }
 
   /** Returns the value of computation {@code i} of {@code p} on its operands' {@code values}. */
   static double apply(Program p, int i, double[] values) {
-    int n = values.length;
-    if (p.op(i) != null && p.op(i).arity() < 0) {
-      return fold(p.op(i), values[0], values, 1, n);
-    }
-    return apply(
-        p, i, values[0], n > 1 ? values[1] : 0, n > 2 ? values[2] : 0); // arity is at most 3
-  }
-
-  /** Returns the value of fixed-arity computation {@code i} on operand values {@code x, y, z}. */
-  private static double apply(Program p, int i, double x, double y, double z) {
     if (p.kind(i) == Kind.STEP) {
-      return Scalar.step(x);
+      return Scalar.step(values[0]);
     }
-    return OpRules.evaluate(p.op(i), x, y, z, p.k[i], p.k2(i));
-  }
-
-  /** Folds {@code values[from .. to)} into {@code acc} left to right with n-ary {@code op}. */
-  private static double fold(Op op, double acc, double[] values, int from, int to) {
-    Op f = OpRules.foldOp(op);
-    for (int j = from; j < to; j++) {
-      acc = OpRules.evaluate(f, acc, values[j], 0, 0, 0);
+    Op op = p.op(i);
+    int n = values.length;
+    if (op.arity() < 0) {
+      Op f = OpRules.foldOp(op);
+      double acc = values[0];
+      for (int j = 1; j < n; j++) {
+        acc = OpRules.evaluate(f, acc, values[j], 0, 0, 0);
+      }
+      return acc;
     }
-    return acc;
+    return OpRules.evaluate(
+        op, values[0], n > 1 ? values[1] : 0, n > 2 ? values[2] : 0, p.k[i], p.k2(i));
   }
 
   @Override
@@ -48,7 +61,7 @@ final class Interpreter extends Kernel {
     int base = pr.outputCount;
     for (int i = 0; i < pr.size; i++) {
       double v;
-      switch (pr.kind(i)) {
+      switch (kinds[i]) {
         case CONST:
           v = pr.k[i];
           break;
@@ -64,8 +77,11 @@ final class Interpreter extends Kernel {
         case INPUT_GRAD:
           v = ig[pr.index(i)];
           break;
+        case STEP:
+          v = Scalar.step(ws[base + x[i]]);
+          break;
         default:
-          v = compute(pr, i, ws, base);
+          v = ops[i].arity() < 0 ? fold(pr, i, ws, base) : compute(i, ws, base);
       }
       ws[base + i] = v;
     }
@@ -85,20 +101,20 @@ final class Interpreter extends Kernel {
     }
   }
 
-  private static double compute(Program pr, int i, double[] ws, int base) {
-    int n = pr.arity(i);
-    double x = ws[base + pr.operand(i, 0)];
-    Op op = pr.op(i);
-    if (op != null && op.arity() < 0) {
-      Op f = OpRules.foldOp(op);
-      for (int j = 1; j < n; j++) {
-        x = OpRules.evaluate(f, x, ws[base + pr.operand(i, j)], 0, 0, 0);
-      }
-      return x;
+  private double compute(int i, double[] ws, int base) {
+    double a = ws[base + x[i]];
+    double b = y[i] < 0 ? 0 : ws[base + y[i]];
+    double c = z[i] < 0 ? 0 : ws[base + z[i]];
+    return OpRules.evaluate(ops[i], a, b, c, program.k[i], program.k2(i));
+  }
+
+  private static double fold(Program pr, int i, double[] ws, int base) {
+    Op f = OpRules.foldOp(pr.op(i));
+    double acc = ws[base + pr.operand(i, 0)];
+    for (int j = 1; j < pr.arity(i); j++) {
+      acc = OpRules.evaluate(f, acc, ws[base + pr.operand(i, j)], 0, 0, 0);
     }
-    double y = n > 1 ? ws[base + pr.operand(i, 1)] : 0;
-    double z = n > 2 ? ws[base + pr.operand(i, 2)] : 0;
-    return apply(pr, i, x, y, z);
+    return acc;
   }
 
   @Override

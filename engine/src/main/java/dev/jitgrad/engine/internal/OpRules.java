@@ -10,10 +10,11 @@ import dev.jitgrad.engine.Scalar;
  * bytecode of each op is one exhaustive switch in codegen's {@code Emitter}, which does not compile
  * while an op is missing.
  *
- * <p>Adding an op: an {@link Op} entry, one case in each switch below and in the emitter's, its
- * {@code Value} method, and its tests. Ops take up to three operands and two constants ({@code k},
- * {@code k2}); n-ary ops ({@link Op#arity()} -1) fold their operands left to right with a binary
- * op's rule ({@link #foldOp}).
+ * <p>Adding an op: an {@link Op} entry, its case in each switch below and in the emitter's (the
+ * forward and bytecode switches do not compile without it; {@code OpRulesTest} runs the derivative
+ * rule of every op), its {@code Value} method, and its tests. Ops take up to three operands and two
+ * constants ({@code k}, {@code k2}); n-ary ops ({@link Op#arity()} -1) fold their operands left to
+ * right with a binary op's rule ({@link #foldOp}).
  */
 public final class OpRules {
   private OpRules() {}
@@ -25,36 +26,21 @@ public final class OpRules {
    * @throws IllegalArgumentException for {@link Op#LEAF} and n-ary ops, which have no such rule
    */
   public static double evaluate(Op op, double x, double y, double z, double k, double k2) {
-    switch (op) {
-      case ADD:
-        return x + y;
-      case SUB:
-        return x - y;
-      case MUL:
-        return x * y;
-      case DIV:
-        return x / y;
-      case POW:
-        return Math.pow(x, k);
-      case NEG:
-        return -x;
-      case EXP:
-        return Math.exp(x);
-      case LOG:
-        return Math.log(x);
-      case TANH:
-        return Math.tanh(x);
-      case RELU:
-        return Scalar.relu(x);
-      case SIGMOID:
-        return Scalar.sigmoid(x);
-      case SOFTPLUS:
-        return Scalar.softplus(x);
-      case LEAF:
-      case SUM:
-        break;
-    }
-    throw new IllegalArgumentException(op + " has no fixed-arity forward rule");
+    return switch (op) { // a switch expression: it does not compile while an op is missing
+      case ADD -> x + y;
+      case SUB -> x - y;
+      case MUL -> x * y;
+      case DIV -> x / y;
+      case POW -> Math.pow(x, k);
+      case NEG -> -x;
+      case EXP -> Math.exp(x);
+      case LOG -> Math.log(x);
+      case TANH -> Math.tanh(x);
+      case RELU -> Scalar.relu(x);
+      case SIGMOID -> Scalar.sigmoid(x);
+      case SOFTPLUS -> Scalar.softplus(x);
+      case LEAF, SUM -> throw new IllegalArgumentException(op + " has no fixed-arity forward rule");
+    };
   }
 
   /**
@@ -75,7 +61,9 @@ public final class OpRules {
    * d}: the backward rule of every op. {@code k} is the node's constant (a POW's exponent).
    *
    * <p>Each contribution is written as the engine has always computed it (for example DIV's {@code
-   * -o / b * g}), so compiled exact mode reproduces {@code Value.backward()} bit for bit.
+   * -o / b * g}), so compiled exact mode reproduces {@code Value.backward()} bit for bit. A rule
+   * asks {@link Derivatives#needs} before building a contribution, so reverse mode emits nothing
+   * for operands without a gradient.
    *
    * @throws IllegalArgumentException for {@link Op#LEAF}, which has no operands
    */
