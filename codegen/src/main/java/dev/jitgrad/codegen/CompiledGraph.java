@@ -2,19 +2,12 @@ package dev.jitgrad.codegen;
 
 import dev.jitgrad.codegen.BatchRunner.Workspace;
 import dev.jitgrad.engine.Value;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.util.Textifier;
-import org.objectweb.asm.util.TraceClassVisitor;
 
 /**
  * A graph compiled to straight-line code over {@code double[]} arrays; made by {@link Jit}.
@@ -48,91 +41,35 @@ public final class CompiledGraph {
   private final ThreadLocal<Workspace> workspaces;
   private final BatchRunner batches;
 
-  private CompiledGraph(
-      JitOptions options,
-      Program differentiable,
-      Kernel forward,
-      Kernel gradient,
-      int gradientSize,
-      String summary) {
+  private CompiledGraph(JitOptions options, Compiler.Compiled compiled) {
     this.options = options;
+    this.differentiable = compiled.differentiable();
     this.inputCount = differentiable.inputCount;
     this.paramCount = differentiable.paramCount;
     this.outputCount = differentiable.outputCount;
-    this.differentiable = differentiable;
-    this.forward = forward;
-    this.gradient = gradient;
-    this.summary = summary;
+    this.forward = compiled.forward().kernel();
+    this.gradient = compiled.gradient().kernel();
+    this.summary = compiled.summary();
     int size = Math.max(forward.workspaceSize(), gradient.workspaceSize());
     int inputs = inputCount;
     int params = paramCount;
     this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params));
-    this.batches = new BatchRunner(gradient, inputCount, paramCount, gradientSize);
+    this.batches = new BatchRunner(gradient, inputCount, paramCount, compiled.gradientSize());
   }
 
-  /** The pipeline: trace, passes, reverse mode, passes, emit, load. Arguments are checked. */
+  /** Compiles a checked graph ({@link Compiler} has the stages) and dumps its classes if asked. */
   static CompiledGraph compile(
       List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
-    long start = System.nanoTime();
-    Program traced = Tracer.trace(outputs, inputs, params);
-    checkSize("the traced graph", traced.size, options);
-    Program differentiable = Passes.run(Passes.beforeReverse(options), traced);
-    Program forward = Passes.run(Passes.forOptions(options), differentiable);
-    Program gradient = gradientProgram(differentiable, false, options);
-    Built f = build(forward, options);
-    Built g = build(gradient, options);
-    List<Emitter.Code> code = f.code() == null ? List.of() : List.of(f.code(), g.code());
-    long nanos = System.nanoTime() - start;
-    String summary =
-        String.format(
-            Locale.ROOT,
-            "traced %d IR nodes, %d after passes; gradient program %d nodes; %s; compiled in %.1f ms",
-            traced.size,
-            forward.size,
-            gradient.size,
-            code.isEmpty()
-                ? "IR interpreter"
-                : String.format(
-                    Locale.ROOT,
-                    "%d chunks in %d classes, %d bytes of bytecode",
-                    code.stream().mapToInt(Emitter.Code::chunks).sum(),
-                    code.stream().mapToInt(c -> c.classes().size()).sum(),
-                    code.stream().mapToInt(Emitter.Code::bytes).sum()),
-            nanos / 1e6);
-    CompiledGraph graph =
-        new CompiledGraph(options, differentiable, f.kernel(), g.kernel(), gradient.size, summary);
+    Compiler.Compiled compiled = Compiler.compile(outputs, inputs, params, options);
+    CompiledGraph graph = new CompiledGraph(options, compiled);
     if (options.dumpDirectory() != null) {
-      graph.dump(options.dumpDirectory(), "", code);
+      Emitter.Code f = compiled.forward().code();
+      graph.dump(
+          options.dumpDirectory(),
+          "",
+          f == null ? List.of() : List.of(f, compiled.gradient().code()));
     }
     return graph;
-  }
-
-  /** Returns the optimised gradient program of a program ready for reverse mode. */
-  private static Program gradientProgram(
-      Program differentiable, boolean inputGrads, JitOptions options) {
-    Program p =
-        Passes.run(
-            Passes.forOptions(options),
-            Reverse.differentiate(differentiable, inputGrads, options.exact()));
-    checkSize(inputGrads ? "the input-gradient program" : "the gradient program", p.size, options);
-    return p;
-  }
-
-  /** A program made runnable, with its bytecode (null on the IR interpreter). */
-  private record Built(Kernel kernel, Emitter.Code code) {}
-
-  private static Built build(Program p, JitOptions options) {
-    if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
-      return new Built(new Interpreter(p), null);
-    }
-    Emitter.Code code = Emitter.emit(p);
-    return new Built(Emitter.load(code), code);
-  }
-
-  private static void checkSize(String what, int size, JitOptions options) {
-    if (size > options.maxNodes()) {
-      throw new GraphTooLargeException(what, size, options.maxNodes());
-    }
   }
 
   /** Returns the kernel of {@code forward}, for tests. */
@@ -274,8 +211,8 @@ public final class CompiledGraph {
       synchronized (this) {
         k = inputGradient;
         if (k == null) {
-          Program p = gradientProgram(differentiable, true, options);
-          Built built = build(p, options);
+          Compiler.Built built =
+              Compiler.build(Compiler.gradientProgram(differentiable, true, options), options);
           k = built.kernel();
           if (built.code() != null && options.dumpDirectory() != null) {
             dump(options.dumpDirectory(), "inputGradient_", List.of(built.code()));
@@ -308,9 +245,7 @@ public final class CompiledGraph {
    * mode made of it (rebuilt on each call, so a compiled graph keeps no copy).
    */
   public String ir() {
-    Program forward = Passes.run(Passes.forOptions(options), differentiable);
-    Program gradient = gradientProgram(differentiable, false, options);
-    return "forward:\n" + forward + "gradient:\n" + gradient;
+    return Compiler.ir(differentiable, options);
   }
 
   /**
@@ -319,16 +254,9 @@ public final class CompiledGraph {
    */
   public String bytecode() {
     List<byte[]> classes = classBytes();
-    if (classes.isEmpty()) {
-      return "(no bytecode: this graph runs on the IR interpreter)\n";
-    }
-    StringWriter text = new StringWriter();
-    PrintWriter out = new PrintWriter(text);
-    for (byte[] c : classes) {
-      new ClassReader(c).accept(new TraceClassVisitor(null, new Textifier(), out), 0);
-    }
-    out.flush();
-    return text.toString();
+    return classes.isEmpty()
+        ? "(no bytecode: this graph runs on the IR interpreter)\n"
+        : Emitter.text(classes);
   }
 
   /**
@@ -338,20 +266,7 @@ public final class CompiledGraph {
    * keeps no copy.
    */
   public List<byte[]> classBytes() {
-    if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
-      return List.of();
-    }
-    List<Program> programs = new ArrayList<>();
-    programs.add(Passes.run(Passes.forOptions(options), differentiable));
-    programs.add(gradientProgram(differentiable, false, options));
-    if (inputGradient != null) {
-      programs.add(gradientProgram(differentiable, true, options));
-    }
-    List<byte[]> classes = new ArrayList<>();
-    for (Program p : programs) {
-      classes.addAll(Emitter.emit(p).classes());
-    }
-    return classes;
+    return Compiler.classBytes(differentiable, options, inputGradient != null);
   }
 
   private void dump(Path directory, String prefix, List<Emitter.Code> code) {

@@ -2,16 +2,22 @@ package dev.jitgrad.codegen;
 
 import static org.objectweb.asm.Opcodes.*;
 
+import dev.jitgrad.engine.Op;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Type;
+import org.objectweb.asm.util.Textifier;
+import org.objectweb.asm.util.TraceClassVisitor;
 
 /**
  * Emits a program as straight-line bytecode over {@code double[]} arrays and loads it as hidden
@@ -37,6 +43,7 @@ final class Emitter {
   private static final String NAME = "dev/jitgrad/codegen/Generated";
   private static final String RUN = "([D[D[D[D[D)V";
   private static final String SCALAR = "dev/jitgrad/engine/Scalar";
+  private static final String MATH = "java/lang/Math";
   private static final int IN = 0;
   private static final int P = 1;
   private static final int PG = 2;
@@ -54,9 +61,9 @@ final class Emitter {
   private final Set<Long> doubles = new HashSet<>();
   private final Set<Integer> ints = new HashSet<>();
 
-  private Emitter(Program p) {
+  private Emitter(Program p, Layout layout) {
     this.p = p;
-    this.layout = new Layout(p);
+    this.layout = layout;
   }
 
   /** The generated classes of one program, not yet loaded. */
@@ -66,9 +73,20 @@ final class Emitter {
     }
   }
 
-  /** Returns the bytecode of {@code p}. */
-  static Code emit(Program p) {
-    return new Emitter(p).run();
+  /** Returns the bytecode of {@code p}, laid out by {@code layout}. */
+  static Code emit(Program p, Layout layout) {
+    return new Emitter(p, layout).run();
+  }
+
+  /** Returns {@code classes} as text, with ASM's {@code Textifier}. */
+  static String text(List<byte[]> classes) {
+    StringWriter text = new StringWriter();
+    PrintWriter out = new PrintWriter(text);
+    for (byte[] c : classes) {
+      new ClassReader(c).accept(new TraceClassVisitor(null, new Textifier(), out), 0);
+    }
+    out.flush();
+    return text.toString();
   }
 
   /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */
@@ -87,7 +105,7 @@ final class Emitter {
     } catch (VirtualMachineError e) {
       throw e; // out of memory or metaspace: the JVM's limit, not a code generation bug
     } catch (Throwable e) {
-      throw new IllegalStateException("jitgrad bug: generated class failed to load", e);
+      throw new JitBugException("generated class failed to load", e);
     }
     return new Loaded(segments, code.workspaceSize());
   }
@@ -152,13 +170,14 @@ final class Emitter {
 
   /** Pushes the value of instruction {@code i}: a leaf read, a slot read, or its inlined tree. */
   private void value(int i) {
-    IrOp op = p.op(i);
-    if (op == IrOp.CONST) {
+    Kind kind = p.kind(i);
+    if (kind == Kind.CONST) {
       pushDouble(p.k[i]);
-    } else if (op.isLeaf()) {
-      int array = op == IrOp.INPUT ? IN : op == IrOp.PARAM ? P : op == IrOp.PARAM_GRAD ? PG : IG;
+    } else if (kind.isLeaf()) {
+      int array =
+          kind == Kind.INPUT ? IN : kind == Kind.PARAM ? P : kind == Kind.PARAM_GRAD ? PG : IG;
       mv.visitVarInsn(ALOAD, array);
-      pushInt(p.a[i]);
+      pushInt(p.index(i));
       mv.visitInsn(DALOAD);
     } else if (layout.inline[i]) {
       compute(i);
@@ -169,56 +188,85 @@ final class Emitter {
     }
   }
 
-  /** Pushes the operands of operation {@code i} and applies it: the bytecode of each IR op. */
+  /** Pushes the operands of computation {@code i} and applies it. */
   private void compute(int i) {
-    IrOp op = p.op(i);
-    value(p.a[i]);
-    if (op.arity == 2) {
-      value(p.b[i]);
+    value(p.operand(i, 0));
+    if (p.kind(i) == Kind.STEP) {
+      mv.visitMethodInsn(INVOKESTATIC, SCALAR, "step", "(D)D", false);
+      return;
     }
-    switch (op) {
-      case ADD:
-        mv.visitInsn(DADD);
-        return;
-      case SUB:
-        mv.visitInsn(DSUB);
-        return;
-      case MUL:
-        mv.visitInsn(DMUL);
-        return;
-      case DIV:
-        mv.visitInsn(DDIV);
-        return;
-      case NEG:
-        mv.visitInsn(DNEG);
-        return;
-      case POW:
-        pushDouble(p.k[i]);
-        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "pow", "(DD)D", false);
-        return;
-      case EXP:
-        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "exp", "(D)D", false);
-        return;
-      case LOG:
-        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "log", "(D)D", false);
-        return;
-      case TANH:
-        mv.visitMethodInsn(INVOKESTATIC, "java/lang/Math", "tanh", "(D)D", false);
-        return;
-      case RELU:
-        mv.visitMethodInsn(INVOKESTATIC, SCALAR, "relu", "(D)D", false);
-        return;
-      case SIGMOID:
-        mv.visitMethodInsn(INVOKESTATIC, SCALAR, "sigmoid", "(D)D", false);
-        return;
-      case SOFTPLUS:
-        mv.visitMethodInsn(INVOKESTATIC, SCALAR, "softplus", "(D)D", false);
-        return;
-      case STEP:
-        mv.visitMethodInsn(INVOKESTATIC, SCALAR, "step", "(D)D", false);
-        return;
-      default:
-        throw new AssertionError("not an operation: " + op);
+    Op op = p.op(i);
+    Bytecode code = BYTECODE[op.ordinal()];
+    if (op.arity() < 0) { // n-ary: fold left to right, as Lowering does; one term is c0 + -0.0
+      if (p.arity(i) == 1) {
+        pushDouble(-0.0);
+        code.emit(mv);
+      }
+      for (int j = 1; j < p.arity(i); j++) {
+        value(p.operand(i, j));
+        code.emit(mv);
+      }
+      return;
+    }
+    for (int j = 1; j < p.arity(i); j++) {
+      value(p.operand(i, j));
+    }
+    if (code.pushesK()) {
+      pushDouble(p.k[i]);
+    }
+    code.emit(mv);
+  }
+
+  /**
+   * The bytecode of one op, applied to its operands on the stack: an instruction, or a static call
+   * whose arguments are the operands (and then the constant {@code k}, if {@code pushesK}).
+   */
+  private record Bytecode(
+      int opcode, String owner, String name, String descriptor, boolean pushesK) {
+    static Bytecode insn(int opcode) {
+      return new Bytecode(opcode, null, null, null, false);
+    }
+
+    static Bytecode call(String owner, String name, String descriptor) {
+      return new Bytecode(INVOKESTATIC, owner, name, descriptor, false);
+    }
+
+    void emit(MethodVisitor mv) {
+      if (owner == null) {
+        mv.visitInsn(opcode);
+      } else {
+        mv.visitMethodInsn(INVOKESTATIC, owner, name, descriptor, false);
+      }
+    }
+  }
+
+  /**
+   * The bytecode rule of every op: an exhaustive switch, so adding an op to the engine's table does
+   * not compile until it has one here. An n-ary op gives the binary instruction it folds with.
+   */
+  private static Bytecode bytecode(Op op) {
+    return switch (op) {
+      case ADD, SUM -> Bytecode.insn(DADD);
+      case SUB -> Bytecode.insn(DSUB);
+      case MUL -> Bytecode.insn(DMUL);
+      case DIV -> Bytecode.insn(DDIV);
+      case NEG -> Bytecode.insn(DNEG);
+      case POW -> new Bytecode(INVOKESTATIC, MATH, "pow", "(DD)D", true);
+      case EXP -> Bytecode.call(MATH, "exp", "(D)D");
+      case LOG -> Bytecode.call(MATH, "log", "(D)D");
+      case TANH -> Bytecode.call(MATH, "tanh", "(D)D");
+      case RELU -> Bytecode.call(SCALAR, "relu", "(D)D");
+      case SIGMOID -> Bytecode.call(SCALAR, "sigmoid", "(D)D");
+      case SOFTPLUS -> Bytecode.call(SCALAR, "softplus", "(D)D");
+      case LEAF -> null; // never an IR computation: leaves are INPUT, PARAM or CONST
+    };
+  }
+
+  private static final Bytecode[] BYTECODE = new Bytecode[Op.values().length];
+
+  static {
+    for (Op op : Op.values()) {
+      BYTECODE[op.ordinal()] = bytecode(op);
     }
   }
 

@@ -1,52 +1,58 @@
 package dev.jitgrad.codegen;
 
+import dev.jitgrad.engine.Op;
 import dev.jitgrad.engine.Scalar;
+import dev.jitgrad.engine.internal.OpRules;
 
 /**
  * Evaluates a program instruction by instruction: the oracle for the emitter and the middle tier of
- * the benchmarks. {@link #apply} is the one place that says what each instruction computes.
+ * the benchmarks. What each op computes comes from the engine's op table ({@link OpRules}).
  */
 final class Interpreter extends Kernel {
   private final Program program;
 
+  // The program decoded once for the run loop: kind, op, and the first three operands (or -1).
+  private final Kind[] kinds;
+  private final Op[] ops;
+  private final int[] x;
+  private final int[] y;
+  private final int[] z;
+
   Interpreter(Program program) {
     this.program = program;
+    int n = program.size;
+    kinds = new Kind[n];
+    ops = new Op[n];
+    x = new int[n];
+    y = new int[n];
+    z = new int[n];
+    for (int i = 0; i < n; i++) {
+      kinds[i] = program.kind(i);
+      ops[i] = program.op(i);
+      int arity = program.arity(i);
+      x[i] = arity > 0 ? program.operand(i, 0) : -1;
+      y[i] = arity > 1 ? program.operand(i, 1) : -1;
+      z[i] = arity > 2 ? program.operand(i, 2) : -1;
+    }
   }
 
-  /**
-   * Returns the value of {@code op} on operand values {@code x} and {@code y}, constant {@code k}.
-   */
-  static double apply(IrOp op, double x, double y, double k) {
-    switch (op) {
-      case ADD:
-        return x + y;
-      case SUB:
-        return x - y;
-      case MUL:
-        return x * y;
-      case DIV:
-        return x / y;
-      case POW:
-        return Math.pow(x, k);
-      case NEG:
-        return -x;
-      case EXP:
-        return Math.exp(x);
-      case LOG:
-        return Math.log(x);
-      case TANH:
-        return Math.tanh(x);
-      case RELU:
-        return Scalar.relu(x);
-      case SIGMOID:
-        return Scalar.sigmoid(x);
-      case SOFTPLUS:
-        return Scalar.softplus(x);
-      case STEP:
-        return Scalar.step(x);
-      default:
-        throw new AssertionError("not an operation: " + op);
+  /** Returns the value of computation {@code i} of {@code p} on its operands' {@code values}. */
+  static double apply(Program p, int i, double[] values) {
+    if (p.kind(i) == Kind.STEP) {
+      return Scalar.step(values[0]);
     }
+    Op op = p.op(i);
+    int n = values.length;
+    if (op.arity() < 0) {
+      Op f = OpRules.foldOp(op);
+      double acc = values[0];
+      for (int j = 1; j < n; j++) {
+        acc = OpRules.evaluate(f, acc, values[j], 0, 0, 0);
+      }
+      return acc;
+    }
+    return OpRules.evaluate(
+        op, values[0], n > 1 ? values[1] : 0, n > 2 ? values[2] : 0, p.k[i], p.k2(i));
   }
 
   @Override
@@ -54,28 +60,28 @@ final class Interpreter extends Kernel {
     Program pr = program;
     int base = pr.outputCount;
     for (int i = 0; i < pr.size; i++) {
-      IrOp op = pr.op(i);
-      int a = pr.a[i];
       double v;
-      switch (op) {
+      switch (kinds[i]) {
         case CONST:
           v = pr.k[i];
           break;
         case INPUT:
-          v = in[a];
+          v = in[pr.index(i)];
           break;
         case PARAM:
-          v = p[a];
+          v = p[pr.index(i)];
           break;
         case PARAM_GRAD:
-          v = pg[a];
+          v = pg[pr.index(i)];
           break;
         case INPUT_GRAD:
-          v = ig[a];
+          v = ig[pr.index(i)];
+          break;
+        case STEP:
+          v = Scalar.step(ws[base + x[i]]);
           break;
         default:
-          double y = op.arity == 2 ? ws[base + pr.b[i]] : 0;
-          v = apply(op, ws[base + a], y, pr.k[i]);
+          v = ops[i].arity() < 0 ? fold(pr, i, ws, base) : compute(i, ws, base);
       }
       ws[base + i] = v;
     }
@@ -93,6 +99,22 @@ final class Interpreter extends Kernel {
           ig[index] = v;
       }
     }
+  }
+
+  private double compute(int i, double[] ws, int base) {
+    double a = ws[base + x[i]];
+    double b = y[i] < 0 ? 0 : ws[base + y[i]];
+    double c = z[i] < 0 ? 0 : ws[base + z[i]];
+    return OpRules.evaluate(ops[i], a, b, c, program.k[i], program.k2(i));
+  }
+
+  private static double fold(Program pr, int i, double[] ws, int base) {
+    Op f = OpRules.foldOp(pr.op(i));
+    double acc = ws[base + pr.operand(i, 0)];
+    for (int j = 1; j < pr.arity(i); j++) {
+      acc = OpRules.evaluate(f, acc, ws[base + pr.operand(i, j)], 0, 0, 0);
+    }
+    return acc;
   }
 
   @Override

@@ -9,9 +9,9 @@ import java.util.Objects;
 /**
  * Compiles {@link Value} graphs into {@link CompiledGraph}s.
  *
- * <p>The pipeline reads top to bottom in {@link CompiledGraph}: trace the graph into IR, run the
- * passes, differentiate in reverse mode (IR to IR), run the passes again, emit bytecode with ASM
- * and load it as hidden classes, which are unloaded when the compiled graph is garbage.
+ * <p>The pipeline's stages are listed in order in {@code Compiler}: trace the graph into IR, run
+ * the passes, differentiate in reverse mode (IR to IR), run the passes again, emit bytecode with
+ * ASM and load it as hidden classes, which are unloaded when the compiled graph is garbage.
  *
  * <p>Leaves listed as {@code inputs} change per call, leaves listed as {@code params} are what
  * training updates; every other leaf is a constant, baked in with the value it has at compile time.

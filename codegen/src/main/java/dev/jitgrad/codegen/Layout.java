@@ -45,7 +45,7 @@ final class Layout {
     for (int s = 0; s < p.sinkCount(); s++) {
       int v = p.sinkValue[s];
       readBySink[v] = true;
-      if (uses[v] == 1 && !p.op(v).isLeaf()) {
+      if (uses[v] == 1 && !p.kind(v).isLeaf()) {
         directSink[v] = s;
       }
     }
@@ -54,12 +54,11 @@ final class Layout {
     int[] depth = new int[n];
     int[] user = new int[n];
     for (int i = 0; i < n; i++) {
-      int arity = p.op(i).arity;
       treeSize[i] = 1;
-      for (int j = 0; j < arity; j++) {
-        int o = j == 0 ? p.a[i] : p.b[i];
+      for (int j = 0; j < p.arity(i); j++) {
+        int o = p.operand(i, j);
         user[o] = i;
-        boolean candidate = !p.op(o).isLeaf() && uses[o] == 1 && !readBySink[o];
+        boolean candidate = !p.kind(o).isLeaf() && uses[o] == 1 && !readBySink[o];
         if (candidate
             && treeSize[i] + treeSize[o] <= MAX_TREE_SIZE
             && depth[o] + 1 <= MAX_TREE_DEPTH) {
@@ -76,9 +75,8 @@ final class Layout {
     int[] lastRead = new int[n];
     Arrays.fill(lastRead, -1);
     for (int i = 0; i < n; i++) {
-      int arity = p.op(i).arity;
-      for (int j = 0; j < arity; j++) {
-        int o = j == 0 ? p.a[i] : p.b[i];
+      for (int j = 0; j < p.arity(i); j++) {
+        int o = p.operand(i, j);
         lastRead[o] = Math.max(lastRead[o], evalAt[i]);
       }
     }
@@ -129,6 +127,6 @@ final class Layout {
   }
 
   private boolean isStored(Program p, int i, int[] lastRead) {
-    return !p.op(i).isLeaf() && !inline[i] && directSink[i] < 0 && lastRead[i] >= 0;
+    return !p.kind(i).isLeaf() && !inline[i] && directSink[i] < 0 && lastRead[i] >= 0;
   }
 }

@@ -1,5 +1,6 @@
 package dev.jitgrad.codegen;
 
+import dev.jitgrad.engine.Op;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -59,25 +60,23 @@ final class Passes {
     return options.exact() ? EXACT : BEFORE_REVERSE;
   }
 
-  static Program run(List<Pass> passes, Program program) {
-    for (Pass pass : passes) {
-      program = pass.run().apply(program);
-    }
-    return program;
-  }
-
   /** Replaces an operation whose operands are all constants by its value. */
   static Program foldConstants(Program p) {
     return p.rewrite(
-        (out, op, a, b, k) -> {
-          boolean constant =
-              op.arity >= 1
-                  && out.op(a) == IrOp.CONST
-                  && (op.arity == 1 || out.op(b) == IrOp.CONST);
-          if (!constant) {
-            return out.add(op, a, b, k);
+        (out, in, i, renamed) -> {
+          int n = in.arity(i);
+          boolean constant = n >= 1;
+          for (int j = 0; j < n && constant; j++) {
+            constant = out.kind(renamed[in.operand(i, j)]) == Kind.CONST;
           }
-          return out.constant(Interpreter.apply(op, out.k(a), op.arity == 2 ? out.k(b) : 0, k));
+          if (!constant) {
+            return out.copy(in, i, renamed);
+          }
+          double[] values = new double[n];
+          for (int j = 0; j < n; j++) {
+            values[j] = out.k(renamed[in.operand(i, j)]);
+          }
+          return out.constant(Interpreter.apply(in, i, values));
         });
   }
 
@@ -89,31 +88,37 @@ final class Passes {
    */
   static Program simplify(Program p) {
     return p.rewrite(
-        (out, op, a, b, k) -> {
+        (out, in, i, renamed) -> {
+          Op op = in.op(i);
+          if (op == null || in.arity(i) > 2) {
+            return out.copy(in, i, renamed);
+          }
+          int a = renamed[in.operand(i, 0)];
+          int b = in.arity(i) == 2 ? renamed[in.operand(i, 1)] : -1;
           switch (op) {
             case ADD:
-              return is(out, b, -0.0) ? a : is(out, a, -0.0) ? b : out.add(op, a, b, k);
+              return is(out, b, -0.0) ? a : is(out, a, -0.0) ? b : out.copy(in, i, renamed);
             case SUB:
               if (is(out, b, 0.0)) {
                 return a;
               }
-              return is(out, a, -0.0) ? out.unary(IrOp.NEG, b) : out.add(op, a, b, k);
+              return is(out, a, -0.0) ? out.unary(Op.NEG, b) : out.copy(in, i, renamed);
             case MUL:
               if (is(out, b, 1) || is(out, a, 1)) {
                 return is(out, b, 1) ? a : b;
               }
               if (is(out, b, -1) || is(out, a, -1)) {
-                return out.unary(IrOp.NEG, is(out, b, -1) ? a : b);
+                return out.unary(Op.NEG, is(out, b, -1) ? a : b);
               }
-              return out.add(op, a, b, k);
+              return out.copy(in, i, renamed);
             case DIV:
-              return is(out, b, 1) ? a : out.add(op, a, b, k);
+              return is(out, b, 1) ? a : out.copy(in, i, renamed);
             case NEG:
-              return out.op(a) == IrOp.NEG ? out.operand(a) : out.add(op, a, b, k);
+              return out.op(a) == Op.NEG ? out.operand(a, 0) : out.copy(in, i, renamed);
             case POW:
-              return k == 1 ? a : out.add(op, a, b, k);
+              return in.k[i] == 1 ? a : out.copy(in, i, renamed);
             default:
-              return out.add(op, a, b, k);
+              return out.copy(in, i, renamed);
           }
         });
   }
@@ -122,35 +127,53 @@ final class Passes {
    * Returns whether instruction {@code i} is the constant {@code value}, to the bit (so ±0 differ).
    */
   private static boolean is(Program.Builder out, int i, double value) {
-    return out.op(i) == IrOp.CONST
+    return out.kind(i) == Kind.CONST
         && Double.doubleToRawLongBits(out.k(i)) == Double.doubleToRawLongBits(value);
   }
 
   /** Merges instructions that compute the same op on the same operands (hash-consing). */
   static Program eliminateCommonSubexpressions(Program p) {
-    // Open addressing over instruction ids, keyed by (op, a, b, bits of k) of the new program.
+    // Open addressing over instruction ids, keyed by (code, operands, bits of k and k2) of the new
+    // program.
     int[] table = new int[Integer.highestOneBit(Math.max(p.size, 8)) * 4];
     Arrays.fill(table, -1);
     int mask = table.length - 1;
     return p.rewrite(
-        (out, op, a, b, k) -> {
-          long bits = Double.doubleToRawLongBits(k);
-          int h =
-              Long.hashCode(
-                  ((op.ordinal() * 31L + a) * 1_000_003L + b) * 0x9E3779B97F4A7C15L ^ bits);
-          for (int slot = (h ^ (h >>> 16)) & mask; ; slot = (slot + 1) & mask) {
+        (out, in, i, renamed) -> {
+          int n = in.arity(i);
+          long h = in.code(i) * 31L + Double.doubleToRawLongBits(in.k[i]);
+          h = h * 1_000_003L + Double.doubleToRawLongBits(in.k2(i));
+          for (int j = 0; j < n; j++) {
+            h = h * 1_000_003L + renamed[in.operand(i, j)];
+          }
+          int hash = Long.hashCode(h * 0x9E3779B97F4A7C15L);
+          for (int slot = (hash ^ (hash >>> 16)) & mask; ; slot = (slot + 1) & mask) {
             int id = table[slot];
             if (id == -1) {
-              return table[slot] = out.add(op, a, b, k);
+              return table[slot] = out.copy(in, i, renamed);
             }
-            if (out.op(id) == op
-                && out.operand(id) == a
-                && out.operand2(id) == b
-                && Double.doubleToRawLongBits(out.k(id)) == bits) {
+            if (same(out, id, in, i, renamed)) {
               return id;
             }
           }
         });
+  }
+
+  /** Returns whether {@code out}'s instruction {@code id} is instruction {@code i}, renamed. */
+  private static boolean same(Program.Builder out, int id, Program in, int i, int[] renamed) {
+    int n = in.arity(i);
+    if (out.code(id) != in.code(i)
+        || out.arity(id) != n
+        || Double.doubleToRawLongBits(out.k(id)) != Double.doubleToRawLongBits(in.k[i])
+        || Double.doubleToRawLongBits(out.k2(id)) != Double.doubleToRawLongBits(in.k2(i))) {
+      return false;
+    }
+    for (int j = 0; j < n; j++) {
+      if (out.operand(id, j) != renamed[in.operand(i, j)]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Drops instructions that no sink depends on. */
@@ -161,15 +184,11 @@ final class Passes {
     }
     for (int i = p.size - 1; i >= 0; i--) {
       if (live[i]) {
-        int arity = p.op(i).arity;
-        if (arity >= 1) {
-          live[p.a[i]] = true;
-        }
-        if (arity == 2) {
-          live[p.b[i]] = true;
+        for (int j = 0; j < p.arity(i); j++) {
+          live[p.operand(i, j)] = true;
         }
       }
     }
-    return p.rewrite((out, op, a, b, k) -> out.add(op, a, b, k), live);
+    return p.rewrite((out, in, i, renamed) -> out.copy(in, i, renamed), live);
   }
 }

@@ -1,12 +1,15 @@
 package dev.jitgrad.codegen;
 
+import dev.jitgrad.engine.Op;
 import java.util.Arrays;
 
 /**
- * A straight-line SSA program in flat arrays: instruction {@code i} is {@code op[i]} applied to the
- * values of instructions {@code a[i]} and {@code b[i]} (or, for leaves, to array element {@code
- * a[i]}), with constant {@code k[i]} (a CONST's value, a POW's exponent). Operands always precede
- * their users.
+ * A straight-line SSA program in flat arrays. Instruction {@code i} has a {@link Kind}; an {@link
+ * Kind#OP} instruction applies an engine {@link Op} to its operands, the values of the instructions
+ * {@code operands[operandStart[i] .. operandStart[i + 1])} (compressed sparse rows, so an n-ary sum
+ * keeps all its terms), with constants {@code k} and {@code k2} (a POW's exponent). A leaf has no
+ * operands: a CONST's value is its {@code k}, an array read's element index is its {@code k} (an
+ * integer). Operands always precede their users; {@link Verifier} checks every rule.
  *
  * <p>Sinks say where results go when the program ends: output values into the workspace's first
  * slots, gradients into the caller's arrays.
@@ -16,11 +19,20 @@ final class Program {
   static final int PARAM_GRAD = 1;
   static final int INPUT_GRAD = 2;
 
+  /** Codes below this are {@link Kind}s other than OP; an OP's code is this plus its ordinal. */
+  private static final int OP_BASE = Kind.VALUES.length;
+
+  private static final Op[] OPS = Op.values();
+
   final int size;
-  final byte[] op;
-  final int[] a;
-  final int[] b;
+  private final byte[] code;
+  final int[] operandStart;
+  final int[] operands;
   final double[] k;
+
+  /** The second constant of each instruction, or null while every one is 0. */
+  private final double[] k2;
+
   final int[] sinkValue;
   final int[] sinkKind;
   final int[] sinkIndex;
@@ -28,39 +40,76 @@ final class Program {
   final int paramCount;
   final int outputCount;
 
-  private Program(Builder builder) {
-    this.size = builder.size;
-    this.op = Arrays.copyOf(builder.op, size);
-    this.a = Arrays.copyOf(builder.a, size);
-    this.b = Arrays.copyOf(builder.b, size);
-    this.k = Arrays.copyOf(builder.k, size);
-    this.sinkValue = Arrays.copyOf(builder.sinkValue, builder.sinks);
-    this.sinkKind = Arrays.copyOf(builder.sinkKind, builder.sinks);
-    this.sinkIndex = Arrays.copyOf(builder.sinkIndex, builder.sinks);
-    this.inputCount = builder.inputCount;
-    this.paramCount = builder.paramCount;
-    this.outputCount = builder.outputCount;
+  private Program(Builder b) {
+    this.size = b.size;
+    this.code = Arrays.copyOf(b.code, size);
+    this.operandStart = Arrays.copyOf(b.operandStart, size + 1);
+    this.operands = Arrays.copyOf(b.operands, b.operandCount);
+    this.k = Arrays.copyOf(b.k, size);
+    this.k2 = b.k2 == null ? null : Arrays.copyOf(b.k2, size);
+    this.sinkValue = Arrays.copyOf(b.sinkValue, b.sinks);
+    this.sinkKind = Arrays.copyOf(b.sinkKind, b.sinks);
+    this.sinkIndex = Arrays.copyOf(b.sinkIndex, b.sinks);
+    this.inputCount = b.inputCount;
+    this.paramCount = b.paramCount;
+    this.outputCount = b.outputCount;
   }
 
-  IrOp op(int i) {
-    return IrOp.VALUES[op[i]];
+  /** Returns the raw code of instruction {@code i}: equal codes mean the same kind and op. */
+  int code(int i) {
+    return code[i];
+  }
+
+  Kind kind(int i) {
+    return kindOf(code[i]);
+  }
+
+  /** Returns the engine op of an OP instruction, or null for other kinds. */
+  Op op(int i) {
+    return opOf(code[i]);
+  }
+
+  int arity(int i) {
+    return operandStart[i + 1] - operandStart[i];
+  }
+
+  /** Returns the id of operand {@code j} of instruction {@code i}. */
+  int operand(int i, int j) {
+    return operands[operandStart[i] + j];
+  }
+
+  double k2(int i) {
+    return k2 == null ? 0 : k2[i];
+  }
+
+  /** Returns the array index that a leaf other than CONST reads. */
+  int index(int i) {
+    return (int) k[i];
   }
 
   int sinkCount() {
     return sinkValue.length;
   }
 
+  /** Returns instruction {@code i}'s name: its kind, or its op for OP instructions. */
+  String name(int i) {
+    Op op = op(i);
+    return op != null ? op.name() : kind(i).name();
+  }
+
+  private static Kind kindOf(int code) {
+    return code < OP_BASE ? Kind.VALUES[code] : Kind.OP;
+  }
+
+  private static Op opOf(int code) {
+    return code < OP_BASE ? null : OPS[code - OP_BASE];
+  }
+
   /** Returns how many times each instruction is read, by instructions and by sinks. */
   int[] useCounts() {
     int[] uses = new int[size];
-    for (int i = 0; i < size; i++) {
-      int arity = op(i).arity;
-      if (arity >= 1) {
-        uses[a[i]]++;
-      }
-      if (arity == 2) {
-        uses[b[i]]++;
-      }
+    for (int o : operands) {
+      uses[o]++;
     }
     for (int v : sinkValue) {
       uses[v]++;
@@ -74,8 +123,9 @@ final class Program {
   }
 
   /**
-   * Rebuilds this program instruction by instruction: {@code rule} gets each instruction with its
-   * operands already renamed and returns the id of its replacement in the new program.
+   * Rebuilds this program instruction by instruction: {@code rule} gets each instruction and the
+   * new ids of the instructions before it, and returns the id of its replacement in the new
+   * program.
    */
   Program rewrite(Rule rule) {
     return rewrite(rule, null);
@@ -86,14 +136,7 @@ final class Program {
     Builder out = newBuilder();
     int[] renamed = new int[size];
     for (int i = 0; i < size; i++) {
-      if (keep != null && !keep[i]) {
-        renamed[i] = -1;
-        continue;
-      }
-      IrOp o = op(i);
-      int x = o.arity >= 1 ? renamed[a[i]] : a[i];
-      int y = o.arity == 2 ? renamed[b[i]] : -1;
-      renamed[i] = rule.apply(out, o, x, y, k[i]);
+      renamed[i] = keep != null && !keep[i] ? -1 : rule.apply(out, this, i, renamed);
     }
     for (int s = 0; s < sinkCount(); s++) {
       out.sink(renamed[sinkValue[s]], sinkKind[s], sinkIndex[s]);
@@ -103,24 +146,25 @@ final class Program {
 
   /** Emits the replacement of one instruction into the new program; see {@link #rewrite}. */
   interface Rule {
-    int apply(Builder out, IrOp op, int a, int b, double k);
+    int apply(Builder out, Program in, int i, int[] renamed);
   }
 
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < size; i++) {
-      IrOp o = op(i);
-      s.append('%').append(i).append(" = ").append(o);
-      switch (o.arity) {
-        case 0:
-          s.append(o == IrOp.CONST ? " " + k[i] : "[" + a[i] + "]");
-          break;
-        case 1:
-          s.append(" %").append(a[i]).append(o == IrOp.POW ? " ^ " + k[i] : "");
-          break;
-        default:
-          s.append(" %").append(a[i]).append(" %").append(b[i]);
+      s.append('%').append(i).append(" = ").append(name(i));
+      Kind kind = kind(i);
+      if (kind == Kind.CONST) {
+        s.append(' ').append(k[i]);
+      } else if (kind.isLeaf()) {
+        s.append('[').append(index(i)).append(']');
+      }
+      for (int j = 0; j < arity(i); j++) {
+        s.append(" %").append(operand(i, j));
+      }
+      if (op(i) == Op.POW) {
+        s.append(" ^ ").append(k[i]);
       }
       s.append('\n');
     }
@@ -142,10 +186,12 @@ final class Program {
     private final int paramCount;
     private final int outputCount;
     private int size;
-    private byte[] op = new byte[64];
-    private int[] a = new int[64];
-    private int[] b = new int[64];
+    private byte[] code = new byte[64];
+    private int[] operandStart = new int[65];
+    private int operandCount;
+    private int[] operands = new int[128];
     private double[] k = new double[64];
+    private double[] k2;
     private int sinks;
     private int[] sinkValue = new int[8];
     private int[] sinkKind = new int[8];
@@ -157,50 +203,118 @@ final class Program {
       this.outputCount = outputCount;
     }
 
-    int add(IrOp o, int x, int y, double c) {
-      if (size == op.length) {
+    /**
+     * Starts an instruction with no operands yet ({@link #operand} adds them) and returns its id.
+     */
+    private int start(int c, double k1, double k2value) {
+      if (size + 1 == operandStart.length) {
         int n = (int) Math.min(Integer.MAX_VALUE - 8, size * 2L);
-        if (n == size) {
+        if (n <= size + 1) {
           throw new GraphTooLargeException("a program", size + 1L, size);
         }
-        op = Arrays.copyOf(op, n);
-        a = Arrays.copyOf(a, n);
-        b = Arrays.copyOf(b, n);
+        code = Arrays.copyOf(code, n);
         k = Arrays.copyOf(k, n);
+        k2 = k2 == null ? null : Arrays.copyOf(k2, n);
+        operandStart = Arrays.copyOf(operandStart, n + 1);
       }
-      op[size] = (byte) o.ordinal();
-      a[size] = x;
-      b[size] = y;
-      k[size] = c;
+      if (k2value != 0 && k2 == null) {
+        k2 = new double[code.length];
+      }
+      code[size] = (byte) c;
+      k[size] = k1;
+      if (k2 != null) {
+        k2[size] = k2value;
+      }
+      operandStart[size + 1] = operandCount;
       return size++;
     }
 
+    /** Starts an OP instruction; add its operands with {@link #operand}. */
+    int start(Op op, double k1, double k2value) {
+      return start(OP_BASE + op.ordinal(), k1, k2value);
+    }
+
+    /** Appends operand {@code id} to the instruction started last. */
+    void operand(int id) {
+      if (operandCount == operands.length) {
+        long n = Math.min(Integer.MAX_VALUE - 8, operandCount * 2L);
+        if (n == operandCount) {
+          throw new GraphTooLargeException("a program's operand list", operandCount + 1L, n);
+        }
+        operands = Arrays.copyOf(operands, (int) n);
+      }
+      operands[operandCount++] = id;
+      operandStart[size] = operandCount;
+    }
+
     int constant(double value) {
-      return add(IrOp.CONST, -1, -1, value);
+      return start(Kind.CONST.ordinal(), value, 0);
     }
 
-    int unary(IrOp o, int x) {
-      return add(o, x, -1, 0);
+    /** Appends a read of element {@code index} of the array that {@code kind} names. */
+    int leaf(Kind kind, int index) {
+      return start(kind.ordinal(), index, 0);
     }
 
-    int binary(IrOp o, int x, int y) {
-      return add(o, x, y, 0);
+    int unary(Op op, int x) {
+      return unary(op, x, 0);
     }
 
-    IrOp op(int i) {
-      return IrOp.VALUES[op[i]];
+    /** Appends {@code op(x)} with constant {@code k1} (a POW's exponent). */
+    int unary(Op op, int x, double k1) {
+      int id = start(op, k1, 0);
+      operand(x);
+      return id;
+    }
+
+    int binary(Op op, int x, int y) {
+      int id = start(op, 0, 0);
+      operand(x);
+      operand(y);
+      return id;
+    }
+
+    int step(int x) {
+      int id = start(Kind.STEP.ordinal(), 0, 0);
+      operand(x);
+      return id;
+    }
+
+    /** Appends a copy of instruction {@code i} of {@code in}, its operands renamed. */
+    int copy(Program in, int i, int[] renamed) {
+      int id = start(in.code[i], in.k[i], in.k2(i));
+      for (int j = in.operandStart[i]; j < in.operandStart[i + 1]; j++) {
+        operand(renamed == null ? in.operands[j] : renamed[in.operands[j]]);
+      }
+      return id;
+    }
+
+    int code(int i) {
+      return code[i];
+    }
+
+    Kind kind(int i) {
+      return kindOf(code[i]);
+    }
+
+    Op op(int i) {
+      return opOf(code[i]);
     }
 
     double k(int i) {
       return k[i];
     }
 
-    int operand(int i) {
-      return a[i];
+    double k2(int i) {
+      return k2 == null ? 0 : k2[i];
     }
 
-    int operand2(int i) {
-      return b[i];
+    int arity(int i) {
+      return operandStart[i + 1] - operandStart[i];
+    }
+
+    int operand(int i, int j) {
+      return operands[operandStart[i] + j];
     }
 
     void sink(int value, int kind, int index) {

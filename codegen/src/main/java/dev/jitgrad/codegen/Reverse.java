@@ -1,7 +1,9 @@
 package dev.jitgrad.codegen;
 
+import dev.jitgrad.engine.Op;
+import dev.jitgrad.engine.internal.Derivatives;
+import dev.jitgrad.engine.internal.OpRules;
 import java.util.Arrays;
-import java.util.function.IntSupplier;
 
 /**
  * Reverse-mode differentiation as an IR-to-IR transformation: the forward program followed by its
@@ -9,16 +11,21 @@ import java.util.function.IntSupplier;
  *
  * <p>It mirrors {@code Value.backward()}: instructions are visited in reverse order, the output's
  * adjoint is 1, every other adjoint starts at 0 (a leaf's at the caller's gradient) and gains the
- * contributions of its users in the order the engine adds them, and {@link #contribute} writes each
- * op's local derivative as the engine's rule writes it, term for term. Without passes, the result
- * is therefore bit-identical to the interpreter.
+ * contributions of its users in the order the engine adds them, and each op's contributions come
+ * from the same rule the engine runs ({@link OpRules#derive}), here building IR instead of
+ * computing doubles. Without passes, the result is therefore bit-identical to the interpreter.
  */
-final class Reverse {
+final class Reverse implements Derivatives {
   private final Program f;
   private final Program.Builder out;
   private final boolean[] needed;
   private final int[] adjoint;
   private final double zero;
+
+  /** The instruction whose rule runs, and its adjoint's id. */
+  private int node;
+
+  private int g;
 
   private Reverse(Program f, boolean inputGrads, boolean exact) {
     this.zero = exact ? 0.0 : -0.0;
@@ -28,12 +35,12 @@ final class Reverse {
     this.adjoint = new int[f.size];
     Arrays.fill(adjoint, -1);
     for (int i = 0; i < f.size; i++) {
-      IrOp op = f.op(i);
-      needed[i] =
-          op == IrOp.PARAM
-              || (inputGrads && op == IrOp.INPUT)
-              || (op.arity >= 1 && needed[f.a[i]])
-              || (op.arity == 2 && needed[f.b[i]]);
+      Kind kind = f.kind(i);
+      boolean n = kind == Kind.PARAM || (inputGrads && kind == Kind.INPUT);
+      for (int j = 0; j < f.arity(i) && !n; j++) {
+        n = needed[f.operand(i, j)];
+      }
+      needed[i] = n;
     }
   }
 
@@ -51,127 +58,126 @@ final class Reverse {
 
   private Program run() {
     for (int i = 0; i < f.size; i++) {
-      out.add(f.op(i), f.a[i], f.b[i], f.k[i]);
+      out.copy(f, i, null);
     }
     int root = f.sinkValue[0];
-    if (needed[root] && f.op(root).isLeaf()) {
-      accumulate(root, out.constant(1.0)); // a leaf output accumulates, as backward() does
+    if (needed[root] && f.kind(root).isLeaf()) {
+      accumulateInto(root, out.constant(1.0)); // a leaf output accumulates, as backward() does
     } else if (needed[root]) {
       adjoint[root] = out.constant(1.0);
     }
     for (int i = f.size - 1; i >= 0; i--) {
-      if (adjoint[i] != -1 && !f.op(i).isLeaf()) {
-        contribute(i, adjoint[i]);
+      if (adjoint[i] == -1 || f.kind(i).isLeaf()) {
+        continue;
       }
+      if (f.kind(i) != Kind.OP) {
+        throw new JitBugException("reverse mode met " + f.name(i) + " (%" + i + ")");
+      }
+      node = i;
+      g = adjoint[i];
+      OpRules.derive(f.op(i), f.k[i], this);
     }
     for (int s = 0; s < f.sinkCount(); s++) {
       out.sink(f.sinkValue[s], f.sinkKind[s], f.sinkIndex[s]);
     }
     for (int i = 0; i < f.size; i++) {
-      if (adjoint[i] != -1 && f.op(i) == IrOp.PARAM) {
-        out.sink(adjoint[i], Program.PARAM_GRAD, f.a[i]);
-      } else if (adjoint[i] != -1 && f.op(i) == IrOp.INPUT) {
-        out.sink(adjoint[i], Program.INPUT_GRAD, f.a[i]);
+      if (adjoint[i] != -1 && f.kind(i) == Kind.PARAM) {
+        out.sink(adjoint[i], Program.PARAM_GRAD, f.index(i));
+      } else if (adjoint[i] != -1 && f.kind(i) == Kind.INPUT) {
+        out.sink(adjoint[i], Program.INPUT_GRAD, f.index(i));
       }
     }
     return out.build();
   }
 
-  /**
-   * Adds instruction {@code i}'s local derivatives times its adjoint {@code g} into its operands.
-   */
-  private void contribute(int i, int g) {
-    int a = f.a[i];
-    int b = f.b[i];
-    switch (f.op(i)) {
-      case ADD:
-        accumulate(a, g);
-        accumulate(b, g);
-        return;
-      case SUB:
-        accumulate(a, g);
-        accumulate(b, () -> out.unary(IrOp.NEG, g));
-        return;
-      case MUL:
-        accumulate(a, () -> out.binary(IrOp.MUL, b, g));
-        accumulate(b, () -> out.binary(IrOp.MUL, a, g));
-        return;
-      case DIV:
-        accumulate(a, () -> out.binary(IrOp.DIV, g, b));
-        accumulate(
-            b, () -> out.binary(IrOp.MUL, out.binary(IrOp.DIV, out.unary(IrOp.NEG, i), b), g));
-        return;
-      case POW:
-        double k = f.k[i];
-        // x^0 is constant: its derivative is 0, not 0 · x^-1 (NaN at 0), as in the engine.
-        accumulate(
-            a,
-            () ->
-                out.binary(
-                    IrOp.MUL,
-                    k == 0
-                        ? out.constant(0.0)
-                        : out.binary(IrOp.MUL, out.constant(k), out.add(IrOp.POW, a, -1, k - 1)),
-                    g));
-        return;
-      case NEG:
-        accumulate(a, () -> out.unary(IrOp.NEG, g));
-        return;
-      case EXP:
-        accumulate(a, () -> out.binary(IrOp.MUL, i, g));
-        return;
-      case LOG:
-        accumulate(a, () -> out.binary(IrOp.DIV, g, a));
-        return;
-      case TANH:
-        accumulate(
-            a,
-            () ->
-                out.binary(
-                    IrOp.MUL,
-                    out.binary(IrOp.SUB, out.constant(1.0), out.binary(IrOp.MUL, i, i)),
-                    g));
-        return;
-      case RELU:
-        accumulate(a, () -> out.binary(IrOp.MUL, out.unary(IrOp.STEP, i), g));
-        return;
-      case SIGMOID:
-        accumulate(
-            a,
-            () ->
-                out.binary(
-                    IrOp.MUL,
-                    out.binary(IrOp.MUL, i, out.binary(IrOp.SUB, out.constant(1.0), i)),
-                    g));
-        return;
-      case SOFTPLUS:
-        accumulate(a, () -> out.binary(IrOp.MUL, out.unary(IrOp.SIGMOID, a), g));
-        return;
-      default:
-        throw new AssertionError("no derivative rule for " + f.op(i));
-    }
-  }
-
-  private void accumulate(int operand, IntSupplier contribution) {
-    if (needed[operand]) {
-      accumulate(operand, contribution.getAsInt());
-    }
-  }
-
-  private void accumulate(int operand, int contribution) {
-    if (!needed[operand]) {
-      return;
-    }
+  private void accumulateInto(int operand, int contribution) {
     int start = adjoint[operand];
     if (start == -1) {
-      IrOp op = f.op(operand);
+      Kind kind = f.kind(operand);
       start =
-          op == IrOp.PARAM
-              ? out.add(IrOp.PARAM_GRAD, f.a[operand], -1, 0)
-              : op == IrOp.INPUT
-                  ? out.add(IrOp.INPUT_GRAD, f.a[operand], -1, 0)
+          kind == Kind.PARAM
+              ? out.leaf(Kind.PARAM_GRAD, f.index(operand))
+              : kind == Kind.INPUT
+                  ? out.leaf(Kind.INPUT_GRAD, f.index(operand))
                   : out.constant(zero);
     }
-    adjoint[operand] = out.binary(IrOp.ADD, start, contribution);
+    adjoint[operand] = out.binary(Op.ADD, start, contribution);
+  }
+
+  // The algebra of the op table's derivative rules, on IR ids of the program being built.
+
+  @Override
+  public int operandCount() {
+    return f.arity(node);
+  }
+
+  @Override
+  public int operand(int j) {
+    return f.operand(node, j);
+  }
+
+  @Override
+  public int output() {
+    return node;
+  }
+
+  @Override
+  public int adjoint() {
+    return g;
+  }
+
+  @Override
+  public int constant(double value) {
+    return out.constant(value);
+  }
+
+  @Override
+  public int add(int a, int b) {
+    return out.binary(Op.ADD, a, b);
+  }
+
+  @Override
+  public int sub(int a, int b) {
+    return out.binary(Op.SUB, a, b);
+  }
+
+  @Override
+  public int mul(int a, int b) {
+    return out.binary(Op.MUL, a, b);
+  }
+
+  @Override
+  public int div(int a, int b) {
+    return out.binary(Op.DIV, a, b);
+  }
+
+  @Override
+  public int neg(int a) {
+    return out.unary(Op.NEG, a);
+  }
+
+  @Override
+  public int pow(int a, double k) {
+    return out.unary(Op.POW, a, k);
+  }
+
+  @Override
+  public int apply(Op op, int a) {
+    return out.unary(op, a);
+  }
+
+  @Override
+  public int step(int a) {
+    return out.step(a);
+  }
+
+  @Override
+  public boolean needs(int j) {
+    return needed[f.operand(node, j)];
+  }
+
+  @Override
+  public void accumulate(int j, int contribution) {
+    accumulateInto(f.operand(node, j), contribution);
   }
 }

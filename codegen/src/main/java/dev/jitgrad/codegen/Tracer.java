@@ -9,21 +9,11 @@ import java.util.Map;
 
 /**
  * Turns a {@code Value} graph into a program, one instruction per node in the engine's topological
- * order (an n-ary sum becomes a left-to-right chain of adds), so that a program run without passes
- * computes exactly what the interpreter computes.
+ * order, with the node's operands in order: an n-ary sum stays one SUM instruction (see {@link
+ * Lowering} for where it becomes a chain of adds). Run without passes, the program computes exactly
+ * what the interpreter computes.
  */
 final class Tracer {
-  /** The IR op of each engine op that maps one to one (by name). */
-  private static final IrOp[] LOWERED = new IrOp[Op.values().length];
-
-  static {
-    for (Op op : Op.values()) {
-      if (op != Op.LEAF && op != Op.SUM) {
-        LOWERED[op.ordinal()] = IrOp.valueOf(op.name());
-      }
-    }
-  }
-
   private Tracer() {}
 
   /**
@@ -35,40 +25,23 @@ final class Tracer {
     Map<Value, Integer> paramIndex = indexOf(params);
     Graph.Topology graph = Graph.topology(outputs);
     List<Value> order = graph.order();
+    int[] c = graph.children();
     int[] id = new int[order.size()];
     Program.Builder out = new Program.Builder(inputs.size(), params.size(), outputs.size());
     for (int n = 0; n < id.length; n++) {
       Value v = order.get(n);
-      int first = graph.childStart()[n];
-      int count = graph.childStart()[n + 1] - first;
-      int[] c = graph.children();
-      switch (v.op()) {
-        case LEAF:
-          Integer input = inputIndex.get(v);
-          Integer param = paramIndex.get(v);
-          id[n] =
-              input != null
-                  ? out.add(IrOp.INPUT, input, -1, 0)
-                  : param != null ? out.add(IrOp.PARAM, param, -1, 0) : out.constant(v.data());
-          break;
-        case SUM:
-          // x + (-0.0) is x for every x, so a one-term sum keeps its own node (and gradient order).
-          int second = count == 1 ? out.constant(-0.0) : id[c[first + 1]];
-          int acc = out.binary(IrOp.ADD, id[c[first]], second);
-          for (int i = 2; i < count; i++) {
-            acc = out.binary(IrOp.ADD, acc, id[c[first + i]]);
-          }
-          id[n] = acc;
-          break;
-        case POW:
-          id[n] = out.add(IrOp.POW, id[c[first]], -1, v.exponent());
-          break;
-        default:
-          IrOp op = LOWERED[v.op().ordinal()];
-          id[n] =
-              op.arity == 2
-                  ? out.binary(op, id[c[first]], id[c[first + 1]])
-                  : out.unary(op, id[c[first]]);
+      if (v.op() == Op.LEAF) {
+        Integer input = inputIndex.get(v);
+        Integer param = paramIndex.get(v);
+        id[n] =
+            input != null
+                ? out.leaf(Kind.INPUT, input)
+                : param != null ? out.leaf(Kind.PARAM, param) : out.constant(v.data());
+        continue;
+      }
+      id[n] = out.start(v.op(), v.exponent(), 0);
+      for (int j = graph.childStart()[n]; j < graph.childStart()[n + 1]; j++) {
+        out.operand(id[c[j]]);
       }
     }
     Map<Value, Integer> outputIndex = indexOf(outputs);

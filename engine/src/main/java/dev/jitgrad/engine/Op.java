@@ -3,8 +3,8 @@ package dev.jitgrad.engine;
 /**
  * The operation that produced a {@link Value}; codegen switches over it.
  *
- * <p>Every rule for an op — how it evaluates and how it pushes the gradient back — lives in {@link
- * Value}'s two switches ({@code evaluate} and {@code propagate}).
+ * <p>Every rule for an op — how it evaluates and how it pushes the gradient back — lives in the op
+ * table, {@link dev.jitgrad.engine.internal.OpRules}, shared by {@link Value} and the compiler.
  */
 public enum Op {
   /** A leaf: a number set by the user, with no children. */

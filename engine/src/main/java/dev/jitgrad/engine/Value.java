@@ -1,5 +1,7 @@
 package dev.jitgrad.engine;
 
+import dev.jitgrad.engine.internal.Derivatives;
+import dev.jitgrad.engine.internal.OpRules;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -12,8 +14,8 @@ import java.util.Objects;
  * <p>Like micrograd's {@code Value}: every op returns a new node whose children are its operands.
  * {@link #backward()} walks the graph in reverse topological order and applies the chain rule;
  * {@link #forward()} re-evaluates it after leaves change. Both are iterative, so graphs of any
- * depth work on the default stack. All rules for an op live in {@link #evaluate} and {@link
- * #propagate}.
+ * depth work on the default stack. Every op's forward and derivative rule lives in one table,
+ * {@link dev.jitgrad.engine.internal.OpRules}, which the compiler shares.
  *
  * <p>Not thread-safe: a graph belongs to one thread at a time.
  */
@@ -183,105 +185,126 @@ public final class Value {
     return Objects.requireNonNull(other, () -> "the operand of " + op + " is null");
   }
 
-  /** Computes this node's data from its children's: the forward rule of every op. */
+  /** Computes this node's data from its children's, by the op table's forward rule. */
   private double evaluate() {
     Value[] c = children;
-    switch (op) {
-      case LEAF:
-        return data;
-      case ADD:
-        return c[0].data + c[1].data;
-      case SUB:
-        return c[0].data - c[1].data;
-      case MUL:
-        return c[0].data * c[1].data;
-      case DIV:
-        return c[0].data / c[1].data;
-      case POW:
-        return Math.pow(c[0].data, exponent);
-      case NEG:
-        return -c[0].data;
-      case EXP:
-        return Math.exp(c[0].data);
-      case LOG:
-        return Math.log(c[0].data);
-      case TANH:
-        return Math.tanh(c[0].data);
-      case RELU:
-        return Scalar.relu(c[0].data);
-      case SIGMOID:
-        return Scalar.sigmoid(c[0].data);
-      case SOFTPLUS:
-        return Scalar.softplus(c[0].data);
-      case SUM:
-        double s = c[0].data;
-        for (int i = 1; i < c.length; i++) {
-          s += c[i].data;
-        }
-        return s;
+    if (op == Op.LEAF) {
+      return data;
     }
-    throw new AssertionError(op);
+    if (op.arity() < 0) {
+      Op fold = OpRules.foldOp(op);
+      double s = c[0].data;
+      for (int i = 1; i < c.length; i++) {
+        s = OpRules.evaluate(fold, s, c[i].data, 0, 0, 0);
+      }
+      return s;
+    }
+    double x = c[0].data;
+    double y = c.length > 1 ? c[1].data : 0;
+    double z = c.length > 2 ? c[2].data : 0;
+    return OpRules.evaluate(op, x, y, z, exponent, 0);
   }
 
   /**
-   * Adds this node's gradient, times its local derivatives, into its children: the backward rule of
-   * every op. Codegen's adjoint rules mirror these expressions term for term.
+   * Runs the op table's derivative rules on doubles for {@link #backward()}: handles index a small
+   * scratch array that is reset for every node, so propagating allocates nothing.
    */
-  private void propagate() {
-    Value[] c = children;
-    double g = grad;
-    double o = data;
-    switch (op) {
-      case LEAF:
+  private static final class Backward implements Derivatives {
+    /** More than any rule uses: a rule pushes at most a handful of values per node. */
+    private final double[] s = new double[16];
+
+    private int n;
+    private Value node;
+
+    /** Adds {@code v}'s gradient, times its local derivatives, into its children. */
+    void propagate(Value v) {
+      if (v.op == Op.LEAF) {
         return;
-      case ADD:
-        c[0].grad += g;
-        c[1].grad += g;
-        return;
-      case SUB:
-        c[0].grad += g;
-        c[1].grad += -g;
-        return;
-      case MUL:
-        c[0].grad += c[1].data * g;
-        c[1].grad += c[0].data * g;
-        return;
-      case DIV:
-        c[0].grad += g / c[1].data;
-        c[1].grad += -o / c[1].data * g;
-        return;
-      case POW:
-        // x^0 is constant: its derivative is 0 even at x = 0, where k·x^(k-1) would be 0·∞ = NaN.
-        c[0].grad += (exponent == 0 ? 0.0 : exponent * Math.pow(c[0].data, exponent - 1)) * g;
-        return;
-      case NEG:
-        c[0].grad += -g;
-        return;
-      case EXP:
-        c[0].grad += o * g;
-        return;
-      case LOG:
-        c[0].grad += g / c[0].data;
-        return;
-      case TANH:
-        c[0].grad += (1 - o * o) * g;
-        return;
-      case RELU:
-        c[0].grad += Scalar.step(o) * g;
-        return;
-      case SIGMOID:
-        c[0].grad += o * (1 - o) * g;
-        return;
-      case SOFTPLUS:
-        c[0].grad += Scalar.sigmoid(c[0].data) * g;
-        return;
-      case SUM:
-        for (Value child : c) {
-          child.grad += g;
-        }
-        return;
+      }
+      node = v;
+      n = 0;
+      OpRules.derive(v.op, v.exponent, this);
     }
-    throw new AssertionError(op);
+
+    private int push(double value) {
+      s[n] = value;
+      return n++;
+    }
+
+    @Override
+    public int operandCount() {
+      return node.children.length;
+    }
+
+    @Override
+    public int operand(int j) {
+      return push(node.children[j].data);
+    }
+
+    @Override
+    public int output() {
+      return push(node.data);
+    }
+
+    @Override
+    public int adjoint() {
+      return push(node.grad);
+    }
+
+    @Override
+    public int constant(double value) {
+      return push(value);
+    }
+
+    @Override
+    public int add(int a, int b) {
+      return push(s[a] + s[b]);
+    }
+
+    @Override
+    public int sub(int a, int b) {
+      return push(s[a] - s[b]);
+    }
+
+    @Override
+    public int mul(int a, int b) {
+      return push(s[a] * s[b]);
+    }
+
+    @Override
+    public int div(int a, int b) {
+      return push(s[a] / s[b]);
+    }
+
+    @Override
+    public int neg(int a) {
+      return push(-s[a]);
+    }
+
+    @Override
+    public int pow(int a, double k) {
+      return push(Math.pow(s[a], k));
+    }
+
+    @Override
+    public int apply(Op op, int a) {
+      return push(OpRules.evaluate(op, s[a], 0, 0, 0, 0));
+    }
+
+    @Override
+    public int step(int a) {
+      return push(Scalar.step(s[a]));
+    }
+
+    @Override
+    public boolean needs(int j) {
+      return true;
+    }
+
+    @Override
+    public void accumulate(int j, int contribution) {
+      node.children[j].grad += s[contribution];
+    }
   }
 
   /**
@@ -304,8 +327,9 @@ public final class Value {
     } else {
       grad = 1;
     }
+    Backward rules = new Backward();
     for (int i = order.size() - 1; i >= 0; i--) {
-      order.get(i).propagate();
+      rules.propagate(order.get(i));
     }
   }
 

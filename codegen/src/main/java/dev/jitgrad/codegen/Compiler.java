@@ -1,0 +1,155 @@
+package dev.jitgrad.codegen;
+
+import dev.jitgrad.engine.Value;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The compiler's stages, in the order they run; each is a function on plain data, tested alone.
+ *
+ * <pre>
+ *  1. trace              Value graph → program, n-ary sums kept as SUM          {@link Tracer}
+ *  2. expand n-ary       SUM → left-to-right chains of ADD                      {@link Lowering}
+ *  3. before reverse     constant folding, dead code                            {@link Passes}
+ *  4. reverse mode       program → program + adjoint program                    {@link Reverse}
+ *  5. passes             folding, identities, common subexpressions, dead code  {@link Passes}
+ *  6. layout             inlining into stack expressions, workspace slots       {@link Layout}
+ *  7. emit               bytecode in chunk methods and classes                  {@link Emitter}
+ *  8. load               hidden classes → a kernel                              {@link Emitter#load}
+ * </pre>
+ *
+ * <p>The forward program is stage 5 applied to the output of stage 3. Two decisions fix the order.
+ * Stage 2 runs before reverse mode, where the tracer used to expand sums, so reverse mode and the
+ * emitter see the programs they always saw and every number stays as it was; loops over sums
+ * (Codegen v2) will move it after stage 5. Reverse mode differentiates the program after only
+ * folding and dead code ({@link Passes#BEFORE_REVERSE}); identities and merging run after it,
+ * because replacing a node by its operand or merging two uses regroups the adjoint sums and would
+ * change the engine's numbers. In exact mode stages 3 and 5 run only dead-code elimination.
+ *
+ * <p>With the system property {@code jitgrad.verifyIr} set, {@link Verifier} checks the program
+ * after every stage and pass.
+ */
+final class Compiler {
+  static final boolean VERIFY = Boolean.getBoolean("jitgrad.verifyIr");
+
+  private Compiler() {}
+
+  /**
+   * What compiling a graph produced: the program reverse mode differentiates (kept so the input
+   * gradient can be compiled later), the forward and gradient kernels, their code and a summary.
+   */
+  record Compiled(
+      Program differentiable, Built forward, Built gradient, int gradientSize, String summary) {}
+
+  /** A program made runnable, with its bytecode (null on the IR interpreter). */
+  record Built(Kernel kernel, Emitter.Code code) {}
+
+  /** Runs every stage on a checked graph. */
+  static Compiled compile(
+      List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
+    long start = System.nanoTime();
+    Program traced = verified(Tracer.trace(outputs, inputs, params), "trace");
+    Program expanded = verified(Lowering.expandNary(traced), "expand n-ary");
+    checkSize("the traced graph", expanded.size, options);
+    Program differentiable = run(Passes.beforeReverse(options), expanded);
+    Program forward = forwardProgram(differentiable, options);
+    Program gradient = gradientProgram(differentiable, false, options);
+    Built f = build(forward, options);
+    Built g = build(gradient, options);
+    String summary =
+        String.format(
+            Locale.ROOT,
+            "traced %d IR nodes, %d after passes; gradient program %d nodes; %s; compiled in %.1f ms",
+            expanded.size,
+            forward.size,
+            gradient.size,
+            f.code() == null
+                ? "IR interpreter"
+                : String.format(
+                    Locale.ROOT,
+                    "%d chunks in %d classes, %d bytes of bytecode",
+                    f.code().chunks() + g.code().chunks(),
+                    f.code().classes().size() + g.code().classes().size(),
+                    f.code().bytes() + g.code().bytes()),
+            (System.nanoTime() - start) / 1e6);
+    return new Compiled(differentiable, f, g, gradient.size, summary);
+  }
+
+  /** Stage 5 on the differentiable program: the optimised forward program. */
+  static Program forwardProgram(Program differentiable, JitOptions options) {
+    return run(Passes.forOptions(options), differentiable);
+  }
+
+  /** Stages 4 and 5: the optimised gradient program (with input gradients if asked). */
+  static Program gradientProgram(Program differentiable, boolean inputGrads, JitOptions options) {
+    Program reversed =
+        verified(
+            Reverse.differentiate(differentiable, inputGrads, options.exact()), "reverse mode");
+    Program p = run(Passes.forOptions(options), reversed);
+    checkSize(inputGrads ? "the input-gradient program" : "the gradient program", p.size, options);
+    return p;
+  }
+
+  /** Stages 6 to 8, or the IR interpreter when the options ask for it. */
+  static Built build(Program p, JitOptions options) {
+    if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
+      return new Built(new Interpreter(p), null);
+    }
+    Emitter.Code code = emit(p);
+    return new Built(Emitter.load(code), code);
+  }
+
+  /** Stages 6 and 7: the bytecode of {@code p}. */
+  static Emitter.Code emit(Program p) {
+    return Emitter.emit(p, new Layout(p));
+  }
+
+  /** Returns the optimised forward and gradient programs as text, for {@code ir()}. */
+  static String ir(Program differentiable, JitOptions options) {
+    return "forward:\n"
+        + forwardProgram(differentiable, options)
+        + "gradient:\n"
+        + gradientProgram(differentiable, false, options);
+  }
+
+  /**
+   * Returns the class files of the forward, gradient and (if asked) input-gradient programs,
+   * generated again from {@code differentiable}, or none on the IR interpreter.
+   */
+  static List<byte[]> classBytes(
+      Program differentiable, JitOptions options, boolean withInputGradient) {
+    if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
+      return List.of();
+    }
+    List<Program> programs = new ArrayList<>();
+    programs.add(forwardProgram(differentiable, options));
+    programs.add(gradientProgram(differentiable, false, options));
+    if (withInputGradient) {
+      programs.add(gradientProgram(differentiable, true, options));
+    }
+    List<byte[]> classes = new ArrayList<>();
+    for (Program p : programs) {
+      classes.addAll(emit(p).classes());
+    }
+    return classes;
+  }
+
+  /** Runs {@code passes} in order, verifying after each. */
+  static Program run(List<Passes.Pass> passes, Program p) {
+    for (Passes.Pass pass : passes) {
+      p = verified(pass.run().apply(p), pass.name());
+    }
+    return p;
+  }
+
+  private static Program verified(Program p, String stage) {
+    return VERIFY ? Verifier.verify(p, stage) : p;
+  }
+
+  private static void checkSize(String what, int size, JitOptions options) {
+    if (size > options.maxNodes()) {
+      throw new GraphTooLargeException(what, size, options.maxNodes());
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.jitgrad.codegen;
+
+import dev.jitgrad.engine.Op;
+
+/**
+ * Checks that a program is well formed: every operand defined before its use, arities as the op
+ * table says, leaf indices and sinks in range, every output written once and no gradient element
+ * twice. A broken rule is a compiler bug, reported as a {@link JitBugException} naming the stage
+ * that produced the program. The compiler runs it after every stage when the system property {@code
+ * jitgrad.verifyIr} is true (the test configuration sets it).
+ */
+final class Verifier {
+  private Verifier() {}
+
+  /**
+   * Returns {@code p} if it is well formed.
+   *
+   * @throws JitBugException naming {@code stage} and the first broken rule
+   */
+  static Program verify(Program p, String stage) {
+    for (int i = 0; i < p.size; i++) {
+      String problem = instruction(p, i);
+      if (problem != null) {
+        throw new JitBugException(
+            "after " + stage + ", instruction %" + i + " (" + p.name(i) + ") " + problem);
+      }
+    }
+    String problem = sinks(p);
+    if (problem != null) {
+      throw new JitBugException("after " + stage + ", " + problem);
+    }
+    return p;
+  }
+
+  private static String instruction(Program p, int i) {
+    Kind kind = p.kind(i);
+    int n = p.arity(i);
+    int expected = kind.isLeaf() ? 0 : kind == Kind.STEP ? 1 : p.op(i).arity();
+    if (kind == Kind.OP && p.op(i) == Op.LEAF) {
+      return "is not a computation";
+    }
+    if (expected >= 0 ? n != expected : n < 1) {
+      return "has " + n + " operands, expected " + (expected >= 0 ? expected : "at least 1");
+    }
+    for (int j = 0; j < n; j++) {
+      int o = p.operand(i, j);
+      if (o < 0 || o >= i) {
+        return "reads %" + o + ", which is not defined before it";
+      }
+    }
+    if (kind.isLeaf() && kind != Kind.CONST) {
+      int limit = kind == Kind.INPUT || kind == Kind.INPUT_GRAD ? p.inputCount : p.paramCount;
+      if (p.k[i] != p.index(i) || p.index(i) < 0 || p.index(i) >= limit) {
+        return "reads element " + p.k[i] + ", expected an index in [0, " + limit + ")";
+      }
+    }
+    return null;
+  }
+
+  private static String sinks(Program p) {
+    boolean[][] written = {
+      new boolean[p.outputCount], new boolean[p.paramCount], new boolean[p.inputCount]
+    };
+    String[] names = {"output", "paramGrad", "inputGrad"};
+    for (int s = 0; s < p.sinkCount(); s++) {
+      int kind = p.sinkKind[s];
+      if (kind < 0 || kind >= written.length) {
+        return "sink " + s + " has kind " + kind;
+      }
+      int v = p.sinkValue[s];
+      int index = p.sinkIndex[s];
+      if (v < 0 || v >= p.size) {
+        return names[kind] + "[" + index + "] reads %" + v + ", not an instruction";
+      }
+      if (index < 0 || index >= written[kind].length) {
+        return names[kind] + "[" + index + "] is out of range [0, " + written[kind].length + ")";
+      }
+      if (written[kind][index]) {
+        return names[kind] + "[" + index + "] is written twice";
+      }
+      written[kind][index] = true;
+    }
+    for (int j = 0; j < p.outputCount; j++) {
+      if (!written[0][j]) {
+        return "output[" + j + "] is never written";
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,71 @@
+package dev.jitgrad.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jitgrad.engine.Op;
+import dev.jitgrad.engine.Value;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CompilerTest {
+  @Test
+  void verify_inTests_isSwitchedOnByTheBuild() {
+    assertTrue(Compiler.VERIFY, "codegen/pom.xml sets jitgrad.verifyIr for surefire");
+  }
+
+  @Test
+  void run_passThatBreaksTheProgram_throwsBugNamingThePass() {
+    Value x = Value.of(1, "x");
+    Program p = Tracer.trace(List.of(x.exp()), List.of(x), List.of());
+    Passes.Pass broken =
+        new Passes.Pass(
+            "broken pass",
+            q -> {
+              Program.Builder b = q.newBuilder();
+              b.sink(b.unary(Op.EXP, 1), Program.OUTPUT, 0);
+              return b.build();
+            });
+
+    JitBugException e = assertThrows(JitBugException.class, () -> Compiler.run(List.of(broken), p));
+
+    assertTrue(
+        e.getMessage().startsWith("jitgrad bug: after broken pass, instruction %0"),
+        e.getMessage());
+  }
+
+  @Test
+  void compile_sumOfFourParams_countsTheExpandedProgramAsBefore() {
+    List<Value> w = List.of(Value.of(1), Value.of(2), Value.of(3), Value.of(4));
+
+    Compiler.Compiled c =
+        Compiler.compile(List.of(Value.sum(w)), List.of(), w, JitOptions.defaults());
+
+    // 4 params and 3 adds: the size the tracer reported when it expanded sums itself
+    assertTrue(c.summary().startsWith("traced 7 IR nodes, 7 after passes"), c.summary());
+  }
+
+  @Test
+  void stages_exactInterpreterBackend_gradientBitIdenticalToBackward() {
+    Value x = Value.of(0.7, "x");
+    Value w = Value.of(-1.3, "w");
+    Value y = Value.sum(x.mul(w).tanh(), x.div(w), w.pow(3).softplus(), x.relu()).log();
+    JitOptions exact =
+        JitOptions.defaults().withExact(true).withBackend(JitOptions.Backend.IR_INTERPRETER);
+
+    Compiler.Compiled c = Compiler.compile(List.of(y), List.of(x), List.of(w), exact);
+    Program inputGradient = Compiler.gradientProgram(c.differentiable(), true, exact);
+
+    double[] expected =
+        Oracle.interpret(y, List.of(x), List.of(w), new double[] {0.7}, new double[] {-1.3});
+    double[] actual =
+        Programs.run(
+            Compiler.build(inputGradient, exact).kernel(),
+            inputGradient,
+            new double[] {0.7},
+            new double[] {-1.3});
+    Oracle.assertBitIdentical(expected, actual, "stages 1-5 and the interpreter");
+    assertEquals(c.gradientSize(), Compiler.gradientProgram(c.differentiable(), false, exact).size);
+  }
+}
