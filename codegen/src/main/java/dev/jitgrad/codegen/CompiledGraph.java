@@ -44,7 +44,7 @@ public final class CompiledGraph implements Serializable {
   private final int outputCount;
 
   /** The optimised programs: derived again on demand, or fixed by a saved file. */
-  private final Programs programs;
+  private final GraphPrograms programs;
 
   private final Kernel forward;
   private final Kernel gradient;
@@ -53,7 +53,7 @@ public final class CompiledGraph implements Serializable {
   private final ThreadLocal<Workspace> workspaces;
   private final BatchRunner batches;
 
-  private CompiledGraph(JitOptions options, Programs programs, Compiler.Compiled compiled) {
+  private CompiledGraph(JitOptions options, GraphPrograms programs, Compiler.Compiled compiled) {
     this.options = options;
     this.programs = programs;
     Program forwardProgram =
@@ -75,12 +75,12 @@ public final class CompiledGraph implements Serializable {
   static CompiledGraph compile(
       List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
     Compiler.Compiled compiled = Compiler.compile(outputs, inputs, params, options);
-    return of(options, new Programs.Derived(compiled.differentiable(), options), compiled);
+    return of(options, new GraphPrograms.Derived(compiled.differentiable(), options), compiled);
   }
 
   /** Makes the graph of {@code compiled} and dumps its classes if asked. */
   private static CompiledGraph of(
-      JitOptions options, Programs programs, Compiler.Compiled compiled) {
+      JitOptions options, GraphPrograms programs, Compiler.Compiled compiled) {
     CompiledGraph graph = new CompiledGraph(options, programs, compiled);
     if (options.dumpDirectory() != null) {
       Emitter.Code f = compiled.forward().code();

@@ -77,7 +77,7 @@ final class Compiler {
    * Runs stages 6 to 8 on saved, already optimised programs; no pass runs, so the saved arithmetic
    * is what runs. The result's {@code differentiable} is null: a saved graph has none.
    */
-  static Compiled load(Programs.Saved saved, JitOptions options) {
+  static Compiled load(GraphPrograms.Saved saved, JitOptions options) {
     long start = System.nanoTime();
     Built f = build(saved.forward(), options);
     Built g = build(saved.gradient(), options);
@@ -133,7 +133,7 @@ final class Compiler {
   }
 
   /** Returns the optimised forward and gradient programs as text, for {@code ir()}. */
-  static String ir(Programs programs) {
+  static String ir(GraphPrograms programs) {
     return "forward:\n" + programs.forward() + "gradient:\n" + programs.gradient();
   }
 
@@ -141,7 +141,8 @@ final class Compiler {
    * Returns the class files of the forward, gradient and (if asked) input-gradient programs,
    * generated again from {@code source}, or none on the IR interpreter.
    */
-  static List<byte[]> classBytes(Programs source, JitOptions options, boolean withInputGradient) {
+  static List<byte[]> classBytes(
+      GraphPrograms source, JitOptions options, boolean withInputGradient) {
     if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
       return List.of();
     }

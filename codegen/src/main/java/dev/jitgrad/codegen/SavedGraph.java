@@ -65,16 +65,20 @@ final class SavedGraph {
   private static final byte[] MAGIC = {(byte) 0x89, 'J', 'I', 'T', 'G', 'R', 'A', 'D'};
   private static final int HEADER = MAGIC.length + 8;
   private static final int CHUNK = 1 << 16;
+
+  /** The largest payload a byte array holds with its checksum. */
+  private static final int MAX_PAYLOAD = Integer.MAX_VALUE - 16;
+
   private static final String[] PROGRAMS = {"forward", "gradient", "input-gradient"};
   private static final String[] SINKS = {"output", "paramGrad", "inputGrad"};
 
   private SavedGraph() {}
 
   /** A loaded file: its programs and whether they were compiled in exact mode. */
-  record Loaded(Programs.Saved programs, boolean exact) {}
+  record Loaded(GraphPrograms.Saved programs, boolean exact) {}
 
   /** Writes {@code programs} in the format above. */
-  static void write(Programs programs, boolean exact, OutputStream out) throws IOException {
+  static void write(GraphPrograms programs, boolean exact, OutputStream out) throws IOException {
     Program[] all = {programs.forward(), programs.gradient(), programs.inputGradient()};
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     DataOutputStream data = new DataOutputStream(bytes);
@@ -108,7 +112,9 @@ final class SavedGraph {
     byte[] file = bytes.toByteArray();
     ByteBuffer.wrap(file).putInt(MAGIC.length + 4, file.length - HEADER);
     out.write(file);
-    out.write(ByteBuffer.allocate(4).putInt(checksum(file, file.length)).array());
+    CRC32C crc = new CRC32C();
+    crc.update(file);
+    out.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     out.flush();
   }
 
@@ -170,14 +176,16 @@ final class SavedGraph {
       throw new IOException("unknown format version " + version + ", expected " + VERSION);
     }
     int length = header.getInt(MAGIC.length + 4);
-    if (length < 0) {
-      throw new IOException("the payload length is " + length + ", expected at least 0");
+    if (length < 0 || length > MAX_PAYLOAD) {
+      throw new IOException(
+          "the payload length is " + length + ", expected one in [0, " + MAX_PAYLOAD + "]");
     }
     byte[] payload = readFully(in, length + 4, "the payload and checksum");
-    file = Arrays.copyOf(file, HEADER + length);
-    System.arraycopy(payload, 0, file, HEADER, length);
     int stored = ByteBuffer.wrap(payload).getInt(length);
-    int computed = checksum(file, file.length);
+    CRC32C crc = new CRC32C();
+    crc.update(file);
+    crc.update(payload, 0, length);
+    int computed = (int) crc.getValue();
     if (stored != computed) {
       throw new IOException(
           String.format(
@@ -206,12 +214,6 @@ final class SavedGraph {
       read += r;
     }
     return buffer;
-  }
-
-  private static int checksum(byte[] bytes, int length) {
-    CRC32C crc = new CRC32C();
-    crc.update(bytes, 0, length);
-    return (int) crc.getValue();
   }
 
   /** Reads the payload, saying where it is when something is wrong. */
@@ -248,7 +250,8 @@ final class SavedGraph {
         if (bytes.available() > 0) {
           throw fail(bytes.available() + " bytes follow the last program");
         }
-        return new Loaded(new Programs.Saved(programs[0], programs[1], programs[2]), flags == 1);
+        return new Loaded(
+            new GraphPrograms.Saved(programs[0], programs[1], programs[2]), flags == 1);
       } catch (EOFException e) {
         throw new IOException("invalid saved graph: the payload ends inside " + where, e);
       } catch (UTFDataFormatException e) {

@@ -5,7 +5,7 @@ package dev.jitgrad.codegen;
  * compiled from {@code Value}s derives them again from the program reverse mode differentiates
  * whenever it needs them, so it keeps no copy; a loaded graph holds the ones its file fixed.
  */
-sealed interface Programs {
+sealed interface GraphPrograms {
   Program forward();
 
   Program gradient();
@@ -13,7 +13,7 @@ sealed interface Programs {
   Program inputGradient();
 
   /** Programs derived by stages 4 and 5 from {@code differentiable} on each call. */
-  record Derived(Program differentiable, JitOptions options) implements Programs {
+  record Derived(Program differentiable, JitOptions options) implements GraphPrograms {
     @Override
     public Program forward() {
       return Compiler.forwardProgram(differentiable, options);
@@ -31,5 +31,5 @@ sealed interface Programs {
   }
 
   /** Programs fixed by a saved file: no pass runs on them again. */
-  record Saved(Program forward, Program gradient, Program inputGradient) implements Programs {}
+  record Saved(Program forward, Program gradient, Program inputGradient) implements GraphPrograms {}
 }
