@@ -2,10 +2,20 @@ package dev.jitgrad.codegen;
 
 import dev.jitgrad.codegen.BatchRunner.Workspace;
 import dev.jitgrad.engine.Value;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.ObjectStreamException;
+import java.io.OutputStream;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -17,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * only, so a garbage graph's classes can still be unloaded). Gradients are of output 0 and are
  * <em>added</em> into the caller's arrays, like {@code Value.backward()}, so a batch sums.
  */
-public final class CompiledGraph {
+public final class CompiledGraph implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** Rows per block of {@link #valueAndGradBatch}: the unit of summation and of parallel work. */
   public static final int BATCH_BLOCK_ROWS = BatchRunner.BLOCK_ROWS;
 
@@ -31,8 +43,8 @@ public final class CompiledGraph {
   private final int paramCount;
   private final int outputCount;
 
-  /** The program that reverse mode differentiates: the traced one after the passes before it. */
-  private final Program differentiable;
+  /** The optimised programs: derived again on demand, or fixed by a saved file. */
+  private final GraphPrograms programs;
 
   private final Kernel forward;
   private final Kernel gradient;
@@ -41,12 +53,14 @@ public final class CompiledGraph {
   private final ThreadLocal<Workspace> workspaces;
   private final BatchRunner batches;
 
-  private CompiledGraph(JitOptions options, Compiler.Compiled compiled) {
+  private CompiledGraph(JitOptions options, GraphPrograms programs, Compiler.Compiled compiled) {
     this.options = options;
-    this.differentiable = compiled.differentiable();
-    this.inputCount = differentiable.inputCount;
-    this.paramCount = differentiable.paramCount;
-    this.outputCount = differentiable.outputCount;
+    this.programs = programs;
+    Program forwardProgram =
+        compiled.differentiable() != null ? compiled.differentiable() : programs.forward();
+    this.inputCount = forwardProgram.inputCount;
+    this.paramCount = forwardProgram.paramCount;
+    this.outputCount = forwardProgram.outputCount;
     this.forward = compiled.forward().kernel();
     this.gradient = compiled.gradient().kernel();
     this.summary = compiled.summary();
@@ -61,7 +75,13 @@ public final class CompiledGraph {
   static CompiledGraph compile(
       List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
     Compiler.Compiled compiled = Compiler.compile(outputs, inputs, params, options);
-    CompiledGraph graph = new CompiledGraph(options, compiled);
+    return of(options, new GraphPrograms.Derived(compiled.differentiable(), options), compiled);
+  }
+
+  /** Makes the graph of {@code compiled} and dumps its classes if asked. */
+  private static CompiledGraph of(
+      JitOptions options, GraphPrograms programs, Compiler.Compiled compiled) {
+    CompiledGraph graph = new CompiledGraph(options, programs, compiled);
     if (options.dumpDirectory() != null) {
       Emitter.Code f = compiled.forward().code();
       graph.dump(
@@ -211,8 +231,7 @@ public final class CompiledGraph {
       synchronized (this) {
         k = inputGradient;
         if (k == null) {
-          Compiler.Built built =
-              Compiler.build(Compiler.gradientProgram(differentiable, true, options), options);
+          Compiler.Built built = Compiler.build(programs.inputGradient(), options);
           k = built.kernel();
           if (built.code() != null && options.dumpDirectory() != null) {
             dump(options.dumpDirectory(), "inputGradient_", List.of(built.code()));
@@ -245,7 +264,7 @@ public final class CompiledGraph {
    * mode made of it (rebuilt on each call, so a compiled graph keeps no copy).
    */
   public String ir() {
-    return Compiler.ir(differentiable, options);
+    return Compiler.ir(programs);
   }
 
   /**
@@ -266,7 +285,101 @@ public final class CompiledGraph {
    * keeps no copy.
    */
   public List<byte[]> classBytes() {
-    return Compiler.classBytes(differentiable, options, inputGradient != null);
+    return Compiler.classBytes(programs, options, inputGradient != null);
+  }
+
+  /**
+   * Writes this graph's optimised programs (forward, gradient and input gradient) to {@code out},
+   * in the versioned, checksummed format that {@link #readFrom(InputStream, JitOptions)} reads;
+   * {@code out} is flushed, not closed. A loaded graph runs the saved programs, so it computes the
+   * same numbers as this one, to the bit on the same JDK and CPU kind (math intrinsics such as
+   * {@code Math.exp} can differ between JDKs).
+   *
+   * @throws IOException if writing to {@code out} fails
+   * @throws NullPointerException if {@code out} is null
+   * @throws GraphTooLargeException if the input-gradient program, made now if no call has made it
+   *     yet, is larger than this graph's {@code maxNodes}
+   */
+  public void writeTo(OutputStream out) throws IOException {
+    Objects.requireNonNull(out, "out");
+    SavedGraph.write(programs, options.exact(), out);
+  }
+
+  /**
+   * Reads a graph that {@link #writeTo} wrote, with the default options.
+   *
+   * @throws IOException if reading fails, or the stream is damaged, truncated, not a saved graph,
+   *     from a newer jitgrad, or holds a program over the default {@code maxNodes}; the message
+   *     says which
+   * @throws NullPointerException if {@code in} is null
+   */
+  public static CompiledGraph readFrom(InputStream in) throws IOException {
+    return readFrom(in, JitOptions.defaults());
+  }
+
+  /**
+   * Reads a graph that {@link #writeTo} wrote, checks every field, and generates fresh code for its
+   * programs; no compiler pass runs again, so the graph computes the saved arithmetic. The options'
+   * backend, {@code maxNodes} and dump directory apply; {@code exact} does not (the file fixes the
+   * program, and the loaded graph reports the saved graph's mode). Reads exactly the saved bytes,
+   * leaving {@code in} after them, open.
+   *
+   * @throws IOException if reading fails, or the stream is damaged, truncated, not a saved graph,
+   *     from a newer jitgrad, or invalid, with a message that says which; a program over {@code
+   *     options.maxNodes()} gives one whose cause is a {@link GraphTooLargeException}
+   * @throws NullPointerException if an argument is null
+   */
+  public static CompiledGraph readFrom(InputStream in, JitOptions options) throws IOException {
+    Objects.requireNonNull(in, "in");
+    Objects.requireNonNull(options, "options");
+    SavedGraph.Loaded loaded = SavedGraph.read(in, options.maxNodes());
+    JitOptions saved = options.withExact(loaded.exact());
+    Compiler.Compiled compiled;
+    try {
+      compiled = Compiler.load(loaded.programs(), saved);
+    } catch (RuntimeException e) {
+      throw new IOException("could not generate code for the saved programs: " + e.getMessage(), e);
+    }
+    return of(saved, loaded.programs(), compiled);
+  }
+
+  /** Serializes this graph as its saved form ({@link #writeTo}), through a proxy. */
+  private Object writeReplace() throws ObjectStreamException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try {
+      writeTo(bytes);
+    } catch (IOException e) {
+      throw new AssertionError("a byte array stream does not fail", e);
+    }
+    return new SerialProxy(bytes.toByteArray());
+  }
+
+  /** Refuses a stream that bypasses the proxy: a graph is only ever read through its saved form. */
+  private void readObject(ObjectInputStream in) throws InvalidObjectException {
+    throw new InvalidObjectException("use the proxy: a CompiledGraph is serialized in saved form");
+  }
+
+  /** The serialized form of a {@link CompiledGraph}: the bytes {@link #writeTo} writes. */
+  private static final class SerialProxy implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** The saved graph. */
+    private final byte[] saved;
+
+    SerialProxy(byte[] saved) {
+      this.saved = saved;
+    }
+
+    /** Reads the graph back with the default options. */
+    private Object readResolve() throws ObjectStreamException {
+      try {
+        return readFrom(new ByteArrayInputStream(saved));
+      } catch (IOException e) {
+        InvalidObjectException invalid = new InvalidObjectException(e.getMessage());
+        invalid.initCause(e);
+        throw invalid;
+      }
+    }
   }
 
   private void dump(Path directory, String prefix, List<Emitter.Code> code) {

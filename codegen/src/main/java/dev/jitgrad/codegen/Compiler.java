@@ -19,6 +19,9 @@ import java.util.Locale;
  *  8. load               hidden classes → a kernel                              {@link Emitter#load}
  * </pre>
  *
+ * <p>A saved graph ({@link SavedGraph}) holds the programs after stage 5; loading it runs only
+ * stages 6 to 8 ({@link #load}).
+ *
  * <p>The forward program is stage 5 applied to the output of stage 3. Two decisions fix the order.
  * Stage 2 runs before reverse mode, where the tracer used to expand sums, so reverse mode and the
  * emitter see the programs they always saw and every number stays as it was; loops over sums
@@ -37,7 +40,8 @@ final class Compiler {
 
   /**
    * What compiling a graph produced: the program reverse mode differentiates (kept so the input
-   * gradient can be compiled later), the forward and gradient kernels, their code and a summary.
+   * gradient can be compiled later; null for a loaded graph), the forward and gradient kernels,
+   * their code and a summary.
    */
   record Compiled(
       Program differentiable, Built forward, Built gradient, int gradientSize, String summary) {}
@@ -64,16 +68,39 @@ final class Compiler {
             expanded.size,
             forward.size,
             gradient.size,
-            f.code() == null
-                ? "IR interpreter"
-                : String.format(
-                    Locale.ROOT,
-                    "%d chunks in %d classes, %d bytes of bytecode",
-                    f.code().chunks() + g.code().chunks(),
-                    f.code().classes().size() + g.code().classes().size(),
-                    f.code().bytes() + g.code().bytes()),
+            codeSummary(f, g),
             (System.nanoTime() - start) / 1e6);
     return new Compiled(differentiable, f, g, gradient.size, summary);
+  }
+
+  /**
+   * Runs stages 6 to 8 on saved, already optimised programs; no pass runs, so the saved arithmetic
+   * is what runs. The result's {@code differentiable} is null: a saved graph has none.
+   */
+  static Compiled load(GraphPrograms.Saved saved, JitOptions options) {
+    long start = System.nanoTime();
+    Built f = build(saved.forward(), options);
+    Built g = build(saved.gradient(), options);
+    String summary =
+        String.format(
+            Locale.ROOT,
+            "loaded forward program %d nodes, gradient program %d nodes; %s; loaded in %.1f ms",
+            saved.forward().size,
+            saved.gradient().size,
+            codeSummary(f, g),
+            (System.nanoTime() - start) / 1e6);
+    return new Compiled(null, f, g, saved.gradient().size, summary);
+  }
+
+  private static String codeSummary(Built f, Built g) {
+    return f.code() == null
+        ? "IR interpreter"
+        : String.format(
+            Locale.ROOT,
+            "%d chunks in %d classes, %d bytes of bytecode",
+            f.code().chunks() + g.code().chunks(),
+            f.code().classes().size() + g.code().classes().size(),
+            f.code().bytes() + g.code().bytes());
   }
 
   /** Stage 5 on the differentiable program: the optimised forward program. */
@@ -106,27 +133,24 @@ final class Compiler {
   }
 
   /** Returns the optimised forward and gradient programs as text, for {@code ir()}. */
-  static String ir(Program differentiable, JitOptions options) {
-    return "forward:\n"
-        + forwardProgram(differentiable, options)
-        + "gradient:\n"
-        + gradientProgram(differentiable, false, options);
+  static String ir(GraphPrograms programs) {
+    return "forward:\n" + programs.forward() + "gradient:\n" + programs.gradient();
   }
 
   /**
    * Returns the class files of the forward, gradient and (if asked) input-gradient programs,
-   * generated again from {@code differentiable}, or none on the IR interpreter.
+   * generated again from {@code source}, or none on the IR interpreter.
    */
   static List<byte[]> classBytes(
-      Program differentiable, JitOptions options, boolean withInputGradient) {
+      GraphPrograms source, JitOptions options, boolean withInputGradient) {
     if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
       return List.of();
     }
     List<Program> programs = new ArrayList<>();
-    programs.add(forwardProgram(differentiable, options));
-    programs.add(gradientProgram(differentiable, false, options));
+    programs.add(source.forward());
+    programs.add(source.gradient());
     if (withInputGradient) {
-      programs.add(gradientProgram(differentiable, true, options));
+      programs.add(source.inputGradient());
     }
     List<byte[]> classes = new ArrayList<>();
     for (Program p : programs) {

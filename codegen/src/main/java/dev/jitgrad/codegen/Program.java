@@ -229,6 +229,17 @@ final class Program {
       return size++;
     }
 
+    /**
+     * Starts an instruction of a kind other than OP with the constants as given, unchecked (for
+     * saved programs, which {@link Verifier} then checks); add its operands with {@link #operand}.
+     */
+    int start(Kind kind, double k1, double k2value) {
+      if (kind == Kind.OP) {
+        throw new IllegalArgumentException("an OP instruction needs its op");
+      }
+      return start(kind.ordinal(), k1, k2value);
+    }
+
     /** Starts an OP instruction; add its operands with {@link #operand}. */
     int start(Op op, double k1, double k2value) {
       return start(OP_BASE + op.ordinal(), k1, k2value);

@@ -18,18 +18,22 @@ final class Verifier {
    * @throws JitBugException naming {@code stage} and the first broken rule
    */
   static Program verify(Program p, String stage) {
-    for (int i = 0; i < p.size; i++) {
-      String problem = instruction(p, i);
-      if (problem != null) {
-        throw new JitBugException(
-            "after " + stage + ", instruction %" + i + " (" + p.name(i) + ") " + problem);
-      }
-    }
-    String problem = sinks(p);
+    String problem = problem(p);
     if (problem != null) {
       throw new JitBugException("after " + stage + ", " + problem);
     }
     return p;
+  }
+
+  /** Returns the first broken rule of {@code p}, or null if it is well formed. */
+  static String problem(Program p) {
+    for (int i = 0; i < p.size; i++) {
+      String problem = instruction(p, i);
+      if (problem != null) {
+        return "instruction %" + i + " (" + p.name(i) + ") " + problem;
+      }
+    }
+    return sinks(p);
   }
 
   private static String instruction(Program p, int i) {

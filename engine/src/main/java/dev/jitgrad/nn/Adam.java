@@ -1,5 +1,9 @@
 package dev.jitgrad.nn;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Adam (Kingma and Ba, 2015), with bias-corrected first and second moment estimates, coupled weight
  * decay, decoupled weight decay (AdamW, Loshchilov and Hutter, 2019) and gradient clipping.
@@ -89,6 +93,49 @@ public final class Adam implements Optimizer {
   @Override
   public double learningRate() {
     return learningRate;
+  }
+
+  /** Writes the learning rate, step count and moments; see {@link Optimizer#writeState}. */
+  @Override
+  public void writeState(DataOutput out) throws IOException {
+    OptimizerState.writeHeader(out, "Adam", settings());
+    out.writeDouble(learningRate);
+    out.writeInt(t);
+    OptimizerState.writeArray(out, m);
+    OptimizerState.writeArray(out, v);
+  }
+
+  /** Reads the learning rate, step count and moments; see {@link Optimizer#readState}. */
+  @Override
+  public void readState(DataInput in) throws IOException {
+    OptimizerState.readHeader(in, "Adam", settings());
+    double rate = OptimizerState.readRate(in, 0, true);
+    int steps = in.readInt();
+    double[] first = OptimizerState.readArray(in, "the first moments");
+    double[] second = OptimizerState.readArray(in, "the second moments");
+    boolean started = steps > 0;
+    if (steps < 0
+        || (first != null) != started
+        || (second != null) != started
+        || (started && first.length != second.length)) {
+      throw new IOException(
+          "the state has step count "
+              + steps
+              + " with moments of lengths "
+              + (first == null ? "none" : first.length)
+              + " and "
+              + (second == null ? "none" : second.length)
+              + ", expected both of one length after a step and none before");
+    }
+    learningRate = rate;
+    t = steps;
+    m = first;
+    v = second;
+  }
+
+  private double[] settings() {
+    double[] rules = this.rules.settings();
+    return new double[] {beta1, beta2, epsilon, decoupledWeightDecay, rules[0], rules[1]};
   }
 
   @Override

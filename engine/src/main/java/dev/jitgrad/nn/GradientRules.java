@@ -24,6 +24,11 @@ final class GradientRules {
     this.maxNorm = maxNorm;
   }
 
+  /** Returns the settings, for saved optimiser state: weight decay and max norm. */
+  double[] settings() {
+    return new double[] {weightDecay, maxNorm};
+  }
+
   /** Returns the factor that clips {@code grads} to the max norm: 1 when within it or off. */
   double clipScale(double[] grads) {
     if (maxNorm == Double.POSITIVE_INFINITY) {

@@ -2,6 +2,9 @@ package dev.jitgrad.nn;
 
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.List;
 import java.util.function.IntToDoubleFunction;
 
@@ -93,6 +96,30 @@ public interface Optimizer {
             k >= steps
                 ? finalRate
                 : finalRate + (start - finalRate) * (1 + Math.cos(Math.PI * k / steps)) / 2);
+  }
+
+  /**
+   * Writes what this optimiser's steps have built up (momentum or moments, step counts, the current
+   * learning rate) and its settings, so that {@link #readState} in an optimiser made with the same
+   * settings resumes training bit for bit. {@link Sgd}, {@link Adam} and schedules implement it.
+   *
+   * @throws IOException if writing fails
+   * @throws UnsupportedOperationException if this optimiser does not save its state (the default)
+   */
+  default void writeState(DataOutput out) throws IOException {
+    throw new UnsupportedOperationException(getClass().getName() + " does not save its state");
+  }
+
+  /**
+   * Replaces this optimiser's state by one that {@link #writeState} wrote; on an exception the
+   * state is left as it was.
+   *
+   * @throws IOException if reading fails, or the state was saved by another kind of optimiser, with
+   *     other settings, or is invalid
+   * @throws UnsupportedOperationException if this optimiser does not save its state (the default)
+   */
+  default void readState(DataInput in) throws IOException {
+    throw new UnsupportedOperationException(getClass().getName() + " does not save its state");
   }
 
   /** Checks that the arrays match each other and the optimiser's state, if it has any. */

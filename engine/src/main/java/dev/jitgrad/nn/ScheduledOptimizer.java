@@ -1,5 +1,8 @@
 package dev.jitgrad.nn;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Objects;
 import java.util.function.IntToDoubleFunction;
 
@@ -27,6 +30,26 @@ final class ScheduledOptimizer implements Optimizer {
     optimizer.setLearningRate(rate);
     optimizer.step(params, grads);
     step++;
+  }
+
+  /** Writes the step count, then the scheduled optimiser's state. */
+  @Override
+  public void writeState(DataOutput out) throws IOException {
+    OptimizerState.writeHeader(out, "schedule");
+    out.writeInt(step);
+    optimizer.writeState(out);
+  }
+
+  /** Reads the step count, then the scheduled optimiser's state. */
+  @Override
+  public void readState(DataInput in) throws IOException {
+    OptimizerState.readHeader(in, "schedule");
+    int saved = in.readInt();
+    if (saved < 0) {
+      throw new IOException("the schedule's step count is " + saved + ", expected at least 0");
+    }
+    optimizer.readState(in);
+    step = saved;
   }
 
   @Override

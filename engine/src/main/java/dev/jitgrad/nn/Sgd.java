@@ -1,5 +1,9 @@
 package dev.jitgrad.nn;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
 /**
  * Stochastic gradient descent, {@code p -= lr·g}, with optional momentum {@code v = μv + g}, weight
  * decay and gradient clipping.
@@ -65,6 +69,32 @@ public final class Sgd implements Optimizer {
   @Override
   public double learningRate() {
     return learningRate;
+  }
+
+  /** Writes the learning rate and momentum buffer; see {@link Optimizer#writeState}. */
+  @Override
+  public void writeState(DataOutput out) throws IOException {
+    OptimizerState.writeHeader(out, "Sgd", settings());
+    out.writeDouble(learningRate);
+    OptimizerState.writeArray(out, velocity);
+  }
+
+  /** Reads the learning rate and momentum buffer; see {@link Optimizer#readState}. */
+  @Override
+  public void readState(DataInput in) throws IOException {
+    OptimizerState.readHeader(in, "Sgd", settings());
+    double rate = OptimizerState.readRate(in, 0, false);
+    double[] savedVelocity = OptimizerState.readArray(in, "the momentum buffer");
+    if (momentum == 0.0 && savedVelocity != null) {
+      throw new IOException("the state has a momentum buffer, but momentum is 0");
+    }
+    learningRate = rate;
+    velocity = savedVelocity;
+  }
+
+  private double[] settings() {
+    double[] rules = this.rules.settings();
+    return new double[] {momentum, rules[0], rules[1]};
   }
 
   @Override
