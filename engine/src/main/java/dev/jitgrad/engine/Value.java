@@ -33,6 +33,12 @@ public final class Value {
   private double data;
   private double grad;
 
+  /**
+   * Whether {@link #backward()} has added a gradient into this node (or started from it): a node
+   * that no rule reaches, such as one that only feeds a where's condition, passes nothing on.
+   */
+  private boolean reached;
+
   private Value(double data, String label) {
     this.op = Op.LEAF;
     this.children = NO_CHILDREN;
@@ -294,7 +300,7 @@ public final class Value {
 
     /** Adds {@code v}'s gradient, times its local derivatives, into its children. */
     void propagate(Value v) {
-      if (v.op == Op.LEAF) {
+      if (v.op == Op.LEAF || !v.reached) {
         return;
       }
       node = v;
@@ -399,7 +405,9 @@ public final class Value {
 
     @Override
     public void accumulate(int j, int contribution) {
-      node.children[j].grad += s[contribution];
+      Value child = node.children[j];
+      child.grad += s[contribution];
+      child.reached = true;
     }
   }
 
@@ -416,6 +424,7 @@ public final class Value {
     for (Value v : order) {
       if (v.op != Op.LEAF) {
         v.grad = 0;
+        v.reached = false;
       }
     }
     if (op == Op.LEAF) {
@@ -423,6 +432,7 @@ public final class Value {
     } else {
       grad = 1;
     }
+    reached = true;
     Backward rules = new Backward();
     for (int i = order.size() - 1; i >= 0; i--) {
       rules.propagate(order.get(i));
