@@ -59,18 +59,14 @@ final class Interpreter extends Kernel {
    * Returns the derivative helper {@code kind} on operand values {@code a}, {@code b}, {@code c}.
    */
   static double helper(Kind kind, double a, double b, double c) {
-    switch (kind) {
-      case STEP:
-        return Scalar.step(a);
-      case SIGN:
-        return Scalar.sign(a);
-      case MAX_WEIGHT:
-        return Scalar.maxWeight(a, b);
-      case IN_RANGE:
-        return Scalar.inRange(a, b, c);
-      default:
-        throw new JitBugException(kind + " is not a derivative helper");
-    }
+    return switch (kind) { // a switch expression: it does not compile while a kind is missing
+      case STEP -> Scalar.step(a);
+      case SIGN -> Scalar.sign(a);
+      case MAX_WEIGHT -> Scalar.maxWeight(a, b);
+      case IN_RANGE -> Scalar.inRange(a, b, c);
+      case CONST, INPUT, PARAM, PARAM_GRAD, INPUT_GRAD, OP ->
+          throw new JitBugException(kind + " is not a derivative helper");
+    };
   }
 
   @Override

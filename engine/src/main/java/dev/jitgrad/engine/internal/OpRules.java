@@ -15,6 +15,11 @@ import dev.jitgrad.engine.Scalar;
  * rule of every op), its {@code Value} method, and its tests. Ops take up to three operands and two
  * constants ({@code k}, {@code k2}); n-ary ops ({@link Op#arity()} -1) fold their operands left to
  * right with a binary op's rule ({@link #foldOp}).
+ *
+ * <p>The branching ops ({@link Op#MAX}, {@link Op#MIN}, {@link Op#ABS}, {@link Op#CLAMP}, {@link
+ * Op#WHERE}) take PyTorch 1.13's derivatives at ties, kinks and NaN, as their {@link Op} entries
+ * state; where a comparison is needed, the rule calls a {@link Scalar} function through the algebra
+ * ({@code step}, {@code sign}, {@code maxWeight}, {@code inRange}).
  */
 public final class OpRules {
   private OpRules() {}
