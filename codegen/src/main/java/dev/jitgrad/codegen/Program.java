@@ -165,6 +165,8 @@ final class Program {
       }
       if (op(i) == Op.POW) {
         s.append(" ^ ").append(k[i]);
+      } else if (op(i) == Op.CLAMP) {
+        s.append(" to [").append(k[i]).append(", ").append(k2(i)).append(']');
       }
       s.append('\n');
     }

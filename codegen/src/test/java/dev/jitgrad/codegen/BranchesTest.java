@@ -189,6 +189,15 @@ class BranchesTest {
     }
   }
 
+  @Test
+  void ir_clamp_showsItsBounds() {
+    Value x = Value.of(0, "x");
+
+    String ir = Jit.compile(x.clamp(-1, 2), List.of(), List.of(x)).ir();
+
+    assertTrue(ir.contains("= CLAMP %0 to [-1.0, 2.0]\n"), ir);
+  }
+
   private static double[] softmax(double[] z) {
     double m = Arrays.stream(z).max().orElseThrow();
     double[] e = Arrays.stream(z).map(v -> Math.exp(v - m)).toArray();
