@@ -191,13 +191,10 @@ final class Emitter {
   /** Pushes the operands of computation {@code i} and applies it. */
   private void compute(int i) {
     value(p.operand(i, 0));
-    if (p.kind(i) == Kind.STEP) {
-      mv.visitMethodInsn(INVOKESTATIC, SCALAR, "step", "(D)D", false);
-      return;
-    }
     Op op = p.op(i);
-    Bytecode code = BYTECODE[op.ordinal()];
-    if (op.arity() < 0) { // n-ary: fold left to right, as Lowering does; one term is c0 + -0.0
+    Bytecode code = op == null ? HELPERS[p.kind(i).ordinal()] : BYTECODE[op.ordinal()];
+    if (op != null
+        && op.arity() < 0) { // n-ary: fold left to right, as Lowering does; one term is c0 + -0.0
       if (p.arity(i) == 1) {
         pushDouble(-0.0);
         code.emit(mv);
@@ -211,24 +208,26 @@ final class Emitter {
     for (int j = 1; j < p.arity(i); j++) {
       value(p.operand(i, j));
     }
-    if (code.pushesK()) {
+    if (code.constants() > 0) {
       pushDouble(p.k[i]);
+    }
+    if (code.constants() > 1) {
+      pushDouble(p.k2(i));
     }
     code.emit(mv);
   }
 
   /**
    * The bytecode of one op, applied to its operands on the stack: an instruction, or a static call
-   * whose arguments are the operands (and then the constant {@code k}, if {@code pushesK}).
+   * whose arguments are the operands and then the first {@code constants} of {@code k}, {@code k2}.
    */
-  private record Bytecode(
-      int opcode, String owner, String name, String descriptor, boolean pushesK) {
+  private record Bytecode(int opcode, String owner, String name, String descriptor, int constants) {
     static Bytecode insn(int opcode) {
-      return new Bytecode(opcode, null, null, null, false);
+      return new Bytecode(opcode, null, null, null, 0);
     }
 
     static Bytecode call(String owner, String name, String descriptor) {
-      return new Bytecode(INVOKESTATIC, owner, name, descriptor, false);
+      return new Bytecode(INVOKESTATIC, owner, name, descriptor, 0);
     }
 
     void emit(MethodVisitor mv) {
@@ -251,22 +250,36 @@ final class Emitter {
       case MUL -> Bytecode.insn(DMUL);
       case DIV -> Bytecode.insn(DDIV);
       case NEG -> Bytecode.insn(DNEG);
-      case POW -> new Bytecode(INVOKESTATIC, MATH, "pow", "(DD)D", true);
+      case POW -> new Bytecode(INVOKESTATIC, MATH, "pow", "(DD)D", 1);
       case EXP -> Bytecode.call(MATH, "exp", "(D)D");
       case LOG -> Bytecode.call(MATH, "log", "(D)D");
       case TANH -> Bytecode.call(MATH, "tanh", "(D)D");
       case RELU -> Bytecode.call(SCALAR, "relu", "(D)D");
       case SIGMOID -> Bytecode.call(SCALAR, "sigmoid", "(D)D");
       case SOFTPLUS -> Bytecode.call(SCALAR, "softplus", "(D)D");
+      case MAX -> Bytecode.call(MATH, "max", "(DD)D");
+      case MIN -> Bytecode.call(MATH, "min", "(DD)D");
+      case ABS -> Bytecode.call(MATH, "abs", "(D)D");
+      case CLAMP -> new Bytecode(INVOKESTATIC, SCALAR, "clamp", "(DDD)D", 2);
+      case WHERE -> Bytecode.call(SCALAR, "where", "(DDD)D");
       case LEAF -> null; // never an IR computation: leaves are INPUT, PARAM or CONST
     };
   }
 
   private static final Bytecode[] BYTECODE = new Bytecode[Op.values().length];
 
+  /** The derivative helpers' bytecode: a call of their {@code Scalar} function. */
+  private static final Bytecode[] HELPERS = new Bytecode[Kind.VALUES.length];
+
   static {
     for (Op op : Op.values()) {
       BYTECODE[op.ordinal()] = bytecode(op);
+    }
+    for (Kind kind : Kind.VALUES) {
+      if (kind.isHelper()) {
+        String descriptor = "(" + "D".repeat(kind.arity) + ")D";
+        HELPERS[kind.ordinal()] = Bytecode.call(SCALAR, kind.function, descriptor);
+      }
     }
   }
 

@@ -38,11 +38,11 @@ final class Interpreter extends Kernel {
 
   /** Returns the value of computation {@code i} of {@code p} on its operands' {@code values}. */
   static double apply(Program p, int i, double[] values) {
-    if (p.kind(i) == Kind.STEP) {
-      return Scalar.step(values[0]);
+    int n = values.length;
+    if (p.kind(i).isHelper()) {
+      return helper(p.kind(i), values[0], n > 1 ? values[1] : 0, n > 2 ? values[2] : 0);
     }
     Op op = p.op(i);
-    int n = values.length;
     if (op.arity() < 0) {
       Op f = OpRules.foldOp(op);
       double acc = values[0];
@@ -53,6 +53,20 @@ final class Interpreter extends Kernel {
     }
     return OpRules.evaluate(
         op, values[0], n > 1 ? values[1] : 0, n > 2 ? values[2] : 0, p.k[i], p.k2(i));
+  }
+
+  /**
+   * Returns the derivative helper {@code kind} on operand values {@code a}, {@code b}, {@code c}.
+   */
+  static double helper(Kind kind, double a, double b, double c) {
+    return switch (kind) { // a switch expression: it does not compile while a kind is missing
+      case STEP -> Scalar.step(a);
+      case SIGN -> Scalar.sign(a);
+      case MAX_WEIGHT -> Scalar.maxWeight(a, b);
+      case IN_RANGE -> Scalar.inRange(a, b, c);
+      case CONST, INPUT, PARAM, PARAM_GRAD, INPUT_GRAD, OP ->
+          throw new JitBugException(kind + " is not a derivative helper");
+    };
   }
 
   @Override
@@ -77,11 +91,16 @@ final class Interpreter extends Kernel {
         case INPUT_GRAD:
           v = ig[pr.index(i)];
           break;
-        case STEP:
-          v = Scalar.step(ws[base + x[i]]);
+        case OP:
+          v = ops[i].arity() < 0 ? fold(pr, i, ws, base) : compute(i, ws, base);
           break;
         default:
-          v = ops[i].arity() < 0 ? fold(pr, i, ws, base) : compute(i, ws, base);
+          v =
+              helper(
+                  kinds[i],
+                  operand(x[i], ws, base),
+                  operand(y[i], ws, base),
+                  operand(z[i], ws, base));
       }
       ws[base + i] = v;
     }
@@ -102,10 +121,18 @@ final class Interpreter extends Kernel {
   }
 
   private double compute(int i, double[] ws, int base) {
-    double a = ws[base + x[i]];
-    double b = y[i] < 0 ? 0 : ws[base + y[i]];
-    double c = z[i] < 0 ? 0 : ws[base + z[i]];
-    return OpRules.evaluate(ops[i], a, b, c, program.k[i], program.k2(i));
+    return OpRules.evaluate(
+        ops[i],
+        operand(x[i], ws, base),
+        operand(y[i], ws, base),
+        operand(z[i], ws, base),
+        program.k[i],
+        program.k2(i));
+  }
+
+  /** Returns the value of instruction {@code id}, or 0 for a missing operand ({@code id} -1). */
+  private static double operand(int id, double[] ws, int base) {
+    return id < 0 ? 0 : ws[base + id];
   }
 
   private static double fold(Program pr, int i, double[] ws, int base) {

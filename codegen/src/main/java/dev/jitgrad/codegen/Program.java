@@ -165,6 +165,8 @@ final class Program {
       }
       if (op(i) == Op.POW) {
         s.append(" ^ ").append(k[i]);
+      } else if (op(i) == Op.CLAMP) {
+        s.append(" to [").append(k[i]).append(", ").append(k2(i)).append(']');
       }
       s.append('\n');
     }
@@ -286,8 +288,24 @@ final class Program {
     }
 
     int step(int x) {
-      int id = start(Kind.STEP.ordinal(), 0, 0);
+      return helper(Kind.STEP, x);
+    }
+
+    /** Appends the derivative helper {@code kind} applied to {@code xs}. */
+    int helper(Kind kind, int... xs) {
+      int id = start(kind.ordinal(), 0, 0);
+      for (int x : xs) {
+        operand(x);
+      }
+      return id;
+    }
+
+    /** Appends {@code op(x, y, z)}. */
+    int ternary(Op op, int x, int y, int z) {
+      int id = start(op, 0, 0);
       operand(x);
+      operand(y);
+      operand(z);
       return id;
     }
 

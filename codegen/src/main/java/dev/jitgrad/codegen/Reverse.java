@@ -75,7 +75,7 @@ final class Reverse implements Derivatives {
       }
       node = i;
       g = adjoint[i];
-      OpRules.derive(f.op(i), f.k[i], this);
+      OpRules.derive(f.op(i), f.k[i], f.k2(i), this);
     }
     for (int s = 0; s < f.sinkCount(); s++) {
       out.sink(f.sinkValue[s], f.sinkKind[s], f.sinkIndex[s]);
@@ -169,6 +169,26 @@ final class Reverse implements Derivatives {
   @Override
   public int step(int a) {
     return out.step(a);
+  }
+
+  @Override
+  public int sign(int a) {
+    return out.helper(Kind.SIGN, a);
+  }
+
+  @Override
+  public int maxWeight(int a, int b) {
+    return out.helper(Kind.MAX_WEIGHT, a, b);
+  }
+
+  @Override
+  public int inRange(int a, int lo, int hi) {
+    return out.helper(Kind.IN_RANGE, a, lo, hi);
+  }
+
+  @Override
+  public int where(int condition, int a, int b) {
+    return out.ternary(Op.WHERE, condition, a, b);
   }
 
   @Override

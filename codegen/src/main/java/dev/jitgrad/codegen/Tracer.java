@@ -39,7 +39,7 @@ final class Tracer {
                 : param != null ? out.leaf(Kind.PARAM, param) : out.constant(v.data());
         continue;
       }
-      id[n] = out.start(v.op(), v.exponent(), 0);
+      id[n] = out.start(v.op(), v.constant(0), v.constant(1));
       for (int j = graph.childStart()[n]; j < graph.childStart()[n + 1]; j++) {
         out.operand(id[c[j]]);
       }

@@ -39,7 +39,7 @@ final class Verifier {
   private static String instruction(Program p, int i) {
     Kind kind = p.kind(i);
     int n = p.arity(i);
-    int expected = kind.isLeaf() ? 0 : kind == Kind.STEP ? 1 : p.op(i).arity();
+    int expected = kind == Kind.OP ? p.op(i).arity() : kind.arity;
     if (kind == Kind.OP && p.op(i) == Op.LEAF) {
       return "is not a computation";
     }

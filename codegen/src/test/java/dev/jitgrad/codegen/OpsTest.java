@@ -2,6 +2,7 @@ package dev.jitgrad.codegen;
 
 import dev.jitgrad.engine.Op;
 import dev.jitgrad.engine.Value;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.BinaryOperator;
@@ -31,11 +32,10 @@ class OpsTest {
   @ParameterizedTest
   @EnumSource(value = Op.class, names = "LEAF", mode = EnumSource.Mode.EXCLUDE)
   void compile_singleOp_matchesInterpreterAtManyPoints(Op op) {
-    for (double exponent :
-        op == Op.POW ? new double[] {2, 3, -1, -2.5, 0.5, 0, 1} : new double[] {0}) {
+    for (double[] k : constants(op)) {
       Value x = Value.of(0, "x");
       Value z = Value.of(0, "z");
-      Value y = build(op, exponent).apply(x, z);
+      Value y = build(op, k).apply(x, z);
       List<Value> inputs = List.of(x);
       List<Value> params = List.of(z);
       CompiledGraph exact =
@@ -54,7 +54,7 @@ class OpsTest {
 
         double[] expected = Oracle.interpret(y, inputs, params, in, p);
 
-        String what = op + (op == Op.POW ? "^" + exponent : "") + " at " + in[0] + ", " + p[0];
+        String what = op + Arrays.toString(k) + " at " + in[0] + ", " + p[0];
         Oracle.assertBitIdentical(expected, Oracle.compiled(exact, in, p), "exact " + what);
         double[] optimised = Oracle.compiled(fast, in, p);
         Oracle.assertClose(expected, optimised, "default " + what);
@@ -69,7 +69,19 @@ class OpsTest {
         : random.nextDouble(-5, 5);
   }
 
-  private static BinaryOperator<Value> build(Op op, double exponent) {
+  /** The constants each op is compiled with: POW's exponents, CLAMP's bounds, else none. */
+  private static double[][] constants(Op op) {
+    switch (op) {
+      case POW:
+        return new double[][] {{2}, {3}, {-1}, {-2.5}, {0.5}, {0}, {1}};
+      case CLAMP:
+        return new double[][] {{-1, 1}, {0, 0}, {-0.0, 0.0}, {Double.NEGATIVE_INFINITY, 0.5}};
+      default:
+        return new double[][] {{}};
+    }
+  }
+
+  private static BinaryOperator<Value> build(Op op, double[] k) {
     switch (op) {
       case ADD:
         return Value::add;
@@ -80,7 +92,7 @@ class OpsTest {
       case DIV:
         return Value::div;
       case POW:
-        return (x, z) -> x.pow(exponent).mul(z);
+        return (x, z) -> x.pow(k[0]).mul(z);
       case NEG:
         return (x, z) -> x.mul(z).neg();
       case EXP:
@@ -97,6 +109,16 @@ class OpsTest {
         return (x, z) -> x.mul(z).softplus();
       case SUM:
         return (x, z) -> Value.sum(x, z, x.mul(z), z);
+      case MAX:
+        return Value::max;
+      case MIN:
+        return Value::min;
+      case ABS:
+        return (x, z) -> x.sub(z).abs();
+      case CLAMP:
+        return (x, z) -> x.mul(z).clamp(k[0], k[1]);
+      case WHERE:
+        return (x, z) -> Value.where(x.sub(z), x.mul(z), x.add(z));
       default:
         throw new AssertionError(op);
     }

@@ -61,6 +61,27 @@ class VerifierTest {
   }
 
   @Test
+  void verify_helperWithTooFewOperands_throwsBugNamingItsArity() {
+    Program p =
+        program(
+            b -> b.sink(b.helper(Kind.IN_RANGE, b.constant(1), b.constant(2)), Program.OUTPUT, 0));
+
+    assertEquals(
+        "jitgrad bug: after stage X, instruction %2 (IN_RANGE) has 2 operands, expected 3",
+        failure(p));
+  }
+
+  @Test
+  void verify_whereWithTwoOperands_throwsBugNamingItsArity() {
+    Program p =
+        program(b -> b.sink(b.binary(Op.WHERE, b.constant(1), b.constant(2)), Program.OUTPUT, 0));
+
+    assertEquals(
+        "jitgrad bug: after stage X, instruction %2 (WHERE) has 2 operands, expected 3",
+        failure(p));
+  }
+
+  @Test
   void verify_emptySum_throwsBug() {
     Program p = program(b -> b.sink(b.start(Op.SUM, 0, 0), Program.OUTPUT, 0));
 

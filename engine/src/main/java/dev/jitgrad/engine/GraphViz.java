@@ -131,6 +131,8 @@ public final class GraphViz {
         return "/";
       case POW:
         return "**" + v.exponent();
+      case CLAMP:
+        return "clamp[" + v.constant(0) + ", " + v.constant(1) + "]";
       case NEG:
         return "neg";
       default:

@@ -33,6 +33,26 @@ public enum Op {
   SIGMOID(1),
   /** {@code log(1 + e^a)}, computed without overflow; its derivative is the sigmoid. */
   SOFTPLUS(1),
+  /**
+   * The larger of {@code a} and {@code b}, as {@link Math#max} (NaN if either is NaN); at a tie
+   * each side gets half the gradient, and with a NaN operand both get all of it, as in PyTorch.
+   */
+  MAX(2),
+  /** The smaller of {@code a} and {@code b}, as {@link Math#min}; gradients as {@link #MAX}'s. */
+  MIN(2),
+  /** {@code |a|}, with derivative 0 at 0 and at NaN. */
+  ABS(1),
+  /**
+   * {@code a} limited to the constant bounds {@code [lo, hi]}; the gradient passes for {@code lo <=
+   * a <= hi}, bounds included, and is 0 outside and at NaN.
+   */
+  CLAMP(1),
+  /**
+   * {@code condition > 0 ? a : b} for operands {@code (condition, a, b)}, a NaN condition choosing
+   * {@code b}: both sides are evaluated, the gradient goes to the chosen side only and none to the
+   * condition.
+   */
+  WHERE(3),
   /** An n-ary sum {@code ((c0 + c1) + c2) + ...}, so long sums need not be deep chains. */
   SUM(-1);
 

@@ -27,4 +27,33 @@ public final class Scalar {
   public static double softplus(double x) {
     return Math.max(x, 0.0) + Math.log1p(Math.exp(-Math.abs(x)));
   }
+
+  /** Returns {@code x} limited to {@code [lo, hi]}: {@code x} itself inside, NaN stays NaN. */
+  public static double clamp(double x, double lo, double hi) {
+    return x < lo ? lo : x > hi ? hi : x;
+  }
+
+  /** Returns {@code a} if {@code condition > 0}, else {@code b} (so a NaN condition gives b). */
+  public static double where(double condition, double a, double b) {
+    return condition > 0 ? a : b;
+  }
+
+  /** Returns 1 above 0, -1 below, 0 at ±0 and NaN: the derivative of abs, as PyTorch's sgn. */
+  public static double sign(double x) {
+    return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+  }
+
+  /**
+   * Returns the share of {@code max(a, b)}'s gradient that goes to {@code a}: 1 if {@code a > b}, 0
+   * if {@code a < b}, ½ at a tie, and 1 if either is NaN (as PyTorch); {@code b}'s share is {@code
+   * maxWeight(b, a)}, and {@code min(a, b)} gives {@code a} the share {@code maxWeight(b, a)}.
+   */
+  public static double maxWeight(double a, double b) {
+    return a < b ? 0.0 : a == b ? 0.5 : 1.0;
+  }
+
+  /** Returns 1 if {@code lo <= x <= hi}, else 0 (NaN gives 0): the derivative of clamp. */
+  public static double inRange(double x, double lo, double hi) {
+    return x >= lo && x <= hi ? 1.0 : 0.0;
+  }
 }

@@ -21,26 +21,40 @@ import java.util.Objects;
  */
 public final class Value {
   private static final Value[] NO_CHILDREN = new Value[0];
+  private static final double[] NO_CONSTANTS = new double[0];
 
   private final Op op;
   private final Value[] children;
-  private final double exponent;
+
+  /** The op's constants, {@code k} and {@code k2} of the op table: empty, {k} or {k, k2}. */
+  private final double[] constants;
+
   private final String label;
   private double data;
   private double grad;
 
+  /**
+   * Whether {@link #backward()} has added a gradient into this node (or started from it): a node
+   * that no rule reaches, such as one that only feeds a where's condition, passes nothing on.
+   */
+  private boolean reached;
+
   private Value(double data, String label) {
     this.op = Op.LEAF;
     this.children = NO_CHILDREN;
-    this.exponent = 0;
+    this.constants = NO_CONSTANTS;
     this.label = label;
     this.data = data;
   }
 
-  private Value(Op op, double exponent, Value... children) {
+  private Value(Op op, Value... children) {
+    this(op, NO_CONSTANTS, children);
+  }
+
+  private Value(Op op, double[] constants, Value... children) {
     this.op = op;
     this.children = children;
-    this.exponent = exponent;
+    this.constants = constants;
     this.label = "";
     this.data = evaluate();
   }
@@ -73,7 +87,7 @@ public final class Value {
     for (int i = 0; i < children.length; i++) {
       Objects.requireNonNull(children[i], "values[" + i + "] is null");
     }
-    return new Value(Op.SUM, 0, children);
+    return new Value(Op.SUM, children);
   }
 
   /** Returns the n-ary sum of {@code values}; see {@link #sum(List)}. */
@@ -103,7 +117,7 @@ public final class Value {
 
   /** Returns {@code this + other}. */
   public Value add(Value other) {
-    return new Value(Op.ADD, 0, this, operand(other, "add"));
+    return new Value(Op.ADD, this, operand(other, "add"));
   }
 
   /** Returns {@code this + other}. */
@@ -113,7 +127,7 @@ public final class Value {
 
   /** Returns {@code this - other}. */
   public Value sub(Value other) {
-    return new Value(Op.SUB, 0, this, operand(other, "sub"));
+    return new Value(Op.SUB, this, operand(other, "sub"));
   }
 
   /** Returns {@code this - other}. */
@@ -123,7 +137,7 @@ public final class Value {
 
   /** Returns {@code this * other}. */
   public Value mul(Value other) {
-    return new Value(Op.MUL, 0, this, operand(other, "mul"));
+    return new Value(Op.MUL, this, operand(other, "mul"));
   }
 
   /** Returns {@code this * other}. */
@@ -133,7 +147,7 @@ public final class Value {
 
   /** Returns {@code this / other}. */
   public Value div(Value other) {
-    return new Value(Op.DIV, 0, this, operand(other, "div"));
+    return new Value(Op.DIV, this, operand(other, "div"));
   }
 
   /** Returns {@code this / other}. */
@@ -143,42 +157,110 @@ public final class Value {
 
   /** Returns {@code this} raised to the constant {@code exponent}, as {@link Math#pow}. */
   public Value pow(double exponent) {
-    return new Value(Op.POW, exponent, this);
+    return new Value(Op.POW, new double[] {exponent}, this);
   }
 
   /** Returns {@code -this}. */
   public Value neg() {
-    return new Value(Op.NEG, 0, this);
+    return new Value(Op.NEG, this);
   }
 
   /** Returns {@code e^this}. */
   public Value exp() {
-    return new Value(Op.EXP, 0, this);
+    return new Value(Op.EXP, this);
   }
 
   /** Returns the natural logarithm of this; NaN below 0, as {@link Math#log}. */
   public Value log() {
-    return new Value(Op.LOG, 0, this);
+    return new Value(Op.LOG, this);
   }
 
   /** Returns the hyperbolic tangent of this. */
   public Value tanh() {
-    return new Value(Op.TANH, 0, this);
+    return new Value(Op.TANH, this);
   }
 
   /** Returns {@code max(0, this)}. */
   public Value relu() {
-    return new Value(Op.RELU, 0, this);
+    return new Value(Op.RELU, this);
   }
 
   /** Returns the logistic sigmoid of this. */
   public Value sigmoid() {
-    return new Value(Op.SIGMOID, 0, this);
+    return new Value(Op.SIGMOID, this);
   }
 
   /** Returns {@code log(1 + e^this)}, finite for every finite input. */
   public Value softplus() {
-    return new Value(Op.SOFTPLUS, 0, this);
+    return new Value(Op.SOFTPLUS, this);
+  }
+
+  /**
+   * Returns the larger of {@code this} and {@code other}, as {@link Math#max}: NaN if either is
+   * NaN. At a tie each side gets half the gradient; with a NaN operand both get all of it (as
+   * PyTorch). Which side is larger is decided each time the graph is evaluated.
+   */
+  public Value max(Value other) {
+    return new Value(Op.MAX, this, operand(other, "max"));
+  }
+
+  /** Returns the larger of {@code this} and {@code other}; see {@link #max(Value)}. */
+  public Value max(double other) {
+    return max(of(other));
+  }
+
+  /**
+   * Returns the smaller of {@code this} and {@code other}, as {@link Math#min}, with the gradient
+   * conventions of {@link #max(Value)}.
+   */
+  public Value min(Value other) {
+    return new Value(Op.MIN, this, operand(other, "min"));
+  }
+
+  /** Returns the smaller of {@code this} and {@code other}; see {@link #min(Value)}. */
+  public Value min(double other) {
+    return min(of(other));
+  }
+
+  /** Returns {@code |this|}; its derivative is 0 at 0 (and at NaN, whose value stays NaN). */
+  public Value abs() {
+    return new Value(Op.ABS, this);
+  }
+
+  /**
+   * Returns {@code this} limited to {@code [lo, hi]}: one op, not {@code min(max(...))}. The
+   * gradient passes where {@code lo <= this <= hi}, bounds included, and is 0 outside and at NaN
+   * (whose value stays NaN), as in PyTorch.
+   *
+   * @throws IllegalArgumentException if {@code lo > hi} or a bound is NaN
+   */
+  public Value clamp(double lo, double hi) {
+    if (!(lo <= hi)) {
+      throw new IllegalArgumentException(
+          "clamp needs lo <= hi (and neither NaN), got lo = " + lo + " and hi = " + hi);
+    }
+    return new Value(Op.CLAMP, new double[] {lo, hi}, this);
+  }
+
+  /**
+   * Returns {@code condition > 0 ? ifPositive : otherwise}; a NaN condition chooses {@code
+   * otherwise}.
+   *
+   * <p>Both sides are part of the graph and the choice is made each time it is evaluated, so a
+   * compiled graph follows the branch its current inputs select. The gradient goes to the chosen
+   * side only, none to {@code condition}; the other side receives a zero adjoint, as in PyTorch, so
+   * a side that is not finite there can still make the gradient NaN: {@code where(x, x.log(), 0)}
+   * at {@code x = 0} sends 0 into log, whose rule gives 0/0. The remedy is to clamp the argument
+   * first, so the unchosen side stays finite: {@code where(x, x.max(1e-300).log(), Value.of(0))}.
+   *
+   * @throws NullPointerException if an operand is null
+   */
+  public static Value where(Value condition, Value ifPositive, Value otherwise) {
+    return new Value(
+        Op.WHERE,
+        operand(condition, "where (condition)"),
+        operand(ifPositive, "where (ifPositive)"),
+        operand(otherwise, "where (otherwise)"));
   }
 
   private static Value operand(Value other, String op) {
@@ -202,7 +284,7 @@ public final class Value {
     double x = c[0].data;
     double y = c.length > 1 ? c[1].data : 0;
     double z = c.length > 2 ? c[2].data : 0;
-    return OpRules.evaluate(op, x, y, z, exponent, 0);
+    return OpRules.evaluate(op, x, y, z, constant(0), constant(1));
   }
 
   /**
@@ -218,12 +300,12 @@ public final class Value {
 
     /** Adds {@code v}'s gradient, times its local derivatives, into its children. */
     void propagate(Value v) {
-      if (v.op == Op.LEAF) {
+      if (v.op == Op.LEAF || !v.reached) {
         return;
       }
       node = v;
       n = 0;
-      OpRules.derive(v.op, v.exponent, this);
+      OpRules.derive(v.op, v.constant(0), v.constant(1), this);
     }
 
     private int push(double value) {
@@ -297,13 +379,35 @@ public final class Value {
     }
 
     @Override
+    public int sign(int a) {
+      return push(Scalar.sign(s[a]));
+    }
+
+    @Override
+    public int maxWeight(int a, int b) {
+      return push(Scalar.maxWeight(s[a], s[b]));
+    }
+
+    @Override
+    public int inRange(int a, int lo, int hi) {
+      return push(Scalar.inRange(s[a], s[lo], s[hi]));
+    }
+
+    @Override
+    public int where(int condition, int a, int b) {
+      return push(OpRules.evaluate(Op.WHERE, s[condition], s[a], s[b], 0, 0));
+    }
+
+    @Override
     public boolean needs(int j) {
       return true;
     }
 
     @Override
     public void accumulate(int j, int contribution) {
-      node.children[j].grad += s[contribution];
+      Value child = node.children[j];
+      child.grad += s[contribution];
+      child.reached = true;
     }
   }
 
@@ -320,6 +424,7 @@ public final class Value {
     for (Value v : order) {
       if (v.op != Op.LEAF) {
         v.grad = 0;
+        v.reached = false;
       }
     }
     if (op == Op.LEAF) {
@@ -327,6 +432,7 @@ public final class Value {
     } else {
       grad = 1;
     }
+    reached = true;
     Backward rules = new Backward();
     for (int i = order.size() - 1; i >= 0; i--) {
       rules.propagate(order.get(i));
@@ -385,7 +491,21 @@ public final class Value {
 
   /** Returns the constant exponent of a {@link Op#POW} node (0 for other ops). */
   public double exponent() {
-    return exponent;
+    return op == Op.POW ? constants[0] : 0;
+  }
+
+  /**
+   * Returns this node's constant {@code j}, the {@code k} ({@code j = 0}) or {@code k2} ({@code j =
+   * 1}) of the op table: a POW's exponent is constant 0, a CLAMP's bounds {@code lo} and {@code hi}
+   * are constants 0 and 1; an op without such a constant gives 0.
+   *
+   * @throws IndexOutOfBoundsException if {@code j} is not 0 or 1
+   */
+  public double constant(int j) {
+    if (j != 0 && j != 1) {
+      throw new IndexOutOfBoundsException("constant index must be 0 or 1, got " + j);
+    }
+    return j < constants.length ? constants[j] : 0;
   }
 
   /** Returns this node's operands, in order (empty for leaves). */

@@ -3,6 +3,7 @@ package dev.jitgrad.nn;
 import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /** The losses micrograd's demo and typical users need, built from {@link Value} ops. */
 public final class Losses {
@@ -95,6 +96,103 @@ public final class Losses {
    */
   public static Value binaryCrossEntropyWithLogits(Value logit, Value label) {
     return logit.softplus().sub(logit.mul(label));
+  }
+
+  /**
+   * Returns {@code log Σ exp(zᵢ)}, computed stably as {@code m + log Σ exp(zᵢ - m)} with {@code m}
+   * the largest logit (a chain of {@link Value#max}), so it stays finite and accurate for logits of
+   * any finite size; its gradient is the softmax.
+   *
+   * @throws IllegalArgumentException if {@code logits} is empty
+   * @throws NullPointerException if {@code logits} or one of its elements is null
+   */
+  public static Value logSumExp(List<Value> logits) {
+    Value m = max(logits);
+    return m.add(Value.sum(shiftedExps(logits, m)).log());
+  }
+
+  /**
+   * Returns the softmax cross-entropy {@code logSumExp(z) - z[label]} of logits for the class
+   * {@code label}; its gradient is the softmax minus the one-hot label.
+   *
+   * @throws IllegalArgumentException if {@code logits} is empty or {@code label} is not in {@code
+   *     [0, logits.size())}
+   * @throws NullPointerException if {@code logits} or one of its elements is null
+   */
+  public static Value softmaxCrossEntropy(List<Value> logits, int label) {
+    Value lse = logSumExp(logits);
+    if (label < 0 || label >= logits.size()) {
+      throw new IllegalArgumentException(
+          "label must be in [0, "
+              + logits.size()
+              + ") for "
+              + logits.size()
+              + " logits, got "
+              + label);
+    }
+    return lse.sub(logits.get(label));
+  }
+
+  /**
+   * Returns the softmax cross-entropy {@code Σ yᵢ·(logSumExp(z) - zᵢ)} against target probabilities
+   * {@code y} (a one-hot label, or any distribution) as values, so a compiled graph can take the
+   * label as an input; it does not check that {@code y} sums to 1.
+   *
+   * @throws IllegalArgumentException if {@code logits} is empty or the sizes differ
+   * @throws NullPointerException if a list or one of its elements is null
+   */
+  public static Value softmaxCrossEntropy(List<Value> logits, List<Value> oneHot) {
+    Objects.requireNonNull(logits, "logits");
+    if (logits.size() != Objects.requireNonNull(oneHot, "oneHot").size()) {
+      throw new IllegalArgumentException(
+          logits.size() + " logits but " + oneHot.size() + " one-hot label values");
+    }
+    Value lse = logSumExp(logits);
+    List<Value> terms = new ArrayList<>(logits.size());
+    for (int i = 0; i < logits.size(); i++) {
+      terms.add(
+          Objects.requireNonNull(oneHot.get(i), "oneHot[" + i + "] is null")
+              .mul(lse.sub(logits.get(i))));
+    }
+    return Value.sum(terms);
+  }
+
+  /**
+   * Returns the softmax {@code exp(zᵢ - m) / Σ exp(zⱼ - m)} of logits, {@code m} the largest, so no
+   * exponential overflows.
+   *
+   * @throws IllegalArgumentException if {@code logits} is empty
+   * @throws NullPointerException if {@code logits} or one of its elements is null
+   */
+  public static List<Value> softmax(List<Value> logits) {
+    List<Value> exps = shiftedExps(logits, max(logits));
+    Value total = Value.sum(exps);
+    List<Value> probabilities = new ArrayList<>(exps.size());
+    for (Value e : exps) {
+      probabilities.add(e.div(total));
+    }
+    return probabilities;
+  }
+
+  /** Returns the largest logit as a left-to-right chain of max. */
+  private static Value max(List<Value> logits) {
+    if (Objects.requireNonNull(logits, "logits").isEmpty()) {
+      throw new IllegalArgumentException("logits must not be empty");
+    }
+    Value m = Objects.requireNonNull(logits.get(0), "logits[0] is null");
+    for (int i = 1; i < logits.size(); i++) {
+      m = m.max(Objects.requireNonNull(logits.get(i), "logits[" + i + "] is null"));
+    }
+    return m;
+  }
+
+  /** Returns {@code exp(zᵢ - m)} for every logit. */
+  private static List<Value> shiftedExps(List<Value> logits, Value m) {
+    List<Value> exps = new ArrayList<>(logits.size());
+    for (Value z : logits) {
+      exps.add(z.sub(m).exp());
+    }
+    return exps;
   }
 
   /**

@@ -139,6 +139,13 @@ class GraphVizTest {
   }
 
   @Test
+  void toDot_clamp_showsItsBounds() {
+    String dot = GraphViz.toDot(Value.of(2).clamp(-1, 0.5));
+
+    assertTrue(dot.contains("label=\"clamp[-1.0, 0.5]\""), dot);
+  }
+
+  @Test
   void render_svg_writesAnSvgFile(@TempDir Path dir) throws IOException {
     assumeTrue(GraphViz.isDotAvailable(), "Graphviz's dot is not installed");
     Path file = dir.resolve("graph.svg");

@@ -1,10 +1,13 @@
 package dev.jitgrad.engine;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.util.List;
 import java.util.function.BinaryOperator;
 import java.util.function.UnaryOperator;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -138,5 +141,82 @@ class OpGradientPropertiesTest {
       @ForAll @DoubleRange(min = -10, max = 10) double a,
       @ForAll @DoubleRange(min = -10, max = 10) double b) {
     checkBinary((x, y) -> Value.sum(x, y, x, x.mul(y)), a, b);
+  }
+
+  /** Points within h of the kink a = b are excluded there; the tie itself is checked below. */
+  @Property(tries = 100)
+  void maxAndMin_awayFromTies_matchFiniteDifferences(
+      @ForAll @DoubleRange(min = -10, max = 10) double a,
+      @ForAll @DoubleRange(min = 1e-3, max = 10) @Scale(6) double gap,
+      @ForAll boolean aLarger) {
+    double b = aLarger ? a - gap : a + gap;
+    checkBinary(Value::max, a, b);
+    checkBinary(Value::min, a, b);
+  }
+
+  /** At a tie, a central difference moves each side half its step: the ½ convention. */
+  @Property(tries = 50)
+  void maxAndMin_atATie_matchFiniteDifferences(@ForAll @DoubleRange(min = -10, max = 10) double a) {
+    checkBinary(Value::max, a, a);
+    checkBinary(Value::min, a, a);
+  }
+
+  @Property(tries = 100)
+  void abs_awayFromZero_matchesFiniteDifferences(
+      @ForAll @DoubleRange(min = 1e-3, max = 10) @Scale(6) double magnitude,
+      @ForAll boolean negative) {
+    checkUnary(Value::abs, negative ? -magnitude : magnitude);
+  }
+
+  /** At 0 the central difference of |x| is 0, the abs'(0) = 0 convention. */
+  @Property(tries = 1)
+  void abs_atZero_matchesFiniteDifferences() {
+    checkUnary(Value::abs, 0.0);
+  }
+
+  @Property(tries = 200)
+  void clamp_awayFromBounds_matchesFiniteDifferences(
+      @ForAll @DoubleRange(min = -10, max = 10) double x,
+      @ForAll @DoubleRange(min = -10, max = 10) double lo,
+      @ForAll @DoubleRange(min = 0, max = 10) double width) {
+    Assume.that(Math.abs(x - lo) > 1e-3 && Math.abs(x - (lo + width)) > 1e-3);
+    checkUnary(v -> v.clamp(lo, lo + width), x);
+  }
+
+  /**
+   * At a bound the central difference averages the flat and the sloped side (½); the inclusive
+   * convention is the one-sided difference from inside the range, which is 1.
+   */
+  @Property(tries = 100)
+  void clamp_atEitherBound_matchesOneSidedDifferenceFromInside(
+      @ForAll @DoubleRange(min = -10, max = 10) double lo,
+      @ForAll @DoubleRange(min = 0.01, max = 10) double width,
+      @ForAll boolean upper) {
+    double hi = lo + width;
+    double x = upper ? hi : lo;
+    double inside = upper ? x - GradCheck.STEP : x + GradCheck.STEP;
+    double oneSided =
+        (Value.of(inside).clamp(lo, hi).data() - Value.of(x).clamp(lo, hi).data()) / (inside - x);
+    Value leaf = Value.of(x);
+
+    leaf.clamp(lo, hi).backward();
+
+    assertEquals(oneSided, leaf.grad(), 1e-6);
+    assertEquals(1.0, leaf.grad(), 0.0);
+  }
+
+  @Property(tries = 100)
+  void where_conditionAwayFromZero_matchesFiniteDifferencesForAllThree(
+      @ForAll @DoubleRange(min = 1e-3, max = 10) @Scale(6) double magnitude,
+      @ForAll boolean positive,
+      @ForAll @DoubleRange(min = -10, max = 10) double a,
+      @ForAll @DoubleRange(min = -10, max = 10) double b) {
+    Value c = Value.of(positive ? magnitude : -magnitude);
+    Value left = Value.of(a);
+    Value right = Value.of(b);
+
+    Value out = Value.where(c, left.mul(left), right.exp());
+
+    GradCheck.assertGradients(out, List.of(c, left, right), GradCheck.STEP, RTOL, ATOL);
   }
 }

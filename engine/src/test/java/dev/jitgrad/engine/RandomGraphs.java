@@ -10,7 +10,8 @@ import java.util.random.RandomGenerator;
  * <p>A {@linkplain #smooth smooth} graph keeps each op inside its domain (logs and divisions of
  * {@code x² + 1}, exponentials of {@code tanh x}, magnitudes squashed by tanh), so central
  * differences are a fair oracle. A {@linkplain #wild wild} graph applies every op to whatever it
- * gets, NaN and infinities included: the test of compiled code against the interpreter.
+ * gets, NaN and infinities included: the test of compiled code against the interpreter. Both mix in
+ * the branching ops (max, min, abs, clamp, where), whose taken branch depends on the leaves.
  */
 public final class RandomGraphs {
   /** A generated graph: its output and the leaves it was built from. */
@@ -29,9 +30,24 @@ public final class RandomGraphs {
     Op.RELU,
     Op.SIGMOID,
     Op.SOFTPLUS,
-    Op.SUM
+    Op.SUM,
+    Op.MAX,
+    Op.MIN,
+    Op.ABS,
+    Op.CLAMP,
+    Op.WHERE
   };
   private static final double[] EXPONENTS = {2, 3, -1, -2, 0.5, 1.5, -0.5, 0, 1};
+
+  /** Clamp bounds, among them a single point, signed zeros and infinities. */
+  private static final double[][] BOUNDS = {
+    {-1, 1},
+    {0, 2},
+    {-0.5, -0.5},
+    {-0.0, 0.0},
+    {Double.NEGATIVE_INFINITY, 0.5},
+    {-2, Double.POSITIVE_INFINITY}
+  };
 
   private RandomGraphs() {}
 
@@ -125,6 +141,17 @@ public final class RandomGraphs {
           terms.add(pick(random, nodes));
         }
         return Value.sum(terms);
+      case MAX:
+        return a.max(b);
+      case MIN:
+        return a.min(b);
+      case ABS:
+        return a.abs();
+      case CLAMP:
+        double[] bounds = BOUNDS[random.nextInt(BOUNDS.length)];
+        return a.clamp(bounds[0], bounds[1]);
+      case WHERE:
+        return Value.where(pick(random, nodes), a, b);
       default:
         throw new AssertionError(op);
     }

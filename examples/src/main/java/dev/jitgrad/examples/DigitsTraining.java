@@ -9,6 +9,7 @@ import dev.jitgrad.engine.Values;
 import dev.jitgrad.nn.Adam;
 import dev.jitgrad.nn.Dataset;
 import dev.jitgrad.nn.Init;
+import dev.jitgrad.nn.Losses;
 import dev.jitgrad.nn.MLP;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,22 +60,11 @@ final class DigitsTraining {
   }
 
   /**
-   * Returns one digit's loss, softmax cross-entropy {@code Σ_k y_k·(lse − z_k)} with {@code lse =
-   * log Σ exp(z_k)}. It does not shift by the largest logit: this model's logits stay in the tens,
-   * far below where {@code exp} overflows (709).
+   * Returns one digit's loss: {@link Losses#softmaxCrossEntropy(List, List)} of the logits against
+   * the one-hot label, which the compiled graph takes as inputs.
    */
   static Value digitsLoss(List<Value> logits, List<Value> oneHot) {
-    // TODO(issue 10): Losses.softmaxCrossEntropy(logits, oneHot) once it lands.
-    List<Value> exps = new ArrayList<>(logits.size());
-    for (Value z : logits) {
-      exps.add(z.exp());
-    }
-    Value lse = Value.sum(exps).log();
-    List<Value> terms = new ArrayList<>(logits.size());
-    for (int k = 0; k < logits.size(); k++) {
-      terms.add(oneHot.get(k).mul(lse.sub(logits.get(k))));
-    }
-    return Value.sum(terms);
+    return Losses.softmaxCrossEntropy(logits, oneHot);
   }
 
   /**

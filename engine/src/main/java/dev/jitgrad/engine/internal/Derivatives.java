@@ -53,6 +53,21 @@ public interface Derivatives {
   /** Returns {@link dev.jitgrad.engine.Scalar#step}{@code (a)}: 1 above 0, else 0. */
   int step(int a);
 
+  /** Returns {@link dev.jitgrad.engine.Scalar#sign}{@code (a)}: 1 above 0, -1 below, else 0. */
+  int sign(int a);
+
+  /**
+   * Returns {@link dev.jitgrad.engine.Scalar#maxWeight}{@code (a, b)}: the share of {@code max(a,
+   * b)}'s gradient that goes to {@code a}.
+   */
+  int maxWeight(int a, int b);
+
+  /** Returns {@link dev.jitgrad.engine.Scalar#inRange}{@code (a, lo, hi)}: 1 inside, else 0. */
+  int inRange(int a, int lo, int hi);
+
+  /** Returns {@code condition > 0 ? a : b}, as the {@link Op#WHERE} op computes it. */
+  int where(int condition, int a, int b);
+
   /** Returns whether operand {@code j} needs a gradient (if not, a rule builds nothing for it). */
   boolean needs(int j);
 

@@ -15,6 +15,11 @@ import dev.jitgrad.engine.Scalar;
  * rule of every op), its {@code Value} method, and its tests. Ops take up to three operands and two
  * constants ({@code k}, {@code k2}); n-ary ops ({@link Op#arity()} -1) fold their operands left to
  * right with a binary op's rule ({@link #foldOp}).
+ *
+ * <p>The branching ops ({@link Op#MAX}, {@link Op#MIN}, {@link Op#ABS}, {@link Op#CLAMP}, {@link
+ * Op#WHERE}) take PyTorch 1.13's derivatives at ties, kinks and NaN, as their {@link Op} entries
+ * state; where a comparison is needed, the rule calls a {@link Scalar} function through the algebra
+ * ({@code step}, {@code sign}, {@code maxWeight}, {@code inRange}).
  */
 public final class OpRules {
   private OpRules() {}
@@ -39,6 +44,11 @@ public final class OpRules {
       case RELU -> Scalar.relu(x);
       case SIGMOID -> Scalar.sigmoid(x);
       case SOFTPLUS -> Scalar.softplus(x);
+      case MAX -> Math.max(x, y);
+      case MIN -> Math.min(x, y);
+      case ABS -> Math.abs(x);
+      case CLAMP -> Scalar.clamp(x, k, k2);
+      case WHERE -> Scalar.where(x, y, z);
       case LEAF, SUM -> throw new IllegalArgumentException(op + " has no fixed-arity forward rule");
     };
   }
@@ -58,7 +68,8 @@ public final class OpRules {
 
   /**
    * Adds the current node's local derivatives times its adjoint into its operands, through {@code
-   * d}: the backward rule of every op. {@code k} is the node's constant (a POW's exponent).
+   * d}: the backward rule of every op. {@code k} and {@code k2} are the node's constants (a POW's
+   * exponent, a CLAMP's bounds).
    *
    * <p>Each contribution is written as the engine has always computed it (for example DIV's {@code
    * -o / b * g}), so compiled exact mode reproduces {@code Value.backward()} bit for bit. A rule
@@ -67,7 +78,7 @@ public final class OpRules {
    *
    * @throws IllegalArgumentException for {@link Op#LEAF}, which has no operands
    */
-  public static void derive(Op op, double k, Derivatives d) {
+  public static void derive(Op op, double k, double k2, Derivatives d) {
     int g = d.adjoint();
     switch (op) {
       case ADD:
@@ -144,6 +155,38 @@ public final class OpRules {
       case SOFTPLUS:
         if (d.needs(0)) {
           d.accumulate(0, d.mul(d.apply(Op.SIGMOID, d.operand(0)), g));
+        }
+        return;
+      case MAX:
+      case MIN:
+        for (int j = 0; j < 2; j++) {
+          if (d.needs(j)) {
+            // max gives operand j the share maxWeight(own, other); min(a, b) = -max(-a, -b) swaps
+            // them.
+            int own = d.operand(op == Op.MAX ? j : 1 - j);
+            int other = d.operand(op == Op.MAX ? 1 - j : j);
+            d.accumulate(j, d.mul(d.maxWeight(own, other), g));
+          }
+        }
+        return;
+      case ABS:
+        if (d.needs(0)) {
+          d.accumulate(0, d.mul(d.sign(d.operand(0)), g));
+        }
+        return;
+      case CLAMP:
+        if (d.needs(0)) {
+          d.accumulate(0, d.mul(d.inRange(d.operand(0), d.constant(k), d.constant(k2)), g));
+        }
+        return;
+      case WHERE:
+        // The unchosen side gets a zero adjoint, not none: where(x, log(x), 0) at x = 0 passes 0 to
+        // log, whose rule makes it 0/0 = NaN, as in PyTorch. Clamp log's argument to avoid it.
+        if (d.needs(1)) {
+          d.accumulate(1, d.where(d.operand(0), g, d.constant(0.0)));
+        }
+        if (d.needs(2)) {
+          d.accumulate(2, d.where(d.operand(0), d.constant(0.0), g));
         }
         return;
       case SUM:

@@ -96,6 +96,26 @@ class OpRulesTest {
     }
 
     @Override
+    public int sign(int a) {
+      return push("sign(" + v(a) + ")");
+    }
+
+    @Override
+    public int maxWeight(int a, int b) {
+      return push("maxWeight(" + v(a) + ", " + v(b) + ")");
+    }
+
+    @Override
+    public int inRange(int a, int lo, int hi) {
+      return push("inRange(" + v(a) + ", " + v(lo) + ", " + v(hi) + ")");
+    }
+
+    @Override
+    public int where(int condition, int a, int b) {
+      return push("where(" + v(condition) + ", " + v(a) + ", " + v(b) + ")");
+    }
+
+    @Override
     public boolean needs(int j) {
       return needs[j];
     }
@@ -110,7 +130,7 @@ class OpRulesTest {
   void derive_div_writesTheEnginesTermsForEachOperand() {
     Recorder r = new Recorder(true, true);
 
-    OpRules.derive(Op.DIV, 0, r);
+    OpRules.derive(Op.DIV, 0, 0, r);
 
     assertEquals(List.of("x0 += (g / x1)", "x1 += ((-o / x1) * g)"), r.accumulated);
   }
@@ -119,9 +139,65 @@ class OpRulesTest {
   void derive_powWithZeroExponent_contributesZeroTimesG() {
     Recorder r = new Recorder(true);
 
-    OpRules.derive(Op.POW, 0, r);
+    OpRules.derive(Op.POW, 0, 0, r);
 
     assertEquals(List.of("x0 += (0.0 * g)"), r.accumulated);
+  }
+
+  @Test
+  void derive_maxAndMin_giveEachOperandItsTieWeightedShare() {
+    Recorder max = new Recorder(true, true);
+    Recorder min = new Recorder(true, true);
+
+    OpRules.derive(Op.MAX, 0, 0, max);
+    OpRules.derive(Op.MIN, 0, 0, min);
+
+    assertEquals(
+        List.of("x0 += (maxWeight(x0, x1) * g)", "x1 += (maxWeight(x1, x0) * g)"), max.accumulated);
+    assertEquals(
+        List.of("x0 += (maxWeight(x1, x0) * g)", "x1 += (maxWeight(x0, x1) * g)"), min.accumulated);
+  }
+
+  @Test
+  void derive_absAndClamp_multiplyTheAdjointByTheirIndicator() {
+    Recorder abs = new Recorder(true);
+    Recorder clamp = new Recorder(true);
+
+    OpRules.derive(Op.ABS, 0, 0, abs);
+    OpRules.derive(Op.CLAMP, -1.5, 2.5, clamp);
+
+    assertEquals(List.of("x0 += (sign(x0) * g)"), abs.accumulated);
+    assertEquals(List.of("x0 += (inRange(x0, -1.5, 2.5) * g)"), clamp.accumulated);
+  }
+
+  @Test
+  void derive_where_selectsTheAdjointForEachSideAndNothingForTheCondition() {
+    Recorder r = new Recorder(true, true, true);
+
+    OpRules.derive(Op.WHERE, 0, 0, r);
+
+    assertEquals(List.of("x1 += where(x0, g, 0.0)", "x2 += where(x0, 0.0, g)"), r.accumulated);
+  }
+
+  @Test
+  void derive_whereWithOnlyTheConditionNeedingAGradient_buildsNothing() {
+    Recorder r = new Recorder(true, false, false);
+
+    OpRules.derive(Op.WHERE, 0, 0, r);
+
+    assertEquals(List.of(), r.accumulated);
+  }
+
+  @Test
+  void evaluate_newOps_computeTheirDefinitions() {
+    assertEquals(3.0, OpRules.evaluate(Op.MAX, 3, -2, 0, 0, 0));
+    assertEquals(-2.0, OpRules.evaluate(Op.MIN, 3, -2, 0, 0, 0));
+    assertEquals(2.5, OpRules.evaluate(Op.ABS, -2.5, 0, 0, 0, 0));
+    assertEquals(1.0, OpRules.evaluate(Op.CLAMP, 7, 0, 0, -1, 1));
+    assertEquals(-1.0, OpRules.evaluate(Op.CLAMP, -7, 0, 0, -1, 1));
+    assertEquals(0.25, OpRules.evaluate(Op.CLAMP, 0.25, 0, 0, -1, 1));
+    assertEquals(20.0, OpRules.evaluate(Op.WHERE, 1e-300, 20, 30, 0, 0));
+    assertEquals(30.0, OpRules.evaluate(Op.WHERE, Double.NaN, 20, 30, 0, 0));
   }
 
   @ParameterizedTest
@@ -129,7 +205,7 @@ class OpRulesTest {
   void derive_noOperandNeedsAGradient_buildsNothingButTheAdjoint(Op op) {
     Recorder r = new Recorder(new boolean[op.arity() < 0 ? 3 : op.arity()]);
 
-    OpRules.derive(op, 2, r);
+    OpRules.derive(op, 2, 3, r);
 
     assertEquals(List.of(), r.accumulated);
     assertEquals(List.of("g"), r.values);
@@ -138,14 +214,15 @@ class OpRulesTest {
   @ParameterizedTest
   @EnumSource(value = Op.class, names = "LEAF", mode = EnumSource.Mode.EXCLUDE)
   void derive_onlySecondOperandNeedsAGradient_contributesOnlyToIt(Op op) {
-    boolean[] needs = new boolean[op.arity() == 1 ? 1 : 2];
-    needs[needs.length - 1] = true;
+    boolean[] needs = new boolean[op.arity() < 0 ? 2 : op.arity()];
+    int second = Math.min(1, needs.length - 1);
+    needs[second] = true;
     Recorder r = new Recorder(needs);
 
-    OpRules.derive(op, 2, r);
+    OpRules.derive(op, 2, 3, r);
 
     assertEquals(1, r.accumulated.size(), r.accumulated.toString());
-    assertEquals("x" + (needs.length - 1), r.accumulated.get(0).substring(0, 2));
+    assertEquals("x" + second, r.accumulated.get(0).substring(0, 2));
   }
 
   @Test
