@@ -42,7 +42,7 @@ final class Emitter {
   private static final String KERNEL = Type.getInternalName(Segment.class);
   private static final String NAME = "dev/jitgrad/codegen/Generated";
   private static final String RUN = "([D[D[D[D[D)V";
-  private static final String SCALAR = "dev/jitgrad/engine/Scalar";
+  private static final String SCALAR = "dev/jitgrad/engine/internal/Scalar";
   private static final String MATH = "java/lang/Math";
   private static final int IN = 0;
   private static final int P = 1;

@@ -1,8 +1,8 @@
 package dev.jitgrad.codegen;
 
 import dev.jitgrad.engine.Op;
-import dev.jitgrad.engine.Scalar;
 import dev.jitgrad.engine.internal.OpRules;
+import dev.jitgrad.engine.internal.Scalar;
 
 /**
  * Evaluates a program instruction by instruction: the oracle for the emitter and the middle tier of

@@ -4,7 +4,7 @@ package dev.jitgrad.codegen;
  * The sealed set of IR instruction kinds: leaves that read a constant or an array element, {@link
  * #OP} for every computation of the engine's op table ({@link dev.jitgrad.engine.Op}, with that
  * op's arity: unary, binary, ternary or n-ary), and the helper functions that only derivative rules
- * use, each a {@link dev.jitgrad.engine.Scalar} function of its operands.
+ * use, each a {@link dev.jitgrad.engine.internal.Scalar} function of its operands.
  */
 enum Kind {
   /** A constant, the instruction's {@code k}. */

@@ -1,8 +1,9 @@
 package dev.jitgrad.codegen;
 
-import dev.jitgrad.engine.Graph;
 import dev.jitgrad.engine.Op;
 import dev.jitgrad.engine.Value;
+import dev.jitgrad.engine.internal.Nodes;
+import dev.jitgrad.engine.internal.Topology;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ final class Tracer {
   static Program trace(List<Value> outputs, List<Value> inputs, List<Value> params) {
     Map<Value, Integer> inputIndex = indexOf(inputs);
     Map<Value, Integer> paramIndex = indexOf(params);
-    Graph.Topology graph = Graph.topology(outputs);
+    Topology graph = Topology.of(outputs);
     List<Value> order = graph.order();
     int[] c = graph.children();
     int[] id = new int[order.size()];
@@ -39,7 +40,7 @@ final class Tracer {
                 : param != null ? out.leaf(Kind.PARAM, param) : out.constant(v.data());
         continue;
       }
-      id[n] = out.start(v.op(), v.constant(0), v.constant(1));
+      id[n] = out.start(v.op(), Nodes.constant(v, 0), Nodes.constant(v, 1));
       for (int j = graph.childStart()[n]; j < graph.childStart()[n + 1]; j++) {
         out.operand(id[c[j]]);
       }

@@ -1,7 +1,9 @@
 package dev.jitgrad.engine;
 
 import dev.jitgrad.engine.internal.Derivatives;
+import dev.jitgrad.engine.internal.Nodes;
 import dev.jitgrad.engine.internal.OpRules;
+import dev.jitgrad.engine.internal.Scalar;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,6 +22,10 @@ import java.util.Objects;
  * <p>Not thread-safe: a graph belongs to one thread at a time.
  */
 public final class Value {
+  static {
+    Nodes.register(Value::constant);
+  }
+
   private static final Value[] NO_CHILDREN = new Value[0];
   private static final double[] NO_CONSTANTS = new double[0];
 
@@ -501,7 +507,7 @@ public final class Value {
    *
    * @throws IndexOutOfBoundsException if {@code j} is not 0 or 1
    */
-  public double constant(int j) {
+  double constant(int j) {
     if (j != 0 && j != 1) {
       throw new IndexOutOfBoundsException("constant index must be 0 or 1, got " + j);
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jitgrad.engine.internal.Topology;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -121,7 +122,7 @@ class GraphTest {
   void topology_readmeGraph_childPositionsPointAtEachChildInTheOrder() {
     Value g = MicrogradExpression.build(Value.of(-4.0), Value.of(2.0));
 
-    Graph.Topology t = Graph.topology(List.of(g));
+    Topology t = Topology.of(List.of(g));
 
     assertEquals(Graph.topologicalOrder(g), t.order());
     assertEquals(t.order().size() + 1, t.childStart().length);

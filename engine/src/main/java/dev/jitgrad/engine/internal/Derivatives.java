@@ -50,19 +50,19 @@ public interface Derivatives {
   /** Returns the unary, constant-free {@code op} applied to {@code a}, as its forward rule does. */
   int apply(Op op, int a);
 
-  /** Returns {@link dev.jitgrad.engine.Scalar#step}{@code (a)}: 1 above 0, else 0. */
+  /** Returns {@link Scalar#step}{@code (a)}: 1 above 0, else 0. */
   int step(int a);
 
-  /** Returns {@link dev.jitgrad.engine.Scalar#sign}{@code (a)}: 1 above 0, -1 below, else 0. */
+  /** Returns {@link Scalar#sign}{@code (a)}: 1 above 0, -1 below, else 0. */
   int sign(int a);
 
   /**
-   * Returns {@link dev.jitgrad.engine.Scalar#maxWeight}{@code (a, b)}: the share of {@code max(a,
-   * b)}'s gradient that goes to {@code a}.
+   * Returns {@link Scalar#maxWeight}{@code (a, b)}: the share of {@code max(a, b)}'s gradient that
+   * goes to {@code a}.
    */
   int maxWeight(int a, int b);
 
-  /** Returns {@link dev.jitgrad.engine.Scalar#inRange}{@code (a, lo, hi)}: 1 inside, else 0. */
+  /** Returns {@link Scalar#inRange}{@code (a, lo, hi)}: 1 inside, else 0. */
   int inRange(int a, int lo, int hi);
 
   /** Returns {@code condition > 0 ? a : b}, as the {@link Op#WHERE} op computes it. */

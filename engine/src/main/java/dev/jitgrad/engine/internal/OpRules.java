@@ -1,7 +1,6 @@
 package dev.jitgrad.engine.internal;
 
 import dev.jitgrad.engine.Op;
-import dev.jitgrad.engine.Scalar;
 
 /**
  * The op table: what every {@link Op} computes and how it pushes the gradient back, each written

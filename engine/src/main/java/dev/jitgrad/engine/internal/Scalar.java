@@ -1,4 +1,4 @@
-package dev.jitgrad.engine;
+package dev.jitgrad.engine.internal;
 
 /**
  * The scalar functions behind ops that are more than one arithmetic instruction.
