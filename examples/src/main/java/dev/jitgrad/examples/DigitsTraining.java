@@ -21,12 +21,17 @@ import java.util.SplittableRandom;
  * to [0, 1], softmax cross-entropy on one-hot labels, Adam with learning rate {@value
  * #LEARNING_RATE}, minibatches of {@value #BATCH_SIZE}, {@value #EPOCHS} epochs, on a seeded,
  * stratified 80/20 split: 20% of each digit's images are held out.
+ *
+ * <p>Public for the Spark demo, which trains the same run with Spark as its gradient source.
  */
-final class DigitsTraining {
+public final class DigitsTraining {
   static final int HIDDEN = 32;
   static final double LEARNING_RATE = 0.01;
   static final int BATCH_SIZE = 32;
-  static final int EPOCHS = 20;
+
+  /** The epochs of the {@code digits} command's default run. */
+  public static final int EPOCHS = 20;
+
   static final double HELD_OUT = 0.2;
 
   private DigitsTraining() {}
@@ -125,6 +130,28 @@ final class DigitsTraining {
     return new Dataset(features, labels);
   }
 
+  /** A fresh model and its training run on a split, all but the gradient source and listener. */
+  private record Run(Split split, MLP model, int steps, Training training) {}
+
+  /**
+   * Returns the {@code digits} command's run with default seed and {@code epochs}, on the shipped
+   * digits, with {@code gradients} computing each step's summed gradient; its {@link
+   * Training.History#heldOutMetric()} ends with the held-out accuracy the command prints.
+   *
+   * @throws IllegalArgumentException if {@code epochs} is not positive or holds more than {@link
+   *     Integer#MAX_VALUE} steps
+   * @throws NullPointerException if {@code gradients} is null
+   */
+  public static Training.History train(int epochs, Training.GradientSource gradients) {
+    if (epochs <= 0) {
+      throw new IllegalArgumentException("epochs must be positive, got " + epochs);
+    }
+    return prepare(Digits.load(), Digits.RESOURCE, Settings.DEFAULT_SEED, epochs)
+        .training()
+        .gradients(gradients)
+        .run();
+  }
+
   /**
    * Trains a fresh model on a split of {@code digits}, both drawn from {@code seed}, with {@code
    * engine} computing the gradients, and evaluates it on the held-out rows.
@@ -134,14 +161,29 @@ final class DigitsTraining {
    */
   static Result train(
       Digits digits, String source, long seed, int epochs, EngineKind engine, Progress progress) {
-    SplittableRandom random = new SplittableRandom(seed);
-    Split split = split(digits, random.split(), source);
-    MLP model = new MLP(random.split(), Init.HE, Digits.PIXELS, HIDDEN, Digits.CLASSES);
+    Run run = prepare(digits, source, seed, epochs);
     Stopwatch clock =
         new Stopwatch(
             engine == EngineKind.COMPILED
                 ? Training.GradientSource.local()
-                : new InterpretedGradients(model, DigitsTraining::digitsLoss));
+                : new InterpretedGradients(run.model(), DigitsTraining::digitsLoss));
+    Training.History history =
+        run.training()
+            .gradients(clock)
+            .listener(
+                (epoch, h) ->
+                    progress.update(
+                        epoch + 1, () -> Trainer.message(h.loss()[epoch], h.metric()[epoch])))
+            .run();
+    TrainingResult result = TrainingResult.of(engine, run.model(), history, run.steps(), clock);
+    return new Result(result, predict(run.model(), run.split().heldOut()), run.split());
+  }
+
+  /** Splits {@code digits} and sets up the recipe's model and training, both drawn from seed. */
+  private static Run prepare(Digits digits, String source, long seed, int epochs) {
+    SplittableRandom random = new SplittableRandom(seed);
+    Split split = split(digits, random.split(), source);
+    MLP model = new MLP(random.split(), Init.HE, Digits.PIXELS, HIDDEN, Digits.CLASSES);
     long stepsPerEpoch = (split.train().size() + BATCH_SIZE - 1) / BATCH_SIZE;
     if (epochs * stepsPerEpoch > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
@@ -154,7 +196,7 @@ final class DigitsTraining {
               Integer.MAX_VALUE));
     }
     int steps = (int) (epochs * stepsPerEpoch);
-    Training.History history =
+    Training training =
         Training.of(model, DigitsTraining::digitsLoss)
             .data(split.train())
             .heldOut(split.heldOut())
@@ -162,15 +204,8 @@ final class DigitsTraining {
             .optimizer(new Adam(LEARNING_RATE).withCosineDecay(0.0, steps))
             .batchSize(BATCH_SIZE)
             .epochs(epochs)
-            .seed(seed)
-            .gradients(clock)
-            .listener(
-                (epoch, h) ->
-                    progress.update(
-                        epoch + 1, () -> Trainer.message(h.loss()[epoch], h.metric()[epoch])))
-            .run();
-    TrainingResult result = TrainingResult.of(engine, model, history, steps, clock);
-    return new Result(result, predict(model, split.heldOut()), split);
+            .seed(seed);
+    return new Run(split, model, steps, training);
   }
 
   /** Returns the model's predicted digit, its largest output, for each row of {@code data}. */

@@ -3,8 +3,10 @@ package dev.jitgrad.spark.examples;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.codegen.Training;
+import dev.jitgrad.examples.DigitsTraining;
 import dev.jitgrad.spark.LocalSpark;
 import dev.jitgrad.spark.SparkGradients;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -38,6 +40,18 @@ class SparkDemoTest {
 
     assertArrayEquals(local.loss(), onSpark.loss(), 0.0);
     assertArrayEquals(local.metric(), onSpark.metric(), 0.0);
+  }
+
+  @Test
+  void run_digitsWithSparkGradients_reachesTheHeldOutAccuracyOfLocalTraining() {
+    Training.History local = DigitsTraining.train(1, Training.GradientSource.local());
+
+    Training.History onSpark = DigitsTraining.train(1, SparkGradients.source(spark, 3));
+
+    assertArrayEquals(local.loss(), onSpark.loss(), 1e-9);
+    assertArrayEquals(local.heldOutLoss(), onSpark.heldOutLoss(), 1e-9);
+    assertArrayEquals(local.heldOutMetric(), onSpark.heldOutMetric(), 0.0);
+    assertTrue(local.heldOutMetric()[0] > 0.5, "held-out accuracy " + local.heldOutMetric()[0]);
   }
 
   @Test
