@@ -23,10 +23,7 @@ final class CompiledEngine {
             .optimizer(Trainer.optimizer(settings))
             .epochs(settings.steps())
             .gradients(clock)
-            .listener(
-                (epoch, h) ->
-                    progress.update(
-                        epoch + 1, () -> Trainer.message(h.loss()[epoch], h.metric()[epoch])))
+            .listener(Trainer.listener(progress))
             .run();
     TrainingResult result =
         TrainingResult.of(EngineKind.COMPILED, network.mlp, history, settings.steps(), clock);

@@ -168,13 +168,7 @@ public final class DigitsTraining {
                 ? Training.GradientSource.local()
                 : new InterpretedGradients(run.model(), DigitsTraining::digitsLoss));
     Training.History history =
-        run.training()
-            .gradients(clock)
-            .listener(
-                (epoch, h) ->
-                    progress.update(
-                        epoch + 1, () -> Trainer.message(h.loss()[epoch], h.metric()[epoch])))
-            .run();
+        run.training().gradients(clock).listener(Trainer.listener(progress)).run();
     TrainingResult result = TrainingResult.of(engine, run.model(), history, run.steps(), clock);
     return new Result(result, predict(run.model(), run.split().heldOut()), run.split());
   }

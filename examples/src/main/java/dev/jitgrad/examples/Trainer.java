@@ -1,5 +1,6 @@
 package dev.jitgrad.examples;
 
+import dev.jitgrad.codegen.Training;
 import dev.jitgrad.nn.Dataset;
 import dev.jitgrad.nn.Optimizer;
 import dev.jitgrad.nn.Sgd;
@@ -48,6 +49,15 @@ final class Trainer {
     return engine == EngineKind.COMPILED
         ? CompiledEngine.train(network, data, settings, progress)
         : InterpretedEngine.train(network, data, settings, progress);
+  }
+
+  /**
+   * Returns a {@link Training} listener that shows each epoch's loss and metric on {@code
+   * progress}.
+   */
+  static Training.Listener listener(Progress progress) {
+    return (epoch, h) ->
+        progress.update(epoch + 1, () -> message(h.loss()[epoch], h.metric()[epoch]));
   }
 
   /** Returns the progress bar's text for a loss and an accuracy. */
