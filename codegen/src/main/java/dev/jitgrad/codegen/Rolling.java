@@ -1,0 +1,130 @@
+package dev.jitgrad.codegen;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rolls straight-line statements back into loops: finds runs of statements that repeat, a group of
+ * {@code period} statements at a time, identical but for array indices that advance by the same
+ * stride at every repetition, so the emitter can write the group once inside a counted loop.
+ *
+ * <p>This is loop rerolling (as in LLVM's {@code LoopRerollPass}) on the emitter's statement list
+ * ({@link Tape}), after layout. It changes how code is written, never what it computes: the loop
+ * runs the very statements that straight-line code would, with the same operands, in the same
+ * order, so every result is bit-identical by construction, in exact and default mode alike. An MLP
+ * gives long runs: the forward chain of a neuron's sum is cut by {@link Layout} into expressions of
+ * {@code MAX_TREE_SIZE / 2} terms whose weights and inputs advance by that many elements, each
+ * reading and writing the same accumulator slot, and reverse mode gives one statement {@code pg[a -
+ * i] = pg[a - i] + x[c - i]·g} per weight. Anything irregular finds no repetition and stays
+ * straight-line.
+ */
+final class Rolling {
+  /**
+   * The fewest repetitions worth a loop. Below it the straight-line code is left as it is: short
+   * runs cost little code, and their loop overhead is not amortised.
+   */
+  static final int MIN_TRIPS = 4;
+
+  /** The longest group of statements looked for. */
+  static final int MAX_PERIOD = 8;
+
+  /** The most bytecode one group may take, so a loop always fits in a chunk. */
+  static final int MAX_BODY_BYTES = Emitter.CHUNK_BYTES / 2;
+
+  /**
+   * A loop: statements {@code [first, first + period·trips)} are {@code trips} repetitions of the
+   * first {@code period}, each index advancing by its difference between the first two.
+   */
+  record Loop(int first, int period, int trips) {
+    int end() {
+      return first + period * trips;
+    }
+  }
+
+  private final Tape tape;
+  private final int[] hash;
+
+  private Rolling(Tape tape) {
+    this.tape = tape;
+    this.hash = new int[tape.size()];
+    for (int s = 0; s < hash.length; s++) {
+      int h = 1;
+      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+        h = 31 * h + Long.hashCode(tape.token(t));
+      }
+      hash[s] = h;
+    }
+  }
+
+  /** Returns the loops in {@code tape}, in statement order and disjoint. */
+  static List<Loop> find(Tape tape) {
+    return new Rolling(tape).find();
+  }
+
+  private List<Loop> find() {
+    List<Loop> loops = new ArrayList<>();
+    int n = tape.size();
+    for (int s = 0; s < n; ) {
+      Loop best = null;
+      for (int period = 1; period <= MAX_PERIOD && s + 2 * period <= n; period++) {
+        int trips = trips(s, period);
+        if (trips >= MIN_TRIPS
+            && (best == null || period * trips > best.period() * best.trips())
+            && bodyBytes(s, period) <= MAX_BODY_BYTES) {
+          best = new Loop(s, period, trips);
+        }
+      }
+      if (best != null) {
+        loops.add(best);
+        s = best.end();
+      } else {
+        s++;
+      }
+    }
+    return loops;
+  }
+
+  /** Returns how many times the group of {@code period} statements at {@code s} repeats. */
+  private int trips(int s, int period) {
+    for (int j = 0; j < period; j++) {
+      if (hash[s + j] != hash[s + period + j] || !tape.sameShape(s + j, s + period + j)) {
+        return 1;
+      }
+    }
+    int trips = 2;
+    while (s + (trips + 1) * period <= tape.size() && repeats(s, period, trips)) {
+      trips++;
+    }
+    return trips;
+  }
+
+  /** Returns whether group {@code r} has the shape of group 0 and the stride of groups 0 to 1. */
+  private boolean repeats(int s, int period, int r) {
+    for (int j = 0; j < period; j++) {
+      int first = s + j;
+      int here = s + r * period + j;
+      if (hash[here] != hash[first] || !tape.sameShape(here, first)) {
+        return false;
+      }
+      int x0 = tape.indexStart(first);
+      int x1 = tape.indexStart(first + period);
+      int previous = tape.indexStart(here - period);
+      int current = tape.indexStart(here);
+      for (int x = 0; x < tape.indexEnd(first) - x0; x++) {
+        int stride = tape.index(x1 + x) - tape.index(x0 + x);
+        if (tape.index(current + x) - tape.index(previous + x) != stride) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private int bodyBytes(int s, int period) {
+    int bytes = 0;
+    for (int j = 0; j < period; j++) {
+      bytes += tape.bytesBound(s + j, true);
+    }
+    return bytes;
+  }
+}
