@@ -427,7 +427,7 @@ class CompiledGraphTest {
   }
 
   /** Returns the bytecode length of every method of a class file. */
-  private static List<Integer> codeSizes(byte[] classFile) {
+  static List<Integer> codeSizes(byte[] classFile) {
     List<Integer> sizes = new ArrayList<>();
     ClassWriter writer = new ClassWriter(0);
     new ClassReader(classFile)

@@ -1,0 +1,110 @@
+package dev.jitgrad.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jitgrad.engine.Op;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+import org.junit.jupiter.api.Test;
+
+class RollingTest {
+  /**
+   * {@code g = in[0]·p[0]} (read by every later statement, so stored first), then {@code n}
+   * statements {@code pg[k] = pg[k] + in[index(k)]·g}: reverse mode's update of a neuron's weights.
+   */
+  private static Program weightUpdates(int n, IntUnaryOperator index) {
+    Program.Builder b = new Program.Builder(n * n + 1, n, 1);
+    int g = b.binary(Op.MUL, b.leaf(Kind.INPUT, 0), b.leaf(Kind.PARAM, 0));
+    b.sink(g, Program.OUTPUT, 0);
+    for (int k = 0; k < n; k++) {
+      int x = b.leaf(Kind.INPUT, index.applyAsInt(k));
+      int sum = b.binary(Op.ADD, b.leaf(Kind.PARAM_GRAD, k), b.binary(Op.MUL, x, g));
+      b.sink(sum, Program.PARAM_GRAD, k);
+    }
+    return Verifier.verify(b.build(), "hand-built");
+  }
+
+  private static List<Rolling.Loop> loops(Program p) {
+    return Rolling.find(Tape.of(p, new Layout(p)));
+  }
+
+  @Test
+  void find_updatesWithIndicesAdvancingByOne_isOneLoopOverAllOfThem() {
+    Program p = weightUpdates(12, k -> k + 1);
+
+    List<Rolling.Loop> loops = loops(p);
+
+    assertEquals(List.of(new Rolling.Loop(1, 1, 12)), loops);
+  }
+
+  @Test
+  void find_indicesThatDoNotAdvanceByAConstantStride_staysStraightLine() {
+    Program p = weightUpdates(12, k -> k * k);
+
+    List<Rolling.Loop> loops = loops(p);
+
+    assertEquals(List.of(), loops);
+  }
+
+  @Test
+  void find_runShorterThanMinTrips_staysStraightLine() {
+    Program p = weightUpdates(Rolling.MIN_TRIPS - 1, k -> k + 1);
+
+    List<Rolling.Loop> loops = loops(p);
+
+    assertEquals(List.of(), loops);
+  }
+
+  @Test
+  void find_strideBreaksHalfway_loopStopsWhereTheStrideChanges() {
+    Program p = weightUpdates(16, k -> k < 10 ? 3 * k : 100 + k);
+
+    List<Rolling.Loop> loops = loops(p);
+
+    assertEquals(List.of(new Rolling.Loop(1, 1, 10), new Rolling.Loop(11, 1, 6)), loops);
+  }
+
+  /** Alternating {@code pg[2j] = pg[2j] + in[j]·g} and {@code pg[2j+1] = pg[2j+1] - in[j]}. */
+  @Test
+  void find_twoStatementsRepeatingTogether_isOneLoopOfPeriodTwo() {
+    int n = 9;
+    Program.Builder b = new Program.Builder(n + 1, 2 * n, 1);
+    int g = b.binary(Op.MUL, b.leaf(Kind.INPUT, 0), b.leaf(Kind.PARAM, 0));
+    b.sink(g, Program.OUTPUT, 0);
+    for (int j = 0; j < n; j++) {
+      int x = b.leaf(Kind.INPUT, j + 1);
+      int first = b.binary(Op.ADD, b.leaf(Kind.PARAM_GRAD, 2 * j), b.binary(Op.MUL, x, g));
+      b.sink(first, Program.PARAM_GRAD, 2 * j);
+      b.sink(
+          b.binary(Op.SUB, b.leaf(Kind.PARAM_GRAD, 2 * j + 1), x), Program.PARAM_GRAD, 2 * j + 1);
+    }
+    Program p = Verifier.verify(b.build(), "hand-built");
+
+    List<Rolling.Loop> loops = loops(p);
+
+    assertEquals(List.of(new Rolling.Loop(1, 2, n)), loops);
+  }
+
+  @Test
+  void emit_rolledUpdatesWithSpecialValues_matchInterpreterBitForBit() {
+    Program p = weightUpdates(40, k -> 2 * (40 - k));
+    Emitter.Code code = Emitter.emit(p, new Layout(p));
+    Kernel emitted = Emitter.load(code);
+    double[][] specials = {{Double.NaN, -0.0, 1e308}, {Double.POSITIVE_INFINITY, 0.0, -1e-320}};
+
+    for (double[] special : specials) {
+      double[] x = new double[p.inputCount];
+      double[] params = new double[p.paramCount];
+      params[0] = special[2];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = i % 7 == 0 ? special[i % 2] : Math.sin(i) * 1e3;
+      }
+
+      double[] expected = Programs.interpret(p, x, params);
+
+      Oracle.assertBitIdentical(expected, Programs.run(emitted, p, x, params), "rolled");
+    }
+    assertTrue(Emitter.text(code.classes()).contains("IF_ICMPLT"), "no loop was emitted");
+  }
+}
