@@ -20,8 +20,9 @@ import org.objectweb.asm.util.Textifier;
 import org.objectweb.asm.util.TraceClassVisitor;
 
 /**
- * Emits a program as straight-line bytecode over {@code double[]} arrays and loads it as hidden
- * classes.
+ * Emits a program as bytecode over {@code double[]} arrays and loads it as hidden classes: its
+ * statements ({@link Tape}) straight-line, except runs that {@link Rolling} finds, which become
+ * counted loops over the same statements.
  *
  * <p>HotSpot does not JIT-compile a method over 8,000 bytes of bytecode ({@code
  * DontCompileHugeMethods}), so statements are packed into static chunk methods of at most {@link
@@ -29,7 +30,9 @@ import org.objectweb.asm.util.TraceClassVisitor;
  * array, indexed by constants (C2 folds the range checks of constant indices). A class holds at
  * most {@link #CHUNKS_PER_CLASS} chunks, called in order from its {@code run}, and keeps its
  * constant pool (65,535 entries: every distinct double and every index above 32,767 takes some)
- * under {@link #POOL_BUDGET}; a larger program spans several classes, run one after another.
+ * under {@link #POOL_BUDGET}; a larger program spans several classes, run one after another. A loop
+ * stays inside one chunk; its counter is local 5, after the five arrays, and its head carries the
+ * stack map frame that class files of version 17 need at a branch target.
  */
 final class Emitter {
   static final int CHUNK_BYTES = 7000;
@@ -41,6 +44,10 @@ final class Emitter {
   private static final String RUN = "([D[D[D[D[D)V";
   private static final String SCALAR = "dev/jitgrad/engine/Scalar";
   private static final String MATH = "java/lang/Math";
+
+  /** An upper bound on the bytes one computation of a straight-line statement takes. */
+  private static final int BYTES_PER_INSTRUCTION = 14;
+
   static final int IN = 0;
   static final int P = 1;
   static final int PG = 2;
@@ -147,7 +154,7 @@ final class Emitter {
         s = loop.end();
         next++;
       } else {
-        reserve(tape.bytesBound(s, false), tape.poolBound(s));
+        reserve(BYTES_PER_INSTRUCTION * (tape.treeSize(s) + 1), 4 * tape.treeSize(s));
         statement(tape, s, -1, -1);
         s++;
       }

@@ -25,6 +25,15 @@ final class Rolling {
    */
   static final int MIN_TRIPS = 4;
 
+  /**
+   * The least straight-line code (as bounded by {@link Tape#bytesBound}) a run must replace to be
+   * rolled. Runs below it stay straight-line, so small graphs (micrograd's 2-16-16-1 MLP, whose
+   * longest runs are 16 weight updates of about 400 bytes) get exactly the code they got before
+   * loops existed: rolling them measured no better, within the noise of a shared machine (see
+   * benchmarks/RESULTS-v2-progress.md).
+   */
+  static final int MIN_ROLLED_BYTES = 1024;
+
   /** The longest group of statements looked for. */
   static final int MAX_PERIOD = 8;
 
@@ -42,10 +51,14 @@ final class Rolling {
   }
 
   private final Tape tape;
+  private final int minTrips;
+  private final int minBytes;
   private final int[] hash;
 
-  private Rolling(Tape tape) {
+  private Rolling(Tape tape, int minTrips, int minBytes) {
     this.tape = tape;
+    this.minTrips = minTrips;
+    this.minBytes = minBytes;
     this.hash = new int[tape.size()];
     for (int s = 0; s < hash.length; s++) {
       int h = 1;
@@ -58,7 +71,12 @@ final class Rolling {
 
   /** Returns the loops in {@code tape}, in statement order and disjoint. */
   static List<Loop> find(Tape tape) {
-    return new Rolling(tape).find();
+    return find(tape, MIN_TRIPS, MIN_ROLLED_BYTES);
+  }
+
+  /** Returns the loops in {@code tape} under the given thresholds (see {@link #MIN_TRIPS}). */
+  static List<Loop> find(Tape tape, int minTrips, int minBytes) {
+    return new Rolling(tape, minTrips, minBytes).find();
   }
 
   private List<Loop> find() {
@@ -68,9 +86,10 @@ final class Rolling {
       Loop best = null;
       for (int period = 1; period <= MAX_PERIOD && s + 2 * period <= n; period++) {
         int trips = trips(s, period);
-        if (trips >= MIN_TRIPS
+        if (trips >= minTrips
             && (best == null || period * trips > best.period() * best.trips())
-            && bodyBytes(s, period) <= MAX_BODY_BYTES) {
+            && bodyBytes(s, period, true) <= MAX_BODY_BYTES
+            && trips * bodyBytes(s, period, false) >= minBytes) {
           best = new Loop(s, period, trips);
         }
       }
@@ -120,10 +139,10 @@ final class Rolling {
     return true;
   }
 
-  private int bodyBytes(int s, int period) {
+  private int bodyBytes(int s, int period, boolean inLoop) {
     int bytes = 0;
     for (int j = 0; j < period; j++) {
-      bytes += tape.bytesBound(s + j, true);
+      bytes += tape.bytesBound(s + j, inLoop);
     }
     return bytes;
   }

@@ -24,6 +24,7 @@ final class Tape {
   private int size;
   private int[] tokenStart = new int[65];
   private int[] indexStart = new int[65];
+  private int[] treeSize = new int[64];
   private long[] tokens = new long[256];
   private int tokenCount;
   private int[] indices = new int[128];
@@ -50,13 +51,13 @@ final class Tape {
         t.sinkTarget(layout.directSink[i]);
       }
       t.compute(i);
-      t.end();
+      t.end(layout.treeSize[i]);
     }
     for (int s = 0; s < p.sinkCount(); s++) {
       if (layout.directSink[p.sinkValue[s]] != s) {
         t.sinkTarget(s);
         t.value(p.sinkValue[s]);
-        t.end();
+        t.end(1);
       }
     }
     return t;
@@ -103,6 +104,11 @@ final class Tape {
   boolean sameShape(int a, int b) {
     return Arrays.equals(
         tokens, tokenStart[a], tokenStart[a + 1], tokens, tokenStart[b], tokenStart[b + 1]);
+  }
+
+  /** Returns how many computations statement {@code s} evaluates: its expression's tree size. */
+  int treeSize(int s) {
+    return treeSize[s];
   }
 
   /**
@@ -202,11 +208,13 @@ final class Tape {
     tokens[tokenCount++] = token;
   }
 
-  private void end() {
+  private void end(int computations) {
     if (size + 2 == tokenStart.length) {
       tokenStart = Arrays.copyOf(tokenStart, grow(tokenStart.length));
       indexStart = Arrays.copyOf(indexStart, tokenStart.length);
+      treeSize = Arrays.copyOf(treeSize, tokenStart.length);
     }
+    treeSize[size] = computations;
     size++;
     tokenStart[size] = tokenCount;
     indexStart[size] = indexCount;

@@ -25,8 +25,13 @@ class RollingTest {
     return Verifier.verify(b.build(), "hand-built");
   }
 
+  /** Returns the loops of three trips or more, whatever their code size. */
+  private static Tape tape(Program p) {
+    return Tape.of(p, new Layout(p));
+  }
+
   private static List<Rolling.Loop> loops(Program p) {
-    return Rolling.find(Tape.of(p, new Layout(p)));
+    return Rolling.find(tape(p), 3, 0);
   }
 
   @Test
@@ -48,12 +53,29 @@ class RollingTest {
   }
 
   @Test
-  void find_runShorterThanMinTrips_staysStraightLine() {
-    Program p = weightUpdates(Rolling.MIN_TRIPS - 1, k -> k + 1);
+  void find_runsAroundMinTrips_onlyTheRunOfMinTripsIsRolled() {
+    Tape shorter = tape(weightUpdates(Rolling.MIN_TRIPS - 1, k -> k + 1));
+    Tape enough = tape(weightUpdates(Rolling.MIN_TRIPS, k -> k + 1));
 
-    List<Rolling.Loop> loops = loops(p);
+    List<Rolling.Loop> none = Rolling.find(shorter, Rolling.MIN_TRIPS, 0);
+    List<Rolling.Loop> one = Rolling.find(enough, Rolling.MIN_TRIPS, 0);
 
-    assertEquals(List.of(), loops);
+    assertEquals(List.of(), none);
+    assertEquals(List.of(new Rolling.Loop(1, 1, Rolling.MIN_TRIPS)), one);
+  }
+
+  @Test
+  void find_runsAroundMinRolledBytes_onlyTheRunOfEnoughCodeIsRolled() {
+    int statementBytes = tape(weightUpdates(1, k -> k)).bytesBound(1, false);
+    int trips = (Rolling.MIN_ROLLED_BYTES + statementBytes - 1) / statementBytes;
+    Tape shorter = tape(weightUpdates(trips - 1, k -> k + 1));
+    Tape enough = tape(weightUpdates(trips, k -> k + 1));
+
+    List<Rolling.Loop> none = Rolling.find(shorter, 2, Rolling.MIN_ROLLED_BYTES);
+    List<Rolling.Loop> one = Rolling.find(enough, 2, Rolling.MIN_ROLLED_BYTES);
+
+    assertEquals(List.of(), none);
+    assertEquals(List.of(new Rolling.Loop(1, 1, trips)), one);
   }
 
   @Test
@@ -88,7 +110,7 @@ class RollingTest {
 
   @Test
   void emit_rolledUpdatesWithSpecialValues_matchInterpreterBitForBit() {
-    Program p = weightUpdates(40, k -> 2 * (40 - k));
+    Program p = weightUpdates(100, k -> 2 * (100 - k));
     Emitter.Code code = Emitter.emit(p, new Layout(p));
     Kernel emitted = Emitter.load(code);
     double[][] specials = {{Double.NaN, -0.0, 1e308}, {Double.POSITIVE_INFINITY, 0.0, -1e-320}};

@@ -51,12 +51,12 @@ class StructuredGraphProperties {
     final Value output;
 
     Mixed(SplittableRandom random) {
-      int n = random.nextInt(8, 48);
+      int n = random.nextInt(64, 128);
       for (int i = 0; i < n; i++) {
         inputs.add(Value.of(0, "x" + i));
       }
       pool.addAll(inputs);
-      structure(random, 8, 2); // a layer or a dot long enough to be rolled, read by the output
+      structure(random, 64, 2); // a layer or a dot long enough to be rolled, read by the output
       List<Value> terms = new ArrayList<>(pool.subList(inputs.size(), pool.size()));
       for (int part = random.nextInt(1, 6); part > 0; part--) {
         if (random.nextBoolean()) {
