@@ -27,12 +27,19 @@ final class Rolling {
 
   /**
    * The least straight-line code (as bounded by {@link Tape#bytesBound}) a run must replace to be
-   * rolled. Runs below it stay straight-line, so small graphs (micrograd's 2-16-16-1 MLP, whose
-   * longest runs are 16 weight updates of about 400 bytes) get exactly the code they got before
-   * loops existed: rolling them measured no better, within the noise of a shared machine (see
+   * rolled: below it a loop saves little code and pays its control for few statements.
+   */
+  static final int MIN_RUN_BYTES = 1024;
+
+  /**
+   * The least straight-line code a whole program must have for any of it to be rolled: the size of
+   * a level-1 instruction cache (32 KB on the reference machine), which straight-line code of this
+   * size still runs from. Below it the program keeps exactly the code it had before loops existed:
+   * micrograd's 2-16-16-1 MLP (about 19 KB of classes), whose moons step measured about 10% slower
+   * rolled, within the noise of a shared machine but never faster (see
    * benchmarks/RESULTS-v2-progress.md).
    */
-  static final int MIN_ROLLED_BYTES = 1024;
+  static final int MIN_PROGRAM_BYTES = 32 * 1024;
 
   /** The longest group of statements looked for. */
   static final int MAX_PERIOD = 8;
@@ -69,12 +76,19 @@ final class Rolling {
     }
   }
 
-  /** Returns the loops in {@code tape}, in statement order and disjoint. */
+  /**
+   * Returns the loops in {@code tape}, in statement order and disjoint, or none if the whole
+   * program is smaller than {@link #MIN_PROGRAM_BYTES}.
+   */
   static List<Loop> find(Tape tape) {
-    return find(tape, MIN_TRIPS, MIN_ROLLED_BYTES);
+    long bytes = 0;
+    for (int s = 0; s < tape.size(); s++) {
+      bytes += tape.bytesBound(s, false);
+    }
+    return bytes < MIN_PROGRAM_BYTES ? List.of() : find(tape, MIN_TRIPS, MIN_RUN_BYTES);
   }
 
-  /** Returns the loops in {@code tape} under the given thresholds (see {@link #MIN_TRIPS}). */
+  /** Returns the loops in {@code tape} with at least {@code minTrips} and {@code minBytes}. */
   static List<Loop> find(Tape tape, int minTrips, int minBytes) {
     return new Rolling(tape, minTrips, minBytes).find();
   }

@@ -14,7 +14,11 @@ class RollingTest {
    * statements {@code pg[k] = pg[k] + in[index(k)]·g}: reverse mode's update of a neuron's weights.
    */
   private static Program weightUpdates(int n, IntUnaryOperator index) {
-    Program.Builder b = new Program.Builder(n * n + 1, n, 1);
+    int inputs = 1;
+    for (int k = 0; k < n; k++) {
+      inputs = Math.max(inputs, index.applyAsInt(k) + 1);
+    }
+    Program.Builder b = new Program.Builder(inputs, n, 1);
     int g = b.binary(Op.MUL, b.leaf(Kind.INPUT, 0), b.leaf(Kind.PARAM, 0));
     b.sink(g, Program.OUTPUT, 0);
     for (int k = 0; k < n; k++) {
@@ -65,14 +69,14 @@ class RollingTest {
   }
 
   @Test
-  void find_runsAroundMinRolledBytes_onlyTheRunOfEnoughCodeIsRolled() {
+  void find_runsAroundMinRunBytes_onlyTheRunOfEnoughCodeIsRolled() {
     int statementBytes = tape(weightUpdates(1, k -> k)).bytesBound(1, false);
-    int trips = (Rolling.MIN_ROLLED_BYTES + statementBytes - 1) / statementBytes;
+    int trips = (Rolling.MIN_RUN_BYTES + statementBytes - 1) / statementBytes;
     Tape shorter = tape(weightUpdates(trips - 1, k -> k + 1));
     Tape enough = tape(weightUpdates(trips, k -> k + 1));
 
-    List<Rolling.Loop> none = Rolling.find(shorter, 2, Rolling.MIN_ROLLED_BYTES);
-    List<Rolling.Loop> one = Rolling.find(enough, 2, Rolling.MIN_ROLLED_BYTES);
+    List<Rolling.Loop> none = Rolling.find(shorter, 2, Rolling.MIN_RUN_BYTES);
+    List<Rolling.Loop> one = Rolling.find(enough, 2, Rolling.MIN_RUN_BYTES);
 
     assertEquals(List.of(), none);
     assertEquals(List.of(new Rolling.Loop(1, 1, trips)), one);
@@ -85,6 +89,21 @@ class RollingTest {
     List<Rolling.Loop> loops = loops(p);
 
     assertEquals(List.of(new Rolling.Loop(1, 1, 10), new Rolling.Loop(11, 1, 6)), loops);
+  }
+
+  @Test
+  void find_programsAroundMinProgramBytes_onlyTheLargerProgramIsRolled() {
+    int statementBytes = tape(weightUpdates(1, k -> k)).bytesBound(1, false);
+    int trips = Rolling.MIN_PROGRAM_BYTES / statementBytes;
+    Tape smaller = tape(weightUpdates(trips - 1, k -> k + 1));
+    Tape larger = tape(weightUpdates(trips + 1, k -> k + 1));
+
+    List<Rolling.Loop> none = Rolling.find(smaller);
+    List<Rolling.Loop> one = Rolling.find(larger);
+
+    assertEquals(List.of(), none);
+    assertEquals(1, Rolling.find(smaller, Rolling.MIN_TRIPS, Rolling.MIN_RUN_BYTES).size());
+    assertEquals(List.of(new Rolling.Loop(1, 1, trips + 1)), one);
   }
 
   /** Alternating {@code pg[2j] = pg[2j] + in[j]·g} and {@code pg[2j+1] = pg[2j+1] - in[j]}. */
@@ -110,7 +129,7 @@ class RollingTest {
 
   @Test
   void emit_rolledUpdatesWithSpecialValues_matchInterpreterBitForBit() {
-    Program p = weightUpdates(100, k -> 2 * (100 - k));
+    Program p = weightUpdates(2000, k -> 2 * (2000 - k));
     Emitter.Code code = Emitter.emit(p, new Layout(p));
     Kernel emitted = Emitter.load(code);
     double[][] specials = {{Double.NaN, -0.0, 1e308}, {Double.POSITIVE_INFINITY, 0.0, -1e-320}};

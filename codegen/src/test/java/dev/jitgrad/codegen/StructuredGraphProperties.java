@@ -51,16 +51,16 @@ class StructuredGraphProperties {
     final Value output;
 
     Mixed(SplittableRandom random) {
-      int n = random.nextInt(64, 128);
+      int n = random.nextInt(100, 160);
       for (int i = 0; i < n; i++) {
         inputs.add(Value.of(0, "x" + i));
       }
       pool.addAll(inputs);
-      structure(random, 64, 2); // a layer or a dot long enough to be rolled, read by the output
+      layer(random, random.nextInt(8, 13), pool); // enough code to be rolled, read by the output
       List<Value> terms = new ArrayList<>(pool.subList(inputs.size(), pool.size()));
       for (int part = random.nextInt(1, 6); part > 0; part--) {
         if (random.nextBoolean()) {
-          structure(random, 1, 3);
+          structure(random, 1);
         } else {
           irregular(random, random.nextInt(1, 8));
         }
@@ -72,25 +72,16 @@ class StructuredGraphProperties {
       output = Value.sum(terms);
     }
 
-    /**
-     * Adds an MLP layer, a dot or (if {@code kinds} is 3) a wide sum over a run of at least {@code
-     * min} values.
-     */
-    private void structure(SplittableRandom random, int min, int kinds) {
+    /** Adds an MLP layer, a dot or a wide sum over a run of at least {@code min} values. */
+    private void structure(SplittableRandom random, int min) {
       int length = random.nextInt(min, Math.max(min, pool.size()) + 1);
       int start = random.nextInt(0, pool.size() - Math.min(length, pool.size()) + 1);
       List<Value> run = new ArrayList<>();
       for (int i = 0; i < length; i++) {
         run.add(pool.get((start + i) % pool.size()));
       }
-      switch (random.nextInt(kinds)) {
-        case 0 -> {
-          for (int width = random.nextInt(1, 5); width > 0; width--) {
-            Neuron neuron = new Neuron(length, random.nextBoolean(), random);
-            params.addAll(neuron.parameters());
-            pool.add(neuron.apply(run));
-          }
-        }
+      switch (random.nextInt(3)) {
+        case 0 -> layer(random, random.nextInt(1, 5), run);
         case 1 -> pool.add(Value.dot(newParams(length), run));
         default -> {
           List<Value> w = newParams(length);
@@ -100,6 +91,16 @@ class StructuredGraphProperties {
           }
           pool.add(Value.sum(terms));
         }
+      }
+    }
+
+    /** Adds {@code width} neurons over {@code run}. */
+    private void layer(SplittableRandom random, int width, List<Value> run) {
+      List<Value> in = List.copyOf(run);
+      for (int i = 0; i < width; i++) {
+        Neuron neuron = new Neuron(in.size(), random.nextBoolean(), random);
+        params.addAll(neuron.parameters());
+        pool.add(neuron.apply(in));
       }
     }
 
