@@ -84,7 +84,12 @@ final class Emitter {
 
   /** Returns the bytecode of {@code p}, laid out by {@code layout}. */
   static Code emit(Program p, Layout layout) {
-    return new Emitter(p, layout).run();
+    return emit(p, layout, Rolling.MIN_PROGRAM_BYTES);
+  }
+
+  /** Returns the bytecode of {@code p}, rolling loops if it is at least {@code minRollBytes}. */
+  static Code emit(Program p, Layout layout, int minRollBytes) {
+    return new Emitter(p, layout).run(minRollBytes);
   }
 
   /** Returns {@code classes} as text, with ASM's {@code Textifier}. */
@@ -142,9 +147,9 @@ final class Emitter {
     }
   }
 
-  private Code run() {
+  private Code run(int minRollBytes) {
     Tape tape = Tape.of(p, layout);
-    List<Rolling.Loop> loops = Rolling.find(tape);
+    List<Rolling.Loop> loops = Rolling.find(tape, minRollBytes);
     startClass();
     int next = 0;
     for (int s = 0; s < tape.size(); ) {

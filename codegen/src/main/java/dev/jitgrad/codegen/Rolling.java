@@ -32,14 +32,17 @@ final class Rolling {
   static final int MIN_RUN_BYTES = 1024;
 
   /**
-   * The least straight-line code a whole program must have for any of it to be rolled: the size of
-   * a level-1 instruction cache (32 KB on the reference machine), which straight-line code of this
-   * size still runs from. Below it the program keeps exactly the code it had before loops existed:
-   * micrograd's 2-16-16-1 MLP (about 19 KB of classes), whose moons step measured about 10% slower
-   * rolled, within the noise of a shared machine but never faster (see
-   * benchmarks/RESULTS-v2-progress.md).
+   * The least straight-line code (as bounded by {@link Tape#bytesBound}) a whole program must have
+   * for any of it to be rolled; smaller programs keep exactly the code they had before loops
+   * existed. Measured on one thread (JMH, same runs, ratios to the hand-written loops; see
+   * benchmarks/RESULTS-v2-progress.md): rolled, the 64-32-10 cross-entropy gradient (about 110 KB
+   * of classes straight-line) ran 12–17% slower per sample and about 10% slower over a batch than
+   * straight-line, and micrograd's 2-16-16-1 moons step no faster; the 784-64-10 one (2.56 MB
+   * straight-line, 173 KB rolled) ran 1.56× the loops per sample instead of 2.40×, 1.68× over a
+   * batch instead of 2.36×, and reached steady state in seconds instead of minutes. The threshold
+   * sits between the two measured sizes; where in between rolling starts to pay is not measured.
    */
-  static final int MIN_PROGRAM_BYTES = 32 * 1024;
+  static final int MIN_PROGRAM_BYTES = 256 * 1024;
 
   /** The longest group of statements looked for. */
   static final int MAX_PERIOD = 8;
@@ -81,11 +84,16 @@ final class Rolling {
    * program is smaller than {@link #MIN_PROGRAM_BYTES}.
    */
   static List<Loop> find(Tape tape) {
+    return find(tape, MIN_PROGRAM_BYTES);
+  }
+
+  /** Returns the loops in {@code tape}, or none if it is smaller than {@code minProgramBytes}. */
+  static List<Loop> find(Tape tape, int minProgramBytes) {
     long bytes = 0;
-    for (int s = 0; s < tape.size(); s++) {
+    for (int s = 0; s < tape.size() && bytes < minProgramBytes; s++) {
       bytes += tape.bytesBound(s, false);
     }
-    return bytes < MIN_PROGRAM_BYTES ? List.of() : find(tape, MIN_TRIPS, MIN_RUN_BYTES);
+    return bytes < minProgramBytes ? List.of() : find(tape, MIN_TRIPS, MIN_RUN_BYTES);
   }
 
   /** Returns the loops in {@code tape} with at least {@code minTrips} and {@code minBytes}. */
