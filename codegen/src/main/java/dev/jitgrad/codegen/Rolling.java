@@ -38,9 +38,9 @@ final class Rolling {
    * benchmarks/RESULTS-v2-progress.md): rolled, the 64-32-10 cross-entropy gradient (about 110 KB
    * of classes straight-line) ran 12–17% slower per sample and about 10% slower over a batch than
    * straight-line, and micrograd's 2-16-16-1 moons step no faster; the 784-64-10 one (2.56 MB
-   * straight-line, 173 KB rolled) ran 1.56× the loops per sample instead of 2.40×, 1.68× over a
-   * batch instead of 2.36×, and reached steady state in seconds instead of minutes. The threshold
-   * sits between the two measured sizes; where in between rolling starts to pay is not measured.
+   * straight-line, 173 KB rolled) ran at 1.49× the loops per sample instead of 2.39×, 1.77× over a
+   * batch instead of 2.65×, and took half the time for its first 10,000 calls. The threshold sits
+   * between the two measured sizes; where in between rolling starts to pay is not measured.
    */
   static final int MIN_PROGRAM_BYTES = 256 * 1024;
 
