@@ -15,8 +15,10 @@ import java.util.Locale;
  *  4. reverse mode       program → program + adjoint program                    {@link Reverse}
  *  5. passes             folding, identities, common subexpressions, dead code  {@link Passes}
  *  6. layout             inlining into stack expressions, workspace slots       {@link Layout}
- *  7. emit               bytecode in chunk methods and classes                  {@link Emitter}
- *  8. load               hidden classes → a kernel                              {@link Emitter#load}
+ *  7. statements         one token list per statement to write                  {@link Tape}
+ *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
+ *  9. emit               bytecode in chunk methods and classes                  {@link Emitter}
+ * 10. load               hidden classes → a kernel                              {@link Emitter#load}
  * </pre>
  *
  * <p>A saved graph ({@link SavedGraph}) holds the programs after stage 5; loading it runs only
@@ -29,6 +31,10 @@ import java.util.Locale;
  * folding and dead code ({@link Passes#BEFORE_REVERSE}); identities and merging run after it,
  * because replacing a node by its operand or merging two uses regroups the adjoint sums and would
  * change the engine's numbers. In exact mode stages 3 and 5 run only dead-code elimination.
+ *
+ * <p>Stages 7 to 9 run inside {@link Emitter#emit}, so every program that is emitted, however it
+ * was made, gets its loops. Rolling changes how the statements are written, never which run or in
+ * what order, so it cannot change a result.
  *
  * <p>With the system property {@code jitgrad.verifyIr} set, {@link Verifier} checks the program
  * after every stage and pass.
@@ -118,7 +124,7 @@ final class Compiler {
     return p;
   }
 
-  /** Stages 6 to 8, or the IR interpreter when the options ask for it. */
+  /** Stages 6 to 10, or the IR interpreter when the options ask for it. */
   static Built build(Program p, JitOptions options) {
     if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
       return new Built(new Interpreter(p), null);
@@ -127,7 +133,7 @@ final class Compiler {
     return new Built(Emitter.load(code), code);
   }
 
-  /** Stages 6 and 7: the bytecode of {@code p}. */
+  /** Stages 6 to 9: the bytecode of {@code p}. */
   static Emitter.Code emit(Program p) {
     return Emitter.emit(p, new Layout(p));
   }

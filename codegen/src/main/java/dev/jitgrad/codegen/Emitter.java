@@ -20,8 +20,9 @@ import org.objectweb.asm.util.Textifier;
 import org.objectweb.asm.util.TraceClassVisitor;
 
 /**
- * Emits a program as straight-line bytecode over {@code double[]} arrays and loads it as hidden
- * classes.
+ * Emits a program as bytecode over {@code double[]} arrays and loads it as hidden classes: its
+ * statements ({@link Tape}) straight-line, except runs that {@link Rolling} finds, which become
+ * counted loops over the same statements.
  *
  * <p>HotSpot does not JIT-compile a method over 8,000 bytes of bytecode ({@code
  * DontCompileHugeMethods}), so statements are packed into static chunk methods of at most {@link
@@ -29,26 +30,34 @@ import org.objectweb.asm.util.TraceClassVisitor;
  * array, indexed by constants (C2 folds the range checks of constant indices). A class holds at
  * most {@link #CHUNKS_PER_CLASS} chunks, called in order from its {@code run}, and keeps its
  * constant pool (65,535 entries: every distinct double and every index above 32,767 takes some)
- * under {@link #POOL_BUDGET}; a larger program spans several classes, run one after another.
+ * under {@link #POOL_BUDGET}; a larger program spans several classes, run one after another. A loop
+ * stays inside one chunk; its counter is local 5, after the five arrays, and its head carries the
+ * stack map frame that class files of version 17 need at a branch target.
  */
 final class Emitter {
   static final int CHUNK_BYTES = 7000;
   static final int CHUNKS_PER_CLASS = 600;
   static final int POOL_BUDGET = 50_000;
 
-  /** An upper bound on the bytes one instruction of a statement takes. */
-  private static final int BYTES_PER_INSTRUCTION = 14;
-
   private static final String KERNEL = Type.getInternalName(Segment.class);
   private static final String NAME = "dev/jitgrad/codegen/Generated";
   private static final String RUN = "([D[D[D[D[D)V";
   private static final String SCALAR = "dev/jitgrad/engine/internal/Scalar";
   private static final String MATH = "java/lang/Math";
-  private static final int IN = 0;
-  private static final int P = 1;
-  private static final int PG = 2;
-  private static final int IG = 3;
-  private static final int WS = 4;
+
+  /** An upper bound on the bytes one computation of a straight-line statement takes. */
+  private static final int BYTES_PER_INSTRUCTION = 14;
+
+  static final int IN = 0;
+  static final int P = 1;
+  static final int PG = 2;
+  static final int IG = 3;
+  static final int WS = 4;
+
+  /** The local of a loop's counter, after the five arrays. */
+  private static final int I = 5;
+
+  private static final Object[] LOOP_LOCALS = {"[D", "[D", "[D", "[D", "[D", INTEGER};
 
   private final Program p;
   private final Layout layout;
@@ -75,7 +84,12 @@ final class Emitter {
 
   /** Returns the bytecode of {@code p}, laid out by {@code layout}. */
   static Code emit(Program p, Layout layout) {
-    return new Emitter(p, layout).run();
+    return emit(p, layout, Rolling.MIN_PROGRAM_BYTES);
+  }
+
+  /** Returns the bytecode of {@code p}, rolling loops if it is at least {@code minRollBytes}. */
+  static Code emit(Program p, Layout layout, int minRollBytes) {
+    return new Emitter(p, layout).run(minRollBytes);
   }
 
   /** Returns {@code classes} as text, with ASM's {@code Textifier}. */
@@ -133,88 +147,113 @@ final class Emitter {
     }
   }
 
-  private Code run() {
+  private Code run(int minRollBytes) {
+    Tape tape = Tape.of(p, layout);
+    List<Rolling.Loop> loops = Rolling.find(tape, minRollBytes);
     startClass();
-    for (int i = 0; i < p.size; i++) {
-      if (!layout.stored(i) && layout.directSink[i] < 0) {
-        continue; // a leaf, part of a later statement's expression, or unused
-      }
-      reserve(layout.treeSize[i]);
-      if (layout.stored(i)) {
-        mv.visitVarInsn(ALOAD, WS);
-        pushInt(layout.slot[i]);
+    int next = 0;
+    for (int s = 0; s < tape.size(); ) {
+      Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
+      if (loop != null && loop.first() == s) {
+        loop(tape, loop);
+        s = loop.end();
+        next++;
       } else {
-        sinkTarget(layout.directSink[i]);
-      }
-      compute(i);
-      mv.visitInsn(DASTORE);
-    }
-    for (int s = 0; s < p.sinkCount(); s++) {
-      if (layout.directSink[p.sinkValue[s]] != s) {
-        reserve(1);
-        sinkTarget(s);
-        value(p.sinkValue[s]);
-        mv.visitInsn(DASTORE);
+        reserve(BYTES_PER_INSTRUCTION * (tape.treeSize(s) + 1), 4 * tape.treeSize(s));
+        statement(tape, s, -1, -1);
+        s++;
       }
     }
     endClass();
     return new Code(List.copyOf(classes), totalChunks, layout.workspaceSize);
   }
 
-  /** Pushes the array and index that sink {@code s} stores into. */
-  private void sinkTarget(int s) {
-    int kind = p.sinkKind[s];
-    mv.visitVarInsn(ALOAD, kind == Program.OUTPUT ? WS : kind == Program.PARAM_GRAD ? PG : IG);
-    pushInt(p.sinkIndex[s]);
-  }
-
-  /** Pushes the value of instruction {@code i}: a leaf read, a slot read, or its inlined tree. */
-  private void value(int i) {
-    Kind kind = p.kind(i);
-    if (kind == Kind.CONST) {
-      pushDouble(p.k[i]);
-    } else if (kind.isLeaf()) {
-      int array =
-          kind == Kind.INPUT ? IN : kind == Kind.PARAM ? P : kind == Kind.PARAM_GRAD ? PG : IG;
-      mv.visitVarInsn(ALOAD, array);
-      pushInt(p.index(i));
-      mv.visitInsn(DALOAD);
-    } else if (layout.inline[i]) {
-      compute(i);
-    } else {
-      mv.visitVarInsn(ALOAD, WS);
-      pushInt(layout.slot[i]);
-      mv.visitInsn(DALOAD);
+  /**
+   * Writes {@code loop}: a counted loop in local {@link #I} over its trips whose body is its first
+   * group of statements, each index advanced by its stride times the trip.
+   */
+  private void loop(Tape tape, Rolling.Loop loop) {
+    int bytes = 16;
+    int pool = 4;
+    for (int j = 0; j < loop.period(); j++) {
+      bytes += tape.bytesBound(loop.first() + j, true);
+      pool += tape.poolBound(loop.first() + j);
     }
+    reserve(bytes, pool);
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, I);
+    Label top = new Label();
+    mv.visitLabel(top);
+    mv.visitFrame(F_NEW, LOOP_LOCALS.length, LOOP_LOCALS, 0, null);
+    for (int j = 0; j < loop.period(); j++) {
+      int s = loop.first() + j;
+      statement(tape, s, tape.indexStart(s), tape.indexStart(s + loop.period()));
+    }
+    mv.visitIincInsn(I, 1);
+    mv.visitVarInsn(ILOAD, I);
+    pushInt(loop.trips());
+    mv.visitJumpInsn(IF_ICMPLT, top);
   }
 
-  /** Pushes the operands of computation {@code i} and applies it. */
-  private void compute(int i) {
-    value(p.operand(i, 0));
-    Op op = p.op(i);
-    Bytecode code = op == null ? HELPERS[p.kind(i).ordinal()] : BYTECODE[op.ordinal()];
-    if (op != null
-        && op.arity() < 0) { // n-ary: fold left to right, as Lowering does; one term is c0 + -0.0
-      if (p.arity(i) == 1) {
-        pushDouble(-0.0);
-        code.emit(mv);
+  /**
+   * Writes statement {@code s} of {@code tape}; inside a loop, its indices start at {@code
+   * indexStart} and the next trip's at {@code nextStart} (both -1 outside a loop).
+   */
+  private void statement(Tape tape, int s, int indexStart, int nextStart) {
+    int x = tape.indexStart(s);
+    for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+      long token = tape.token(t);
+      switch (Tape.type(token)) {
+        case Tape.TARGET, Tape.LOAD -> {
+          mv.visitVarInsn(ALOAD, Tape.payload(token));
+          int index = tape.index(x);
+          if (indexStart < 0) {
+            pushInt(index);
+          } else {
+            pushIndex(index, tape.index(nextStart + x - indexStart) - index);
+          }
+          x++;
+          if (Tape.type(token) == Tape.LOAD) {
+            mv.visitInsn(DALOAD);
+          }
+        }
+        case Tape.CONST -> pushDouble(Double.longBitsToDouble(tape.token(++t)));
+        case Tape.OP -> {
+          Bytecode code = BYTECODE[Tape.payload(token)];
+          for (int c = 0; c < code.constants(); c++) {
+            pushDouble(Double.longBitsToDouble(tape.token(++t)));
+          }
+          code.emit(mv);
+        }
+        case Tape.HELPER -> HELPERS[Tape.payload(token)].emit(mv);
+        default -> throw new JitBugException("unknown tape token " + Long.toHexString(token));
       }
-      for (int j = 1; j < p.arity(i); j++) {
-        value(p.operand(i, j));
-        code.emit(mv);
-      }
+    }
+    mv.visitInsn(DASTORE);
+  }
+
+  /** Pushes {@code base + stride·i}, with {@code i} the loop counter. */
+  private void pushIndex(int base, int stride) {
+    if (stride == 0) {
+      pushInt(base);
       return;
     }
-    for (int j = 1; j < p.arity(i); j++) {
-      value(p.operand(i, j));
+    mv.visitVarInsn(ILOAD, I);
+    if (stride == -1) {
+      mv.visitInsn(INEG);
+    } else if (stride != 1) {
+      pushInt(stride);
+      mv.visitInsn(IMUL);
     }
-    if (code.constants() > 0) {
-      pushDouble(p.k[i]);
+    if (base != 0) {
+      pushInt(base);
+      mv.visitInsn(IADD);
     }
-    if (code.constants() > 1) {
-      pushDouble(p.k2(i));
-    }
-    code.emit(mv);
+  }
+
+  /** Returns how many constants ({@code k}, then {@code k2}) {@code op}'s bytecode takes. */
+  static int constants(Op op) {
+    return BYTECODE[op.ordinal()].constants();
   }
 
   /**
@@ -283,16 +322,18 @@ final class Emitter {
     }
   }
 
-  /** Starts a new chunk (and class) unless a statement of {@code treeSize} still fits. */
-  private void reserve(int treeSize) {
-    int needed = BYTES_PER_INSTRUCTION * (treeSize + 1);
-    if (mv != null && offset() + needed <= CHUNK_BYTES && pool + 4 * treeSize + 8 < POOL_BUDGET) {
+  /**
+   * Starts a new chunk (and class) unless code of up to {@code bytes} bytes, adding up to {@code
+   * poolEntries} constants, still fits.
+   */
+  private void reserve(int bytes, int poolEntries) {
+    if (mv != null && offset() + bytes <= CHUNK_BYTES && pool + poolEntries + 8 < POOL_BUDGET) {
       return;
     }
     if (mv != null) {
       endChunk();
     }
-    if (chunks == CHUNKS_PER_CLASS || pool + 4 * treeSize + 8 >= POOL_BUDGET) {
+    if (chunks == CHUNKS_PER_CLASS || pool + poolEntries + 8 >= POOL_BUDGET) {
       endClass();
       startClass();
     }
@@ -356,11 +397,11 @@ final class Emitter {
   }
 
   private void pushInt(int v) {
-    if (v <= 5) {
+    if (v >= -1 && v <= 5) {
       mv.visitInsn(ICONST_0 + v);
-    } else if (v <= Byte.MAX_VALUE) {
+    } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
       mv.visitIntInsn(BIPUSH, v);
-    } else if (v <= Short.MAX_VALUE) {
+    } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
       mv.visitIntInsn(SIPUSH, v);
     } else {
       if (ints.add(v)) {

@@ -339,19 +339,7 @@ class CompiledGraphTest {
     assertTrue(classes.size() >= 2);
     int chunks = 0;
     for (byte[] c : classes) {
-      StringWriter problems = new StringWriter();
-
-      CheckClassAdapter.verify(
-          new ClassReader(c),
-          CompiledGraph.class.getClassLoader(),
-          false,
-          new PrintWriter(problems));
-
-      assertEquals("", problems.toString());
-      for (int size : codeSizes(c)) {
-        assertTrue(size < 8000, "a method of " + size + " bytes cannot be JIT-compiled");
-        chunks++;
-      }
+      chunks += assertVerifiesUnderHugeMethodLimit(c);
     }
     assertTrue(chunks > 4, "a 64-64 MLP's gradient needs several chunks, got " + chunks);
     assertTrue(g.bytecode().contains("DMUL"));
@@ -424,6 +412,25 @@ class CompiledGraphTest {
     g.valueAndGrad(new double[] {2}, new double[0], new double[0]);
     Emitter.Loaded kernel = (Emitter.Loaded) g.forwardKernel();
     return new WeakReference<>(kernel.segments[0].getClass());
+  }
+
+  /**
+   * Asserts that {@code classFile} passes ASM's {@code CheckClassAdapter} and that each of its
+   * methods is under HotSpot's 8,000-byte limit; returns how many methods it has.
+   */
+  static int assertVerifiesUnderHugeMethodLimit(byte[] classFile) {
+    StringWriter problems = new StringWriter();
+    CheckClassAdapter.verify(
+        new ClassReader(classFile),
+        CompiledGraph.class.getClassLoader(),
+        false,
+        new PrintWriter(problems));
+    assertEquals("", problems.toString());
+    List<Integer> sizes = codeSizes(classFile);
+    for (int size : sizes) {
+      assertTrue(size < 8000, "a method of " + size + " bytes cannot be JIT-compiled");
+    }
+    return sizes.size();
   }
 
   /** Returns the bytecode length of every method of a class file. */

@@ -1,0 +1,171 @@
+package dev.jitgrad.codegen;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Rolls straight-line statements back into loops: finds runs of statements that repeat, a group of
+ * {@code period} statements at a time, identical but for array indices that advance by the same
+ * stride at every repetition, so the emitter can write the group once inside a counted loop.
+ *
+ * <p>This is loop rerolling (as in LLVM's {@code LoopRerollPass}) on the emitter's statement list
+ * ({@link Tape}), after layout. It changes how code is written, never what it computes: the loop
+ * runs the very statements that straight-line code would, with the same operands, in the same
+ * order, so every result is bit-identical by construction, in exact and default mode alike. An MLP
+ * gives long runs: the forward chain of a neuron's sum is cut by {@link Layout} into expressions of
+ * {@code MAX_TREE_SIZE / 2} terms whose weights and inputs advance by that many elements, each
+ * reading and writing the same accumulator slot, and reverse mode gives one statement {@code pg[a -
+ * i] = pg[a - i] + x[c - i]·g} per weight. Anything irregular finds no repetition and stays
+ * straight-line.
+ */
+final class Rolling {
+  /**
+   * The fewest repetitions worth a loop. Below it the straight-line code is left as it is: short
+   * runs cost little code, and their loop overhead is not amortised.
+   */
+  static final int MIN_TRIPS = 4;
+
+  /**
+   * The least straight-line code (as bounded by {@link Tape#bytesBound}) a run must replace to be
+   * rolled: below it a loop saves little code and pays its control for few statements.
+   */
+  static final int MIN_RUN_BYTES = 1024;
+
+  /**
+   * The least straight-line code (as bounded by {@link Tape#bytesBound}) a whole program must have
+   * for any of it to be rolled; smaller programs keep exactly the code they had before loops
+   * existed. Measured on one thread (JMH, same runs, ratios to the hand-written loops; see
+   * benchmarks/RESULTS-v2-progress.md): rolled, the 64-32-10 cross-entropy gradient (about 110 KB
+   * of classes straight-line) ran 12–17% slower per sample and about 10% slower over a batch than
+   * straight-line, and micrograd's 2-16-16-1 moons step no faster; the 784-64-10 one (2.56 MB
+   * straight-line, 173 KB rolled) ran at 1.49× the loops per sample instead of 2.39×, 1.77× over a
+   * batch instead of 2.65×, and took half the time for its first 10,000 calls. The threshold sits
+   * between the two measured sizes; where in between rolling starts to pay is not measured.
+   */
+  static final int MIN_PROGRAM_BYTES = 256 * 1024;
+
+  /** The longest group of statements looked for. */
+  static final int MAX_PERIOD = 8;
+
+  /** The most bytecode one group may take, so a loop always fits in a chunk. */
+  static final int MAX_BODY_BYTES = Emitter.CHUNK_BYTES / 2;
+
+  /**
+   * A loop: statements {@code [first, first + period·trips)} are {@code trips} repetitions of the
+   * first {@code period}, each index advancing by its difference between the first two.
+   */
+  record Loop(int first, int period, int trips) {
+    int end() {
+      return first + period * trips;
+    }
+  }
+
+  private final Tape tape;
+  private final int minTrips;
+  private final int minBytes;
+  private final int[] hash;
+
+  private Rolling(Tape tape, int minTrips, int minBytes) {
+    this.tape = tape;
+    this.minTrips = minTrips;
+    this.minBytes = minBytes;
+    this.hash = new int[tape.size()];
+    for (int s = 0; s < hash.length; s++) {
+      int h = 1;
+      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+        h = 31 * h + Long.hashCode(tape.token(t));
+      }
+      hash[s] = h;
+    }
+  }
+
+  /**
+   * Returns the loops in {@code tape}, in statement order and disjoint, or none if the whole
+   * program is smaller than {@link #MIN_PROGRAM_BYTES}.
+   */
+  static List<Loop> find(Tape tape) {
+    return find(tape, MIN_PROGRAM_BYTES);
+  }
+
+  /** Returns the loops in {@code tape}, or none if it is smaller than {@code minProgramBytes}. */
+  static List<Loop> find(Tape tape, int minProgramBytes) {
+    long bytes = 0;
+    for (int s = 0; s < tape.size() && bytes < minProgramBytes; s++) {
+      bytes += tape.bytesBound(s, false);
+    }
+    return bytes < minProgramBytes ? List.of() : find(tape, MIN_TRIPS, MIN_RUN_BYTES);
+  }
+
+  /** Returns the loops in {@code tape} with at least {@code minTrips} and {@code minBytes}. */
+  static List<Loop> find(Tape tape, int minTrips, int minBytes) {
+    return new Rolling(tape, minTrips, minBytes).find();
+  }
+
+  private List<Loop> find() {
+    List<Loop> loops = new ArrayList<>();
+    int n = tape.size();
+    for (int s = 0; s < n; ) {
+      Loop best = null;
+      for (int period = 1; period <= MAX_PERIOD && s + 2 * period <= n; period++) {
+        int trips = trips(s, period);
+        if (trips >= minTrips
+            && (best == null || period * trips > best.period() * best.trips())
+            && bodyBytes(s, period, true) <= MAX_BODY_BYTES
+            && trips * bodyBytes(s, period, false) >= minBytes) {
+          best = new Loop(s, period, trips);
+        }
+      }
+      if (best != null) {
+        loops.add(best);
+        s = best.end();
+      } else {
+        s++;
+      }
+    }
+    return loops;
+  }
+
+  /** Returns how many times the group of {@code period} statements at {@code s} repeats. */
+  private int trips(int s, int period) {
+    for (int j = 0; j < period; j++) {
+      if (hash[s + j] != hash[s + period + j] || !tape.sameShape(s + j, s + period + j)) {
+        return 1;
+      }
+    }
+    int trips = 2;
+    while (s + (trips + 1) * period <= tape.size() && repeats(s, period, trips)) {
+      trips++;
+    }
+    return trips;
+  }
+
+  /** Returns whether group {@code r} has the shape of group 0 and the stride of groups 0 to 1. */
+  private boolean repeats(int s, int period, int r) {
+    for (int j = 0; j < period; j++) {
+      int first = s + j;
+      int here = s + r * period + j;
+      if (hash[here] != hash[first] || !tape.sameShape(here, first)) {
+        return false;
+      }
+      int x0 = tape.indexStart(first);
+      int x1 = tape.indexStart(first + period);
+      int previous = tape.indexStart(here - period);
+      int current = tape.indexStart(here);
+      for (int x = 0; x < tape.indexEnd(first) - x0; x++) {
+        int stride = tape.index(x1 + x) - tape.index(x0 + x);
+        if (tape.index(current + x) - tape.index(previous + x) != stride) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private int bodyBytes(int s, int period, boolean inLoop) {
+    int bytes = 0;
+    for (int j = 0; j < period; j++) {
+      bytes += tape.bytesBound(s + j, inLoop);
+    }
+    return bytes;
+  }
+}

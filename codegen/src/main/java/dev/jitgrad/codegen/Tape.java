@@ -1,0 +1,238 @@
+package dev.jitgrad.codegen;
+
+import dev.jitgrad.engine.Op;
+import java.util.Arrays;
+
+/**
+ * The statements the emitter writes, in order, each as flat tokens: what the statement computes
+ * (its shape: which arrays it reads and writes, constants, ops) kept apart from where (its indices
+ * into those arrays). Two statements with equal shapes differ only in their indices, which is what
+ * {@link Rolling} looks for.
+ *
+ * <p>A statement is {@code target[index] = expression}: a TARGET token, then the expression in
+ * postfix order (LOAD, CONST, OP and HELPER tokens), then an implicit store. TARGET and LOAD name
+ * the emitter's local that holds the array and take the next index; CONST is followed by one token
+ * holding the raw bits of the constant, an OP by one such token per constant its bytecode takes
+ * ({@code k}, then {@code k2}); a HELPER names a derivative helper's {@link Kind}.
+ */
+final class Tape {
+  static final int TARGET = 1;
+  static final int LOAD = 2;
+  static final int CONST = 3;
+  static final int OP = 4;
+  static final int HELPER = 5;
+
+  private int size;
+  private int[] tokenStart = new int[65];
+  private int[] indexStart = new int[65];
+  private int[] treeSize = new int[64];
+  private long[] tokens = new long[256];
+  private int tokenCount;
+  private int[] indices = new int[128];
+  private int indexCount;
+
+  private final Program p;
+  private final Layout layout;
+
+  private Tape(Program p, Layout layout) {
+    this.p = p;
+    this.layout = layout;
+  }
+
+  /** Returns the statements that compute {@code p} as {@code layout} stores it. */
+  static Tape of(Program p, Layout layout) {
+    Tape t = new Tape(p, layout);
+    for (int i = 0; i < p.size; i++) {
+      if (!layout.stored(i) && layout.directSink[i] < 0) {
+        continue; // a leaf, part of a later statement's expression, or unused
+      }
+      if (layout.stored(i)) {
+        t.add(TARGET, Emitter.WS, layout.slot[i]);
+      } else {
+        t.sinkTarget(layout.directSink[i]);
+      }
+      t.compute(i);
+      t.end(layout.treeSize[i]);
+    }
+    for (int s = 0; s < p.sinkCount(); s++) {
+      if (layout.directSink[p.sinkValue[s]] != s) {
+        t.sinkTarget(s);
+        t.value(p.sinkValue[s]);
+        t.end(1);
+      }
+    }
+    return t;
+  }
+
+  /** Returns how many statements there are. */
+  int size() {
+    return size;
+  }
+
+  int tokenStart(int statement) {
+    return tokenStart[statement];
+  }
+
+  int tokenEnd(int statement) {
+    return tokenStart[statement + 1];
+  }
+
+  int indexStart(int statement) {
+    return indexStart[statement];
+  }
+
+  int indexEnd(int statement) {
+    return indexStart[statement + 1];
+  }
+
+  long token(int t) {
+    return tokens[t];
+  }
+
+  int index(int x) {
+    return indices[x];
+  }
+
+  static int type(long token) {
+    return (int) (token >>> 56);
+  }
+
+  static int payload(long token) {
+    return (int) token;
+  }
+
+  /** Returns whether statements {@code a} and {@code b} compute the same up to indices. */
+  boolean sameShape(int a, int b) {
+    return Arrays.equals(
+        tokens, tokenStart[a], tokenStart[a + 1], tokens, tokenStart[b], tokenStart[b + 1]);
+  }
+
+  /** Returns how many computations statement {@code s} evaluates: its expression's tree size. */
+  int treeSize(int s) {
+    return treeSize[s];
+  }
+
+  /**
+   * Returns an upper bound on the bytecode of statement {@code s}, in a loop (where an index is
+   * computed) or not.
+   */
+  int bytesBound(int s, boolean inLoop) {
+    // aload, the index (ldc_w; in a loop iload, ldc_w, imul, ldc_w, iadd), daload; 3 for the rest
+    int load = inLoop ? 12 : 5;
+    int bytes = 1;
+    for (int t = tokenStart[s]; t < tokenStart[s + 1]; t++) {
+      int type = type(tokens[t]);
+      bytes += type == TARGET || type == LOAD ? load : 3;
+    }
+    return bytes;
+  }
+
+  /** Returns an upper bound on the constant pool entries that statement {@code s} adds. */
+  int poolBound(int s) {
+    return 2 * (tokenStart[s + 1] - tokenStart[s]);
+  }
+
+  private void sinkTarget(int s) {
+    int kind = p.sinkKind[s];
+    int array =
+        kind == Program.OUTPUT ? Emitter.WS : kind == Program.PARAM_GRAD ? Emitter.PG : Emitter.IG;
+    add(TARGET, array, p.sinkIndex[s]);
+  }
+
+  /** Appends the tokens that push the value of instruction {@code i}. */
+  private void value(int i) {
+    Kind kind = p.kind(i);
+    if (kind == Kind.CONST) {
+      constant(p.k[i]);
+    } else if (kind.isLeaf()) {
+      int array =
+          kind == Kind.INPUT
+              ? Emitter.IN
+              : kind == Kind.PARAM ? Emitter.P : kind == Kind.PARAM_GRAD ? Emitter.PG : Emitter.IG;
+      add(LOAD, array, p.index(i));
+    } else if (layout.inline[i]) {
+      compute(i);
+    } else {
+      add(LOAD, Emitter.WS, layout.slot[i]);
+    }
+  }
+
+  /** Appends the tokens that push the operands of computation {@code i} and apply it. */
+  private void compute(int i) {
+    value(p.operand(i, 0));
+    if (p.kind(i).isHelper()) {
+      for (int j = 1; j < p.arity(i); j++) {
+        value(p.operand(i, j));
+      }
+      token((long) HELPER << 56 | p.kind(i).ordinal());
+      return;
+    }
+    Op op = p.op(i);
+    if (op.arity() < 0) { // n-ary: fold left to right, as Lowering does; one term is c0 + -0.0
+      if (p.arity(i) == 1) {
+        constant(-0.0);
+        op(op, i);
+      }
+      for (int j = 1; j < p.arity(i); j++) {
+        value(p.operand(i, j));
+        op(op, i);
+      }
+      return;
+    }
+    for (int j = 1; j < p.arity(i); j++) {
+      value(p.operand(i, j));
+    }
+    op(op, i);
+  }
+
+  private void op(Op op, int i) {
+    token((long) OP << 56 | op.ordinal());
+    int constants = Emitter.constants(op);
+    if (constants > 0) {
+      token(Double.doubleToRawLongBits(p.k[i]));
+    }
+    if (constants > 1) {
+      token(Double.doubleToRawLongBits(p.k2(i)));
+    }
+  }
+
+  private void constant(double value) {
+    token((long) CONST << 56);
+    token(Double.doubleToRawLongBits(value));
+  }
+
+  private void add(int type, int array, int index) {
+    token((long) type << 56 | array);
+    if (indexCount == indices.length) {
+      indices = Arrays.copyOf(indices, grow(indexCount));
+    }
+    indices[indexCount++] = index;
+  }
+
+  private void token(long token) {
+    if (tokenCount == tokens.length) {
+      tokens = Arrays.copyOf(tokens, grow(tokenCount));
+    }
+    tokens[tokenCount++] = token;
+  }
+
+  private void end(int computations) {
+    if (size + 2 == tokenStart.length) {
+      tokenStart = Arrays.copyOf(tokenStart, grow(tokenStart.length));
+      indexStart = Arrays.copyOf(indexStart, tokenStart.length);
+      treeSize = Arrays.copyOf(treeSize, tokenStart.length);
+    }
+    treeSize[size] = computations;
+    size++;
+    tokenStart[size] = tokenCount;
+    indexStart[size] = indexCount;
+  }
+
+  private static int grow(int n) {
+    long m = Math.min(Integer.MAX_VALUE - 8, n * 2L);
+    if (m <= n) {
+      throw new GraphTooLargeException("the emitter's statement list", n + 1L, n);
+    }
+    return (int) m;
+  }
+}
