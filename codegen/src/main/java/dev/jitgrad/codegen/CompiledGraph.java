@@ -20,7 +20,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A graph compiled to straight-line code over {@code double[]} arrays; made by {@link Jit}.
+ * A graph compiled to bytecode over {@code double[]} arrays; made by {@link Jit}.
  *
  * <p>Immutable and safe to call from many threads at once. {@code forward} and {@code valueAndGrad}
  * allocate nothing once a thread has called them (each thread keeps a workspace, of plain arrays
