@@ -2,10 +2,12 @@ package dev.jitgrad.codegen;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.jitgrad.engine.RandomGraphs;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /** The interpreter as the oracle for compiled code: evaluate both at the same fresh point. */
 final class Oracle {
@@ -115,6 +117,19 @@ final class Oracle {
       if (!same) {
         fail(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]);
       }
+    }
+  }
+
+  /**
+   * A wild random DAG (engine {@code RandomGraphs}) whose leaves are split at a random point into
+   * inputs, then params.
+   */
+  record RandomCase(RandomGraphs.Sample sample, List<Value> inputs, List<Value> params) {
+    /** Draws the graph, then the split, from {@code random}. */
+    static RandomCase draw(SplittableRandom random, int leaves, int ops) {
+      RandomGraphs.Sample s = RandomGraphs.wild(random, leaves, ops);
+      int split = random.nextInt(leaves + 1);
+      return new RandomCase(s, s.leaves().subList(0, split), s.leaves().subList(split, leaves));
     }
   }
 

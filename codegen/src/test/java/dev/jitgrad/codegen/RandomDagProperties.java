@@ -19,10 +19,10 @@ class RandomDagProperties {
       @ForAll @IntRange(min = 1, max = 6) int leaves,
       @ForAll @IntRange(min = 1, max = 80) int ops) {
     SplittableRandom random = new SplittableRandom(seed);
-    RandomGraphs.Sample s = RandomGraphs.wild(random, leaves, ops);
-    int split = random.nextInt(leaves + 1);
-    List<Value> inputs = s.leaves().subList(0, split);
-    List<Value> params = s.leaves().subList(split, leaves);
+    Oracle.RandomCase c = Oracle.RandomCase.draw(random, leaves, ops);
+    RandomGraphs.Sample s = c.sample();
+    List<Value> inputs = c.inputs();
+    List<Value> params = c.params();
     CompiledGraph exact =
         Jit.compile(List.of(s.output()), inputs, params, JitOptions.defaults().withExact(true));
     CompiledGraph fast = Jit.compile(s.output(), inputs, params);

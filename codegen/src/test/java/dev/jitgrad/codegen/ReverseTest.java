@@ -20,10 +20,11 @@ class ReverseTest {
       @ForAll @IntRange(min = 1, max = 5) int leaves,
       @ForAll @IntRange(min = 1, max = 60) int ops) {
     SplittableRandom random = new SplittableRandom(seed);
-    RandomGraphs.Sample s = RandomGraphs.wild(random, leaves, ops);
-    int split = random.nextInt(leaves + 1);
-    List<Value> inputs = s.leaves().subList(0, split);
-    List<Value> params = s.leaves().subList(split, leaves);
+    Oracle.RandomCase c = Oracle.RandomCase.draw(random, leaves, ops);
+    RandomGraphs.Sample s = c.sample();
+    List<Value> inputs = c.inputs();
+    List<Value> params = c.params();
+    int split = inputs.size();
     double[] all = random.doubles(leaves, -3, 3).toArray();
     double[] x = Arrays.copyOfRange(all, 0, split);
     double[] p = Arrays.copyOfRange(all, split, leaves);

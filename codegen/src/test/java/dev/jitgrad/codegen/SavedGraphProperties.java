@@ -22,10 +22,10 @@ class SavedGraphProperties {
       @ForAll boolean exact)
       throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
-    RandomGraphs.Sample s = RandomGraphs.wild(random, leaves, ops);
-    int split = random.nextInt(leaves + 1);
-    List<Value> inputs = s.leaves().subList(0, split);
-    List<Value> params = s.leaves().subList(split, leaves);
+    Oracle.RandomCase c = Oracle.RandomCase.draw(random, leaves, ops);
+    RandomGraphs.Sample s = c.sample();
+    List<Value> inputs = c.inputs();
+    List<Value> params = c.params();
     // A second output that is a leaf read straight into an output sink.
     List<Value> outputs = List.of(s.output(), s.leaves().get(random.nextInt(leaves)));
     CompiledGraph saved =
