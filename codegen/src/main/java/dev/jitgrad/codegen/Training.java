@@ -366,5 +366,55 @@ public final class Training {
     public double[] heldOutMetric() {
       return Arrays.copyOf(heldOutMetric, Math.min(epochs, heldOutMetric.length));
     }
+
+    /**
+     * Returns epoch {@code epoch}'s mean training loss without copying the series, for listeners
+     * that read it every epoch.
+     *
+     * @throws IllegalArgumentException if {@code epoch} is not a finished epoch
+     */
+    public double loss(int epoch) {
+      return at(loss, epoch, "loss");
+    }
+
+    /**
+     * Returns epoch {@code epoch}'s metric on the training rows.
+     *
+     * @throws IllegalArgumentException if {@code epoch} is not a finished epoch or no metric is set
+     */
+    public double metric(int epoch) {
+      return at(metric, epoch, "metric");
+    }
+
+    /**
+     * Returns epoch {@code epoch}'s mean held-out loss.
+     *
+     * @throws IllegalArgumentException if {@code epoch} is not a finished epoch or there is no
+     *     held-out data
+     */
+    public double heldOutLoss(int epoch) {
+      return at(heldOutLoss, epoch, "heldOutLoss");
+    }
+
+    /**
+     * Returns epoch {@code epoch}'s held-out metric.
+     *
+     * @throws IllegalArgumentException if {@code epoch} is not a finished epoch or there is no
+     *     metric or no held-out data
+     */
+    public double heldOutMetric(int epoch) {
+      return at(heldOutMetric, epoch, "heldOutMetric");
+    }
+
+    private double at(double[] series, int epoch, String name) {
+      if (series.length == 0) {
+        throw new IllegalArgumentException("this history has no " + name + " series");
+      }
+      if (epoch < 0 || epoch >= epochs) {
+        throw new IllegalArgumentException(
+            "epoch must be in [0, " + epochs + "), the finished epochs, got " + epoch);
+      }
+      return series[epoch];
+    }
   }
 }

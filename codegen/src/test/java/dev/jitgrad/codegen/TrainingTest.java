@@ -172,6 +172,53 @@ class TrainingTest {
   }
 
   @Test
+  void historyAt_readEachEpochByTheListener_equalsTheSeriesAfterTheRun() {
+    List<double[]> heard = new ArrayList<>();
+
+    Training.History history =
+        Training.of(new MLP(new SplittableRandom(5), 2, 8, 1), SVM)
+            .data(Dataset.moons(60, 0.1, 3))
+            .heldOut(Dataset.moons(40, 0.1, 4))
+            .metric(Training.Metric.signAccuracy())
+            .optimizer(new Sgd(0.05, 0.9))
+            .batchSize(16)
+            .epochs(3)
+            .listener(
+                (epoch, h) ->
+                    heard.add(
+                        new double[] {
+                          h.loss(epoch),
+                          h.metric(epoch),
+                          h.heldOutLoss(epoch),
+                          h.heldOutMetric(epoch)
+                        }))
+            .run();
+
+    for (int e = 0; e < 3; e++) {
+      assertArrayEquals(
+          new double[] {
+            history.loss()[e],
+            history.metric()[e],
+            history.heldOutLoss()[e],
+            history.heldOutMetric()[e]
+          },
+          heard.get(e),
+          0.0);
+    }
+  }
+
+  @Test
+  void historyAt_unfinishedEpochOrMissingSeries_throwsNamingIt() {
+    Training.History history =
+        Training.of(new MLP(1, 1), SVM).data(numbered(3)).optimizer(new Sgd(0.1)).run();
+
+    assertMessage("got 1", () -> history.loss(1));
+    assertMessage("got -1", () -> history.loss(-1));
+    assertMessage("no metric", () -> history.metric(0));
+    assertMessage("no heldOutLoss", () -> history.heldOutLoss(0));
+  }
+
+  @Test
   void run_noMetricNoHeldOut_leavesThoseSeriesEmpty() {
     Training.History history =
         Training.of(new MLP(1, 1), SVM).data(numbered(3)).optimizer(new Sgd(0.1)).run();

@@ -3,17 +3,24 @@ package dev.jitgrad.engine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /** Draws a graph the way micrograd's {@code draw_dot} does: Graphviz DOT, and SVG or PNG. */
 public final class GraphViz {
   /** The longest label drawn: longer ones are cut, since dot rejects strings over 16,384 bytes. */
   static final int MAX_LABEL = 1000;
+
+  /** How long {@link #render} lets {@code dot} run before it gives up: minutes for huge graphs. */
+  static final Duration DOT_TIMEOUT = Duration.ofMinutes(5);
 
   private GraphViz() {}
 
@@ -69,33 +76,70 @@ public final class GraphViz {
    * ends in {@code .svg} or {@code .png}.
    *
    * @throws IllegalArgumentException if the path has no file name or the name ends in neither
-   * @throws IllegalStateException if {@code dot} is not on the PATH or fails
+   * @throws IllegalStateException if {@code dot} is not on the PATH, fails, or runs for more than
+   *     five minutes (it is then killed)
    */
   public static void render(Value root, Path file) {
     List<String> command = command(file);
-    String dot = toDot(root);
-    Process p;
+    run(command, toDot(root), DOT_TIMEOUT, file);
+  }
+
+  /**
+   * Runs {@code command} with the DOT text in a file given as its last argument, and its output in
+   * another, so no pipe can fill and stall it; a command still running after {@code timeout} is
+   * killed.
+   */
+  static void run(List<String> command, String dot, Duration timeout, Path file) {
+    Path input = null;
+    Path log = null;
+    Process p = null;
     try {
-      p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "Graphviz's 'dot' is not on the PATH (install the graphviz package); "
-              + "GraphViz.toDot gives the DOT text without it",
-          e);
-    }
-    try {
-      p.getOutputStream().write(dot.getBytes(StandardCharsets.UTF_8));
-      p.getOutputStream().close();
-      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      int exit = p.waitFor();
-      if (exit != 0) {
-        throw new IllegalStateException("dot exited with " + exit + ": " + output.strip());
+      input = Files.createTempFile("jitgrad-", ".dot");
+      log = Files.createTempFile("jitgrad-", ".log");
+      Files.writeString(input, dot, StandardCharsets.UTF_8);
+      List<String> withInput = new ArrayList<>(command);
+      withInput.add(input.toString());
+      try {
+        p =
+            new ProcessBuilder(withInput)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+      } catch (IOException e) {
+        throw new IllegalStateException(
+            "Graphviz's 'dot' is not on the PATH (install the graphviz package); "
+                + "GraphViz.toDot gives the DOT text without it",
+            e);
+      }
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IllegalStateException(
+            "dot did not finish rendering " + file + " within " + timeout.toSeconds() + " s");
+      }
+      if (p.exitValue() != 0) {
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        throw new IllegalStateException("dot exited with " + p.exitValue() + ": " + output.strip());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("could not run dot for " + file, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while rendering " + file, e);
+    } finally {
+      if (p != null) {
+        p.destroyForcibly();
+      }
+      deleteQuietly(input);
+      deleteQuietly(log);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file != null) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // a temporary file left behind is harmless
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -178,6 +179,35 @@ class GraphVizTest {
     GraphViz.render(sample(), file);
 
     assertTrue(Files.readString(file, StandardCharsets.UTF_8).contains("<svg"));
+  }
+
+  @Test
+  void run_commandThatNeverFinishes_isKilledAndThrowsNamingTheTimeout(@TempDir Path dir) {
+    assumeTrue(Files.isExecutable(Path.of("/bin/sh")));
+    List<String> hangs = List.of("/bin/sh", "-c", "sleep 60", "sh");
+
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> GraphViz.run(hangs, "digraph {}", Duration.ofMillis(300), dir.resolve("g.svg")));
+
+    assertTrue(e.getMessage().contains("did not finish"), e.getMessage());
+  }
+
+  @Test
+  void run_commandWritingMoreThanAPipeHolds_failsWithItsExitCodeInsteadOfStalling(
+      @TempDir Path dir) {
+    assumeTrue(Files.isExecutable(Path.of("/bin/sh")));
+    List<String> chatty =
+        List.of("/bin/sh", "-c", "yes | head -c 1000000; cat \"$1\"; exit 3", "sh");
+
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> GraphViz.run(chatty, "digraph {}", Duration.ofMinutes(1), dir.resolve("g.svg")));
+
+    assertTrue(e.getMessage().startsWith("dot exited with 3"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("digraph {}"), e.getMessage());
   }
 
   @Test

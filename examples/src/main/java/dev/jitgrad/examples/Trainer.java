@@ -56,8 +56,7 @@ final class Trainer {
    * progress}.
    */
   static Training.Listener listener(Progress progress) {
-    return (epoch, h) ->
-        progress.update(epoch + 1, () -> message(h.loss()[epoch], h.metric()[epoch]));
+    return (epoch, h) -> progress.update(epoch + 1, () -> message(h.loss(epoch), h.metric(epoch)));
   }
 
   /** Returns the progress bar's text for a loss and an accuracy. */

@@ -112,13 +112,13 @@ public final class SparkDemo {
     double[] heldOut = history.heldOutMetric();
     String accuracy =
         heldOut.length == 0
-            ? String.format(Locale.ROOT, "%.0f%%", 100 * history.metric()[last])
+            ? String.format(Locale.ROOT, "%.0f%%", 100 * history.metric(last))
             : String.format(
                 Locale.ROOT,
                 "%.1f%% (held-out %.1f%%)",
-                100 * history.metric()[last],
+                100 * history.metric(last),
                 100 * heldOut[last]);
     return String.format(
-        Locale.ROOT, "%s: accuracy %s, loss %.4g", what, accuracy, history.loss()[last]);
+        Locale.ROOT, "%s: accuracy %s, loss %.4g", what, accuracy, history.loss(last));
   }
 }
