@@ -59,6 +59,12 @@ final class Emitter {
 
   private static final Object[] LOOP_LOCALS = {"[D", "[D", "[D", "[D", "[D", INTEGER};
 
+  /** The most reads a loop takes into locals before it starts: C2 keeps them in registers. */
+  private static final int MAX_HOISTED = 8;
+
+  /** An upper bound on the bytes of one such read: aload, ldc_w, daload, dstore. */
+  private static final int HOISTED_BYTES = 7;
+
   private final Program p;
   private final Layout layout;
   private final List<byte[]> classes = new ArrayList<>();
@@ -160,7 +166,7 @@ final class Emitter {
         next++;
       } else {
         reserve(BYTES_PER_INSTRUCTION * (tape.treeSize(s) + 1), 4 * tape.treeSize(s));
-        statement(tape, s, -1, -1);
+        statement(tape, s, null);
         s++;
       }
     }
@@ -171,23 +177,66 @@ final class Emitter {
   /**
    * Writes {@code loop}: a counted loop in local {@link #I} over its trips whose body is its first
    * group of statements, each index advanced by its stride times the trip.
+   *
+   * <p>Two rewrites keep the statements and their operations and make the loop one that C2
+   * vectorises and keeps in registers. A loop whose trips are independent ({@link
+   * Rolling#independentTrips}) and whose first target descends runs its trips in ascending order:
+   * every trip then reads the values it would read in the original order and writes elements no
+   * other trip touches, so the results are the same bit for bit. A read of one element that no trip
+   * writes ({@link Rolling#invariantRead}), such as a neuron's adjoint in the updates of its
+   * weights' gradients, is read once into a local before the loop: it holds the same value at every
+   * trip, and C2 cannot hoist it itself, since it cannot tell the arrays apart.
    */
   private void loop(Tape tape, Rolling.Loop loop) {
-    int bytes = 16;
+    int from = tape.indexStart(loop.first());
+    int n = tape.indexStart(loop.first() + loop.period()) - from;
+    boolean reverse = Rolling.stride(tape, loop, from) < 0 && Rolling.independentTrips(tape, loop);
+    LoopIndices indices = new LoopIndices(from, new int[n], new int[n], new int[n]);
+    List<Object> frame = new ArrayList<>(List.of(LOOP_LOCALS));
+    for (int x = 0; x < n; x++) {
+      int stride = Rolling.stride(tape, loop, from + x);
+      int base = tape.index(from + x);
+      indices.base[x] = reverse ? base + stride * (loop.trips() - 1) : base;
+      indices.stride[x] = reverse ? -stride : stride;
+      indices.local[x] = -1;
+      if (Rolling.invariantRead(tape, loop, from + x)) {
+        for (int y = 0; y < x; y++) {
+          if (indices.local[y] >= 0
+              && tape.array(from + y) == tape.array(from + x)
+              && base == tape.index(from + y)) {
+            indices.local[x] = indices.local[y];
+          }
+        }
+        if (indices.local[x] < 0 && frame.size() - LOOP_LOCALS.length < MAX_HOISTED) {
+          indices.local[x] = I + 1 + 2 * (frame.size() - LOOP_LOCALS.length);
+          frame.add(DOUBLE);
+        }
+      }
+    }
+    int bytes = 16 + HOISTED_BYTES * (frame.size() - LOOP_LOCALS.length);
     int pool = 4;
     for (int j = 0; j < loop.period(); j++) {
       bytes += tape.bytesBound(loop.first() + j, true);
       pool += tape.poolBound(loop.first() + j);
     }
     reserve(bytes, pool);
+    int next = I + 1;
+    for (int x = 0; x < n; x++) {
+      if (indices.local[x] == next) {
+        mv.visitVarInsn(ALOAD, tape.array(from + x));
+        pushInt(indices.base[x]);
+        mv.visitInsn(DALOAD);
+        mv.visitVarInsn(DSTORE, next);
+        next += 2;
+      }
+    }
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, I);
     Label top = new Label();
     mv.visitLabel(top);
-    mv.visitFrame(F_NEW, LOOP_LOCALS.length, LOOP_LOCALS, 0, null);
+    mv.visitFrame(F_NEW, frame.size(), frame.toArray(), 0, null);
     for (int j = 0; j < loop.period(); j++) {
-      int s = loop.first() + j;
-      statement(tape, s, tape.indexStart(s), tape.indexStart(s + loop.period()));
+      statement(tape, loop.first() + j, indices);
     }
     mv.visitIincInsn(I, 1);
     mv.visitVarInsn(ILOAD, I);
@@ -196,26 +245,34 @@ final class Emitter {
   }
 
   /**
-   * Writes statement {@code s} of {@code tape}; inside a loop, its indices start at {@code
-   * indexStart} and the next trip's at {@code nextStart} (both -1 outside a loop).
+   * How a loop addresses the indices of its first group, which start at {@code from}: index {@code
+   * from + x} at trip {@code i} is {@code base[x] + stride[x]·i}, or was read before the loop into
+   * double local {@code local[x]} (-1 if not).
    */
-  private void statement(Tape tape, int s, int indexStart, int nextStart) {
+  private record LoopIndices(int from, int[] base, int[] stride, int[] local) {}
+
+  /** Writes statement {@code s} of {@code tape}, inside a loop that {@code loop} addresses. */
+  private void statement(Tape tape, int s, LoopIndices loop) {
     int x = tape.indexStart(s);
     for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
       long token = tape.token(t);
       switch (Tape.type(token)) {
         case Tape.TARGET, Tape.LOAD -> {
-          mv.visitVarInsn(ALOAD, Tape.payload(token));
-          int index = tape.index(x);
-          if (indexStart < 0) {
-            pushInt(index);
+          int k = loop == null ? -1 : x - loop.from();
+          if (k >= 0 && loop.local()[k] >= 0) {
+            mv.visitVarInsn(DLOAD, loop.local()[k]);
           } else {
-            pushIndex(index, tape.index(nextStart + x - indexStart) - index);
+            mv.visitVarInsn(ALOAD, Tape.payload(token));
+            if (k < 0) {
+              pushInt(tape.index(x));
+            } else {
+              pushIndex(loop.base()[k], loop.stride()[k]);
+            }
+            if (Tape.type(token) == Tape.LOAD) {
+              mv.visitInsn(DALOAD);
+            }
           }
           x++;
-          if (Tape.type(token) == Tape.LOAD) {
-            mv.visitInsn(DALOAD);
-          }
         }
         case Tape.CONST -> pushDouble(Double.longBitsToDouble(tape.token(++t)));
         case Tape.OP -> {

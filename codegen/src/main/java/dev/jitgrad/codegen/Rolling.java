@@ -60,6 +60,74 @@ final class Rolling {
     }
   }
 
+  /**
+   * Returns whether the trips of {@code loop} may run in any order: no trip reads or writes an
+   * element that another trip writes. Then every trip reads the same values whatever the order, and
+   * writes elements that no other trip touches, so any order gives the same results bit for bit.
+   */
+  static boolean independentTrips(Tape tape, Loop loop) {
+    int from = tape.indexStart(loop.first());
+    int to = tape.indexStart(loop.first() + loop.period());
+    for (int w = from; w < to; w++) {
+      for (int x = from; x < to && tape.isTarget(w); x++) {
+        if (tape.array(x) == tape.array(w) && meets(tape, loop, w, x, true)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns whether index {@code x} of {@code loop}'s first group reads one element at every trip
+   * that no trip writes, so it may be read once before the loop.
+   */
+  static boolean invariantRead(Tape tape, Loop loop, int x) {
+    if (tape.isTarget(x) || stride(tape, loop, x) != 0) {
+      return false;
+    }
+    int from = tape.indexStart(loop.first());
+    int to = tape.indexStart(loop.first() + loop.period());
+    for (int w = from; w < to; w++) {
+      if (tape.isTarget(w) && tape.array(w) == tape.array(x) && meets(tape, loop, w, x, false)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns how far index {@code x} of {@code loop}'s first group advances at every trip. */
+  static int stride(Tape tape, Loop loop, int x) {
+    int groupIndices =
+        tape.indexStart(loop.first() + loop.period()) - tape.indexStart(loop.first());
+    return tape.index(x + groupIndices) - tape.index(x);
+  }
+
+  /**
+   * Returns whether target {@code w} at some trip addresses the element that index {@code x}
+   * addresses at some trip (another trip, if {@code otherTrip}).
+   */
+  private static boolean meets(Tape tape, Loop loop, int w, int x, boolean otherTrip) {
+    long wBase = tape.index(w);
+    long wStride = stride(tape, loop, w);
+    long xBase = tape.index(x);
+    long xStride = stride(tape, loop, x);
+    for (long t = 0; t < loop.trips(); t++) {
+      long d = wBase + wStride * t - xBase;
+      if (xStride == 0) {
+        if (d == 0 && (!otherTrip || loop.trips() > 1)) {
+          return true;
+        }
+      } else if (d % xStride == 0) {
+        long u = d / xStride;
+        if (u >= 0 && u < loop.trips() && (!otherTrip || u != t)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   private final Tape tape;
   private final int minTrips;
   private final int minBytes;

@@ -29,6 +29,7 @@ final class Tape {
   private long[] tokens = new long[256];
   private int tokenCount;
   private int[] indices = new int[128];
+  private byte[] accesses = new byte[128];
   private int indexCount;
 
   private final Program p;
@@ -91,6 +92,16 @@ final class Tape {
 
   int index(int x) {
     return indices[x];
+  }
+
+  /** Returns the array (an emitter's local) that index {@code x} addresses. */
+  int array(int x) {
+    return accesses[x] & 0xf;
+  }
+
+  /** Returns whether index {@code x} is a statement's target, written rather than read. */
+  boolean isTarget(int x) {
+    return accesses[x] >> 4 == TARGET;
   }
 
   static int type(long token) {
@@ -205,7 +216,9 @@ final class Tape {
     token((long) type << 56 | array);
     if (indexCount == indices.length) {
       indices = Arrays.copyOf(indices, grow(indexCount));
+      accesses = Arrays.copyOf(accesses, indices.length);
     }
+    accesses[indexCount] = (byte) (type << 4 | array);
     indices[indexCount++] = index;
   }
 

@@ -1,0 +1,161 @@
+package dev.jitgrad.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jitgrad.engine.RandomGraphs;
+import dev.jitgrad.engine.Value;
+import dev.jitgrad.nn.MLP;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every loop form the emitter writes (rolled runs, trips run ascending, reads hoisted out of a
+ * loop) against the straight-line code of the same program, which runs the same statements
+ * unrolled: the results must be the same bits, at points full of NaN and infinities, in default and
+ * exact mode; in exact mode they must also be the interpreter's bits.
+ */
+class LoopFormsTest {
+  private static final double[] SPECIAL = {
+    Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0.0, 1e308, -1e-310
+  };
+
+  /** A traced graph: a softmax cross-entropy MLP, plus a wild random DAG over its own inputs. */
+  private record Graph(Value loss, List<Value> inputs, List<Value> params) {
+    static Graph mlp(SplittableRandom random, int wildOps, int... sizes) {
+      int features = sizes[0];
+      int classes = sizes[sizes.length - 1];
+      int[] outs = new int[sizes.length - 1];
+      System.arraycopy(sizes, 1, outs, 0, outs.length);
+      MLP mlp = new MLP(random, features, outs);
+      List<Value> inputs = new ArrayList<>();
+      for (int i = 0; i < features + classes; i++) {
+        inputs.add(Value.of(0, "x" + i));
+      }
+      List<Value> logits = mlp.apply(inputs.subList(0, features));
+      List<Value> exps = new ArrayList<>();
+      for (Value z : logits) {
+        exps.add(z.exp());
+      }
+      Value loss =
+          Value.sum(exps).log().sub(Value.dot(inputs.subList(features, inputs.size()), logits));
+      if (wildOps > 0) {
+        RandomGraphs.Sample wild = RandomGraphs.wild(random, 6, wildOps);
+        inputs.addAll(wild.leaves());
+        loss = loss.add(wild.output());
+      }
+      return new Graph(loss, inputs, mlp.parameters());
+    }
+
+    /** Returns the forward and the gradient program with {@code options}. */
+    List<Program> programs(JitOptions options) {
+      Program traced = Tracer.trace(List.of(loss), inputs, params);
+      Program differentiable =
+          Compiler.run(Passes.beforeReverse(options), Lowering.expandNary(traced));
+      return List.of(
+          Compiler.forwardProgram(differentiable, options),
+          Compiler.gradientProgram(differentiable, true, options));
+    }
+  }
+
+  /** Returns {@code n} numbers in [-2, 2], about one in five a special value. */
+  private static double[] point(SplittableRandom random, int n) {
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] =
+          random.nextInt(5) == 0
+              ? SPECIAL[random.nextInt(SPECIAL.length)]
+              : random.nextDouble(-2, 2);
+    }
+    return x;
+  }
+
+  /**
+   * Asserts that {@code p} rolled (whatever its size) computes the bits its straight-line code
+   * does, and the interpreter's in exact mode, at finite points and at points with special values;
+   * returns the rolled code's text.
+   */
+  private static String assertRolledEqualsStraightLine(
+      Program p, boolean exact, SplittableRandom random) {
+    Layout layout = new Layout(p);
+    Emitter.Code rolled = Emitter.emit(p, layout, 0);
+    Kernel loops = Emitter.load(rolled);
+    Kernel straight = Emitter.load(Emitter.emit(p, layout, Integer.MAX_VALUE));
+    for (byte[] c : rolled.classes()) {
+      CompiledGraphTest.assertVerifiesUnderHugeMethodLimit(c);
+    }
+    for (int t = 0; t < 4; t++) {
+      double[] x =
+          t == 0 ? random.doubles(p.inputCount, -1, 1).toArray() : point(random, p.inputCount);
+      double[] params =
+          t == 0 ? random.doubles(p.paramCount, -1, 1).toArray() : point(random, p.paramCount);
+
+      double[] expected = Programs.run(straight, p, x, params);
+      double[] actual = Programs.run(loops, p, x, params);
+
+      Oracle.assertBitIdentical(expected, actual, "rolled against straight-line, point " + t);
+      if (exact) {
+        Oracle.assertBitIdentical(
+            Programs.interpret(p, x, params), actual, "rolled against interpreter, point " + t);
+      }
+    }
+    return Emitter.text(rolled.classes());
+  }
+
+  @Test
+  void emit_mlpsOfSeveralShapesRolled_bitIdenticalToStraightLineAndExactInterpreter() {
+    int[][] shapes = {{64, 32, 10}, {30, 16, 8, 4}, {200, 9, 5}, {5, 40, 3}};
+    SplittableRandom random = new SplittableRandom(21);
+    for (int[] shape : shapes) {
+      Graph g = Graph.mlp(random, 0, shape);
+      for (boolean exact : new boolean[] {false, true}) {
+        String text = "";
+        for (Program p : g.programs(JitOptions.defaults().withExact(exact))) {
+          text += assertRolledEqualsStraightLine(p, exact, random);
+        }
+
+        assertTrue(
+            text.contains("IF_ICMPLT"), "no loop in the code of " + shape.length + " layers");
+      }
+    }
+  }
+
+  @Test
+  void emit_mlpWithWildGraphRolled_bitIdenticalToStraightLineAndExactInterpreter() {
+    SplittableRandom random = new SplittableRandom(23);
+    for (int seed = 0; seed < 6; seed++) {
+      Graph g = Graph.mlp(random, 40, 12 + seed, 6, 3);
+      for (boolean exact : new boolean[] {false, true}) {
+        String text = "";
+        for (Program p : g.programs(JitOptions.defaults().withExact(exact))) {
+          text += assertRolledEqualsStraightLine(p, exact, random);
+        }
+
+        assertTrue(text.contains("IF_ICMPLT"), "no loop in graph " + seed);
+      }
+    }
+  }
+
+  /** The updates of a neuron's weights, descending in reverse mode, run as an ascending loop. */
+  @Test
+  void emit_independentDescendingUpdates_loopAscendsWithTheAdjointInALocal() {
+    int n = 64;
+    Program.Builder b = new Program.Builder(n, n, 1);
+    int g = b.binary(dev.jitgrad.engine.Op.MUL, b.leaf(Kind.INPUT, 0), b.leaf(Kind.PARAM, 0));
+    b.sink(g, Program.OUTPUT, 0);
+    for (int k = n - 1; k >= 0; k--) {
+      int product = b.binary(dev.jitgrad.engine.Op.MUL, b.leaf(Kind.INPUT, k), g);
+      b.sink(
+          b.binary(dev.jitgrad.engine.Op.ADD, b.leaf(Kind.PARAM_GRAD, k), product),
+          Program.PARAM_GRAD,
+          k);
+    }
+    Program p = Verifier.verify(b.build(), "hand-built");
+
+    String text = assertRolledEqualsStraightLine(p, true, new SplittableRandom(5));
+
+    assertTrue(text.contains("DSTORE 6"), "the adjoint is read into a local before the loop");
+    assertTrue(!text.contains("INEG"), "the loop ascends");
+  }
+}
