@@ -57,13 +57,13 @@ final class Emitter {
   /** The local of a loop's counter, after the five arrays. */
   private static final int I = 5;
 
-  private static final Object[] LOOP_LOCALS = {"[D", "[D", "[D", "[D", "[D", INTEGER};
+  /** The local of a nest's outer counter. */
+  private static final int J = 6;
 
-  /** The most reads a loop takes into locals before it starts: C2 keeps them in registers. */
-  private static final int MAX_HOISTED = 8;
+  /** The first of the double locals that hold a loop's reads taken before it starts. */
+  private static final int HOISTED = 7;
 
-  /** An upper bound on the bytes of one such read: aload, ldc_w, daload, dstore. */
-  private static final int HOISTED_BYTES = 7;
+  private static final Object[] ARRAYS = {"[D", "[D", "[D", "[D", "[D"};
 
   private final Program p;
   private final Layout layout;
@@ -156,14 +156,23 @@ final class Emitter {
   private Code run(int minRollBytes) {
     Tape tape = Tape.of(p, layout);
     List<Rolling.Loop> loops = Rolling.find(tape, minRollBytes);
+    List<Rolling.Nest> nests = Rolling.nests(tape, loops);
     startClass();
-    int next = 0;
+    int nextLoop = 0;
+    int nextNest = 0;
     for (int s = 0; s < tape.size(); ) {
-      Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
-      if (loop != null && loop.first() == s) {
-        loop(tape, loop);
+      while (nextLoop < loops.size() && loops.get(nextLoop).first() < s) {
+        nextLoop++;
+      }
+      Rolling.Nest nest = nextNest < nests.size() ? nests.get(nextNest) : null;
+      Rolling.Loop loop = nextLoop < loops.size() ? loops.get(nextLoop) : null;
+      if (nest != null && nest.first() == s) {
+        nest(tape, nest);
+        s = nest.end();
+        nextNest++;
+      } else if (loop != null && loop.first() == s) {
+        loop(tape, loop, null);
         s = loop.end();
-        next++;
       } else {
         reserve(BYTES_PER_INSTRUCTION * (tape.treeSize(s) + 1), 4 * tape.treeSize(s));
         statement(tape, s, null);
@@ -175,56 +184,94 @@ final class Emitter {
   }
 
   /**
+   * Writes {@code nest}: a counted loop in local {@link #J} over its trips whose body is its first
+   * trip, its statements and inner loops, each index advanced by its outer stride times the trip.
+   */
+  private void nest(Tape tape, Rolling.Nest nest) {
+    int pool = 8;
+    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); s++) {
+      pool += tape.poolBound(s, 2);
+    }
+    reserve(Rolling.LOOP_CONTROL_BYTES + Rolling.tripBytes(tape, nest), pool);
+    int from = tape.indexStart(nest.first());
+    int n = tape.indexStart(nest.first() + nest.tripStatements()) - from;
+    Indices indices = new Indices(from, n);
+    for (int x = 0; x < n; x++) {
+      indices.base[x] = tape.index(from + x);
+      indices.outer[x] = tape.index(from + x + n) - indices.base[x];
+    }
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, J);
+    Label top = new Label();
+    mv.visitLabel(top);
+    mv.visitFrame(F_NEW, 7, new Object[] {"[D", "[D", "[D", "[D", "[D", TOP, INTEGER}, 0, null);
+    int next = 0;
+    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
+      Rolling.Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
+      if (inner != null && inner.first() == s) {
+        loop(tape, inner, indices);
+        s = inner.end();
+        next++;
+      } else {
+        statement(tape, s++, indices);
+      }
+    }
+    mv.visitIincInsn(J, 1);
+    mv.visitVarInsn(ILOAD, J);
+    pushInt(nest.trips());
+    mv.visitJumpInsn(IF_ICMPLT, top);
+  }
+
+  /**
    * Writes {@code loop}: a counted loop in local {@link #I} over its trips whose body is its first
-   * group of statements, each index advanced by its stride times the trip.
+   * group of statements, each index advanced by its stride times the trip; inside a nest, whose
+   * {@code outer} gives the outer strides, or alone ({@code outer} null).
    *
    * <p>Two rewrites keep the statements and their operations and make the loop one that C2
-   * vectorises and keeps in registers. A loop whose trips are independent ({@link
-   * Rolling#independentTrips}) and whose first target descends runs its trips in ascending order:
-   * every trip then reads the values it would read in the original order and writes elements no
-   * other trip touches, so the results are the same bit for bit. A read of one element that no trip
-   * writes ({@link Rolling#invariantRead}), such as a neuron's adjoint in the updates of its
-   * weights' gradients, is read once into a local before the loop: it holds the same value at every
-   * trip, and C2 cannot hoist it itself, since it cannot tell the arrays apart.
+   * vectorises and keeps in registers. A loop whose trips are independent and whose first target
+   * descends ({@link Rolling#reversed}) runs its trips in ascending order: every trip then reads
+   * the values it would read in the original order and writes elements no other trip touches, so
+   * the results are the same bit for bit. A read of one element that no trip writes ({@link
+   * Rolling#invariantRead}), such as a neuron's adjoint in the updates of its weights' gradients,
+   * is read once into a local before the loop: it holds the same value at every trip, and C2 cannot
+   * hoist it itself, since it cannot tell the arrays apart.
    */
-  private void loop(Tape tape, Rolling.Loop loop) {
+  private void loop(Tape tape, Rolling.Loop loop, Indices outer) {
     int from = tape.indexStart(loop.first());
     int n = tape.indexStart(loop.first() + loop.period()) - from;
-    boolean reverse = Rolling.stride(tape, loop, from) < 0 && Rolling.independentTrips(tape, loop);
-    LoopIndices indices = new LoopIndices(from, new int[n], new int[n], new int[n]);
-    List<Object> frame = new ArrayList<>(List.of(LOOP_LOCALS));
+    boolean reverse = Rolling.reversed(tape, loop);
+    Indices indices = new Indices(from, n);
+    List<Object> frame = new ArrayList<>(List.of(ARRAYS));
+    frame.add(INTEGER);
+    frame.add(outer == null ? TOP : INTEGER);
+    int hoisted = 0;
     for (int x = 0; x < n; x++) {
       int stride = Rolling.stride(tape, loop, from + x);
       int base = tape.index(from + x);
       indices.base[x] = reverse ? base + stride * (loop.trips() - 1) : base;
-      indices.stride[x] = reverse ? -stride : stride;
-      indices.local[x] = -1;
+      indices.inner[x] = reverse ? -stride : stride;
+      indices.outer[x] = outer == null ? 0 : outer.outer[from + x - outer.from];
       if (Rolling.invariantRead(tape, loop, from + x)) {
-        for (int y = 0; y < x; y++) {
-          if (indices.local[y] >= 0
-              && tape.array(from + y) == tape.array(from + x)
-              && base == tape.index(from + y)) {
-            indices.local[x] = indices.local[y];
-          }
-        }
-        if (indices.local[x] < 0 && frame.size() - LOOP_LOCALS.length < MAX_HOISTED) {
-          indices.local[x] = I + 1 + 2 * (frame.size() - LOOP_LOCALS.length);
+        indices.local[x] = indices.sameRead(tape, x);
+        if (indices.local[x] < 0 && hoisted < Rolling.MAX_HOISTED) {
+          indices.local[x] = HOISTED + 2 * hoisted++;
           frame.add(DOUBLE);
         }
       }
     }
-    int bytes = 16 + HOISTED_BYTES * (frame.size() - LOOP_LOCALS.length);
-    int pool = 4;
-    for (int j = 0; j < loop.period(); j++) {
-      bytes += tape.bytesBound(loop.first() + j, true);
-      pool += tape.poolBound(loop.first() + j);
+    if (outer == null) {
+      int bytes = Rolling.LOOP_CONTROL_BYTES + Rolling.HOISTED_BYTES * hoisted;
+      int pool = 4;
+      for (int j = 0; j < loop.period(); j++) {
+        bytes += tape.bytesBound(loop.first() + j, 1);
+        pool += tape.poolBound(loop.first() + j, 1);
+      }
+      reserve(bytes, pool);
     }
-    reserve(bytes, pool);
-    int next = I + 1;
-    for (int x = 0; x < n; x++) {
+    for (int x = 0, next = HOISTED; x < n; x++) {
       if (indices.local[x] == next) {
         mv.visitVarInsn(ALOAD, tape.array(from + x));
-        pushInt(indices.base[x]);
+        pushIndex(indices.base[x], indices.outer[x], 0);
         mv.visitInsn(DALOAD);
         mv.visitVarInsn(DSTORE, next);
         next += 2;
@@ -245,28 +292,57 @@ final class Emitter {
   }
 
   /**
-   * How a loop addresses the indices of its first group, which start at {@code from}: index {@code
-   * from + x} at trip {@code i} is {@code base[x] + stride[x]·i}, or was read before the loop into
-   * double local {@code local[x]} (-1 if not).
+   * How a loop or nest addresses the indices of its first trip, which start at {@code from}: index
+   * {@code from + x} is {@code base[x] + outer[x]·j + inner[x]·i} at trip {@code j} of a nest and
+   * trip {@code i} of a loop, or was read before the loop into double local {@code local[x]} (-1 if
+   * not).
    */
-  private record LoopIndices(int from, int[] base, int[] stride, int[] local) {}
+  private static final class Indices {
+    final int from;
+    final int[] base;
+    final int[] outer;
+    final int[] inner;
+    final int[] local;
+
+    Indices(int from, int n) {
+      this.from = from;
+      base = new int[n];
+      outer = new int[n];
+      inner = new int[n];
+      local = new int[n];
+      java.util.Arrays.fill(local, -1);
+    }
+
+    /** Returns the local of an earlier read of the element index {@code x} reads, or -1. */
+    int sameRead(Tape tape, int x) {
+      for (int y = 0; y < x; y++) {
+        if (local[y] >= 0
+            && tape.array(from + y) == tape.array(from + x)
+            && base[y] == base[x]
+            && outer[y] == outer[x]) {
+          return local[y];
+        }
+      }
+      return -1;
+    }
+  }
 
   /** Writes statement {@code s} of {@code tape}, inside a loop that {@code loop} addresses. */
-  private void statement(Tape tape, int s, LoopIndices loop) {
+  private void statement(Tape tape, int s, Indices loop) {
     int x = tape.indexStart(s);
     for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
       long token = tape.token(t);
       switch (Tape.type(token)) {
         case Tape.TARGET, Tape.LOAD -> {
-          int k = loop == null ? -1 : x - loop.from();
-          if (k >= 0 && loop.local()[k] >= 0) {
-            mv.visitVarInsn(DLOAD, loop.local()[k]);
+          int k = loop == null ? -1 : x - loop.from;
+          if (k >= 0 && loop.local[k] >= 0) {
+            mv.visitVarInsn(DLOAD, loop.local[k]);
           } else {
             mv.visitVarInsn(ALOAD, Tape.payload(token));
             if (k < 0) {
               pushInt(tape.index(x));
             } else {
-              pushIndex(loop.base()[k], loop.stride()[k]);
+              pushIndex(loop.base[k], loop.outer[k], loop.inner[k]);
             }
             if (Tape.type(token) == Tape.LOAD) {
               mv.visitInsn(DALOAD);
@@ -289,23 +365,34 @@ final class Emitter {
     mv.visitInsn(DASTORE);
   }
 
-  /** Pushes {@code base + stride·i}, with {@code i} the loop counter. */
-  private void pushIndex(int base, int stride) {
-    if (stride == 0) {
+  /** Pushes {@code base + outer·j + inner·i}, with {@code j} and {@code i} the loop counters. */
+  private void pushIndex(int base, int outer, int inner) {
+    boolean pushed = pushScaled(J, outer, false);
+    pushed = pushScaled(I, inner, pushed);
+    if (!pushed) {
       pushInt(base);
-      return;
+    } else if (base != 0) {
+      pushInt(base);
+      mv.visitInsn(IADD);
     }
-    mv.visitVarInsn(ILOAD, I);
+  }
+
+  /** Pushes {@code stride·counter} unless {@code stride} is 0, adding it if {@code add}. */
+  private boolean pushScaled(int counter, int stride, boolean add) {
+    if (stride == 0) {
+      return add;
+    }
+    mv.visitVarInsn(ILOAD, counter);
     if (stride == -1) {
       mv.visitInsn(INEG);
     } else if (stride != 1) {
       pushInt(stride);
       mv.visitInsn(IMUL);
     }
-    if (base != 0) {
-      pushInt(base);
+    if (add) {
       mv.visitInsn(IADD);
     }
+    return true;
   }
 
   /** Returns how many constants ({@code k}, then {@code k2}) {@code op}'s bytecode takes. */

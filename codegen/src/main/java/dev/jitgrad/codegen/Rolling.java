@@ -1,6 +1,7 @@
 package dev.jitgrad.codegen;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -61,6 +62,27 @@ final class Rolling {
   }
 
   /**
+   * A loop nest: statements {@code [first, first + tripStatements·trips)} are {@code trips}
+   * repetitions of the first {@code tripStatements}, among which the loops {@code inner}; every
+   * index advances by its difference between the first two repetitions (its outer stride), which is
+   * the same at every trip of an inner loop.
+   */
+  record Nest(int first, int tripStatements, int trips, List<Loop> inner) {
+    int end() {
+      return first + tripStatements * trips;
+    }
+  }
+
+  /** An upper bound on the bytecode of a loop's control: counter, increment, test and branch. */
+  static final int LOOP_CONTROL_BYTES = 16;
+
+  /** The most reads a loop takes into locals before it starts (see {@link #invariantRead}). */
+  static final int MAX_HOISTED = 8;
+
+  /** An upper bound on the bytes of one such read in a nest: aload, its index, daload, dstore. */
+  static final int HOISTED_BYTES = 16;
+
+  /**
    * Returns whether the trips of {@code loop} may run in any order: no trip reads or writes an
    * element that another trip writes. Then every trip reads the same values whatever the order, and
    * writes elements that no other trip touches, so any order gives the same results bit for bit.
@@ -76,6 +98,14 @@ final class Rolling {
       }
     }
     return true;
+  }
+
+  /**
+   * Returns whether the emitter runs {@code loop}'s trips in reverse order: its trips are
+   * independent and its first target descends, so that run ascending, as C2 vectorises them.
+   */
+  static boolean reversed(Tape tape, Loop loop) {
+    return stride(tape, loop, tape.indexStart(loop.first())) < 0 && independentTrips(tape, loop);
   }
 
   /**
@@ -167,6 +197,211 @@ final class Rolling {
   /** Returns the loops in {@code tape} with at least {@code minTrips} and {@code minBytes}. */
   static List<Loop> find(Tape tape, int minTrips, int minBytes) {
     return new Rolling(tape, minTrips, minBytes).find();
+  }
+
+  /**
+   * Returns the nests that roll {@code loops} (as {@link #find} gives them) and the statements
+   * between them one level up: runs of groups of loops and statements that repeat, identical (a
+   * loop: its body, trips, strides and how the emitter writes it) but for indices that advance by
+   * the same stride at every repetition. A nest holds at least one loop; a loop in none stays as it
+   * is.
+   */
+  static List<Nest> nests(Tape tape, List<Loop> loops) {
+    return loops.isEmpty() ? List.of() : new Rolling(tape, MIN_TRIPS, 0).nests(loops);
+  }
+
+  /** Returns the bound on the bytecode of one trip of {@code nest}, inner loops included. */
+  static int tripBytes(Tape tape, Nest nest) {
+    int bytes = 0;
+    int next = 0;
+    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
+      Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
+      if (inner != null && inner.first() == s) {
+        bytes += LOOP_CONTROL_BYTES + MAX_HOISTED * HOISTED_BYTES;
+        for (int j = 0; j < inner.period(); j++) {
+          bytes += tape.bytesBound(s + j, 2);
+        }
+        s = inner.end();
+        next++;
+      } else {
+        bytes += tape.bytesBound(s++, 1);
+      }
+    }
+    return bytes;
+  }
+
+  /** The statements and loops of a tape, in order: the units a nest repeats. */
+  private static final class Items {
+    int count;
+    final int[] start;
+    final Loop[] loop;
+    final int[] key;
+    final boolean[][] invariant;
+
+    Items(int capacity) {
+      start = new int[capacity + 1];
+      loop = new Loop[capacity];
+      key = new int[capacity];
+      invariant = new boolean[capacity][];
+    }
+  }
+
+  private List<Nest> nests(List<Loop> loops) {
+    Items items = new Items(tape.size());
+    for (int s = 0, next = 0; s < tape.size(); items.count++) {
+      int k = items.count;
+      items.start[k] = s;
+      if (next < loops.size() && loops.get(next).first() == s) {
+        Loop loop = loops.get(next++);
+        items.loop[k] = loop;
+        items.invariant[k] =
+            new boolean
+                [tape.indexStart(loop.first() + loop.period()) - tape.indexStart(loop.first())];
+        items.key[k] = loopKey(loop, items.invariant[k]);
+        s = loop.end();
+      } else {
+        items.key[k] = hash[s++];
+      }
+    }
+    items.start[items.count] = tape.size();
+    List<Nest> nests = new ArrayList<>();
+    for (int k = 0; k < items.count; ) {
+      Nest best = null;
+      for (int period = 1; period <= MAX_PERIOD && k + 2 * period <= items.count; period++) {
+        Nest nest = nest(items, k, period);
+        if (nest != null && (best == null || nest.end() > best.end())) {
+          best = nest;
+        }
+      }
+      if (best == null) {
+        k++;
+        continue;
+      }
+      nests.add(best);
+      while (k < items.count && items.start[k] < best.end()) {
+        k++;
+      }
+    }
+    return nests;
+  }
+
+  /**
+   * Returns a key of {@code loop}'s shape (body, trips, strides and the emitter's choices), filling
+   * {@code invariant} with which indices of its first group it reads before the loop.
+   */
+  private int loopKey(Loop loop, boolean[] invariant) {
+    int h = 31 * loop.period() + loop.trips();
+    h = 31 * h + (reversed(tape, loop) ? 1 : 0);
+    for (int j = 0; j < loop.period(); j++) {
+      h = 31 * h + hash[loop.first() + j];
+    }
+    int from = tape.indexStart(loop.first());
+    for (int x = from; x < tape.indexStart(loop.first() + loop.period()); x++) {
+      invariant[x - from] = invariantRead(tape, loop, x);
+      h = 31 * (31 * h + stride(tape, loop, x)) + (invariant[x - from] ? 1 : 0);
+    }
+    return h;
+  }
+
+  /** Returns the nest of groups of {@code period} items from item {@code k}, or null if none. */
+  private Nest nest(Items items, int k, int period) {
+    boolean hasLoop = false;
+    for (int m = k; m < k + period; m++) {
+      hasLoop |= items.loop[m] != null;
+    }
+    if (!hasLoop) {
+      return null;
+    }
+    int first = items.start[k];
+    int statements = items.start[k + period] - first;
+    int from = tape.indexStart(first);
+    int width = tape.indexStart(first + statements) - from;
+    int trips = 1;
+    while (k + (trips + 1) * period <= items.count
+        && sameItems(items, k, k + trips * period, period)
+        && advances(from, width, trips)) {
+      trips++;
+    }
+    if (trips < minTrips) {
+      return null;
+    }
+    List<Loop> inner = new ArrayList<>();
+    for (int m = k; m < k + period; m++) {
+      Loop loop = items.loop[m];
+      if (loop != null) {
+        inner.add(loop);
+        if (!outerStrideConstant(loop, width)) {
+          return null;
+        }
+      }
+    }
+    Nest nest = new Nest(first, statements, trips, List.copyOf(inner));
+    return tripBytes(tape, nest) <= MAX_BODY_BYTES ? nest : null;
+  }
+
+  /** Returns whether the {@code period} items from {@code a} and from {@code b} have one shape. */
+  private boolean sameItems(Items items, int a, int b, int period) {
+    for (int m = 0; m < period; m++) {
+      if (items.key[a + m] != items.key[b + m]) {
+        return false;
+      }
+      Loop p = items.loop[a + m];
+      Loop q = items.loop[b + m];
+      if (p == null && q == null) {
+        if (!tape.sameShape(items.start[a + m], items.start[b + m])) {
+          return false;
+        }
+      } else if (p == null
+          || q == null
+          || p.period() != q.period()
+          || p.trips() != q.trips()
+          || !Arrays.equals(items.invariant[a + m], items.invariant[b + m])
+          || reversed(tape, p) != reversed(tape, q)) {
+        return false;
+      } else {
+        for (int j = 0; j < p.period(); j++) {
+          if (!tape.sameShape(p.first() + j, q.first() + j)) {
+            return false;
+          }
+        }
+        int pFrom = tape.indexStart(p.first());
+        int qFrom = tape.indexStart(q.first());
+        for (int x = 0; x < tape.indexStart(p.first() + p.period()) - pFrom; x++) {
+          if (stride(tape, p, pFrom + x) != stride(tape, q, qFrom + x)) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns whether every index of repetition {@code r} (each {@code width} indices from {@code
+   * from}) advances from repetition {@code r - 1} as repetition 1 does from repetition 0.
+   */
+  private boolean advances(int from, int width, int r) {
+    for (int x = from; x < from + width; x++) {
+      int stride = tape.index(x + width) - tape.index(x);
+      if (tape.index(x + r * width) - tape.index(x + (r - 1) * width) != stride) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns whether every trip of {@code loop} has its first trip's outer strides. */
+  private boolean outerStrideConstant(Loop loop, int width) {
+    int x0 = tape.indexStart(loop.first());
+    int group = tape.indexStart(loop.first() + loop.period()) - x0;
+    for (int x = x0; x < tape.indexStart(loop.end()); x++) {
+      int outer = tape.index(x + width) - tape.index(x);
+      int first = x0 + (x - x0) % group;
+      if (outer != tape.index(first + width) - tape.index(first)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private List<Loop> find() {

@@ -128,8 +128,16 @@ final class Tape {
    * computed) or not.
    */
   int bytesBound(int s, boolean inLoop) {
-    // aload, the index (ldc_w; in a loop iload, ldc_w, imul, ldc_w, iadd), daload; 3 for the rest
-    int load = inLoop ? 12 : 5;
+    return bytesBound(s, inLoop ? 1 : 0);
+  }
+
+  /**
+   * Returns an upper bound on the bytecode of statement {@code s} inside {@code depth} loops, where
+   * an index is a constant plus a stride times each loop's counter.
+   */
+  int bytesBound(int s, int depth) {
+    // aload, the index (ldc_w; then per loop iload, ldc_w, imul, iadd), daload; 3 for the rest
+    int load = 5 + 6 * depth;
     int bytes = 1;
     for (int t = tokenStart[s]; t < tokenStart[s + 1]; t++) {
       int type = type(tokens[t]);
@@ -140,7 +148,15 @@ final class Tape {
 
   /** Returns an upper bound on the constant pool entries that statement {@code s} adds. */
   int poolBound(int s) {
-    return 2 * (tokenStart[s + 1] - tokenStart[s]);
+    return poolBound(s, 1);
+  }
+
+  /**
+   * Returns an upper bound on the constant pool entries that statement {@code s} adds inside {@code
+   * depth} loops: an index its constant and a stride per loop, a constant two, on two tokens.
+   */
+  int poolBound(int s, int depth) {
+    return (1 + depth) * (tokenStart[s + 1] - tokenStart[s]);
   }
 
   private void sinkTarget(int s) {
