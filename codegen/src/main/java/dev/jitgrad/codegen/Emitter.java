@@ -60,8 +60,11 @@ final class Emitter {
   /** The local of a nest's outer counter. */
   private static final int J = 6;
 
+  /** The first of the int locals that hold index terms (see {@link #pushIndex}). */
+  private static final int KEYS = 7;
+
   /** The first of the double locals that hold a loop's reads taken before it starts. */
-  private static final int HOISTED = 7;
+  private static final int HOISTED = KEYS + Rolling.MAX_KEYS;
 
   private static final Object[] ARRAYS = {"[D", "[D", "[D", "[D", "[D"};
 
@@ -75,6 +78,25 @@ final class Emitter {
   private int pool;
   private final Set<Long> doubles = new HashSet<>();
   private final Set<Integer> ints = new HashSet<>();
+
+  /**
+   * While a loop is written: int local {@code KEYS + k} holds {@code keyOuter[k]·j +
+   * keyInner[k]·i}.
+   */
+  private final int[] keyOuter = new int[Rolling.MAX_KEYS];
+
+  private final int[] keyInner = new int[Rolling.MAX_KEYS];
+  private int keys;
+
+  /**
+   * While a loop is written: double local {@code HOISTED + 2h} holds element {@code hoistBase[h] +
+   * hoistOuter[h]·j} of array {@code hoistArray[h]}.
+   */
+  private final int[] hoistArray = new int[Rolling.MAX_HOISTED];
+
+  private final int[] hoistBase = new int[Rolling.MAX_HOISTED];
+  private final int[] hoistOuter = new int[Rolling.MAX_HOISTED];
+  private int hoists;
 
   private Emitter(Program p, Layout layout) {
     this.p = p;
@@ -171,11 +193,11 @@ final class Emitter {
         s = nest.end();
         nextNest++;
       } else if (loop != null && loop.first() == s) {
-        loop(tape, loop, null);
+        loop(tape, loop, null, 1);
         s = loop.end();
       } else {
         reserve(BYTES_PER_INSTRUCTION * (tape.treeSize(s) + 1), 4 * tape.treeSize(s));
-        statement(tape, s, null);
+        statement(tape, s, null, 0);
         s++;
       }
     }
@@ -186,13 +208,30 @@ final class Emitter {
   /**
    * Writes {@code nest}: a counted loop in local {@link #J} over its trips whose body is its first
    * trip, its statements and inner loops, each index advanced by its outer stride times the trip.
+   *
+   * <p>A nest whose trips are independent and hold serial chains ({@link Rolling#jam}) runs {@code
+   * jam} trips at a time, interleaved: each statement, and each inner loop's body, is written once
+   * per trip of the group, the trips' copies one after another. Every trip still runs its own
+   * statements in their order, and no trip reads or writes what another writes, so the results are
+   * the same bit for bit; the processor overlaps the chains, as it cannot when they run one after
+   * another. The trips that do not fill a group run one at a time in a second loop.
    */
   private void nest(Tape tape, Rolling.Nest nest) {
-    int pool = 8;
-    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); s++) {
-      pool += tape.poolBound(s, 2);
+    int jam = Rolling.jam(tape, nest);
+    int jammed = nest.trips() / jam * jam;
+    int copies = jam + (jammed < nest.trips() ? 1 : 0);
+    int pool = 8 + Rolling.MAX_KEYS + Rolling.MAX_HOISTED;
+    int next = 0;
+    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
+      Rolling.Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
+      boolean isLoop = inner != null && inner.first() == s;
+      for (int j = 0; j < (isLoop ? inner.period() : 1); j++) {
+        pool += copies * tape.poolBound(s + j, 2);
+      }
+      s = isLoop ? inner.end() : s + 1;
+      next += isLoop ? 1 : 0;
     }
-    reserve(Rolling.LOOP_CONTROL_BYTES + Rolling.tripBytes(tape, nest), pool);
+    reserve(copies * (Rolling.LOOP_CONTROL_BYTES + Rolling.tripBytes(tape, nest)), pool);
     int from = tape.indexStart(nest.first());
     int n = tape.indexStart(nest.first() + nest.tripStatements()) - from;
     Indices indices = new Indices(from, n);
@@ -200,7 +239,16 @@ final class Emitter {
       indices.base[x] = tape.index(from + x);
       indices.outer[x] = tape.index(from + x + n) - indices.base[x];
     }
-    mv.visitInsn(ICONST_0);
+    nestLoop(tape, nest, indices, jam, 0, jammed);
+    if (jammed < nest.trips()) {
+      nestLoop(tape, nest, indices, 1, jammed, nest.trips());
+    }
+  }
+
+  /** Writes trips {@code [start, end)} of {@code nest}, {@code jam} at a time. */
+  private void nestLoop(
+      Tape tape, Rolling.Nest nest, Indices indices, int jam, int start, int end) {
+    pushInt(start);
     mv.visitVarInsn(ISTORE, J);
     Label top = new Label();
     mv.visitLabel(top);
@@ -208,83 +256,121 @@ final class Emitter {
     int next = 0;
     for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
       Rolling.Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
+      boolean isLoop = inner != null && inner.first() == s;
+      int group = isLoop ? s + inner.period() : s + 1;
+      for (int x = tape.indexStart(s); x < tape.indexStart(group); x++) {
+        int outer = indices.outer[x - indices.from];
+        if (outer != 0 && (!isLoop || Rolling.stride(tape, inner, x) == 0)) {
+          addKey(outer, 0);
+        }
+      }
+      s = isLoop ? inner.end() : group;
+      next += isLoop ? 1 : 0;
+    }
+    keys = Math.min(keys, Rolling.MAX_KEYS);
+    setKeys(0);
+    next = 0;
+    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
+      Rolling.Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
       if (inner != null && inner.first() == s) {
-        loop(tape, inner, indices);
+        loop(tape, inner, indices, jam);
         s = inner.end();
         next++;
       } else {
-        statement(tape, s++, indices);
+        for (int u = 0; u < jam; u++) {
+          statement(tape, s, indices, u);
+        }
+        s++;
       }
     }
-    mv.visitIincInsn(J, 1);
+    keys = 0;
+    mv.visitIincInsn(J, jam);
     mv.visitVarInsn(ILOAD, J);
-    pushInt(nest.trips());
+    pushInt(end);
     mv.visitJumpInsn(IF_ICMPLT, top);
   }
 
   /**
    * Writes {@code loop}: a counted loop in local {@link #I} over its trips whose body is its first
-   * group of statements, each index advanced by its stride times the trip; inside a nest, whose
-   * {@code outer} gives the outer strides, or alone ({@code outer} null).
+   * group of statements, each index advanced by its stride times the trip; alone ({@code outer}
+   * null) or inside a nest whose indices {@code outer} gives, {@code jam} of its trips at a time.
    *
-   * <p>Two rewrites keep the statements and their operations and make the loop one that C2
+   * <p>Three rewrites keep the statements and their operations and make the loop one that C2
    * vectorises and keeps in registers. A loop whose trips are independent and whose first target
    * descends ({@link Rolling#reversed}) runs its trips in ascending order: every trip then reads
    * the values it would read in the original order and writes elements no other trip touches, so
    * the results are the same bit for bit. A read of one element that no trip writes ({@link
    * Rolling#invariantRead}), such as a neuron's adjoint in the updates of its weights' gradients,
    * is read once into a local before the loop: it holds the same value at every trip, and C2 cannot
-   * hoist it itself, since it cannot tell the arrays apart.
+   * hoist it itself, since it cannot tell the arrays apart. And the index terms {@code
+   * stride·counter} are computed once per trip into int locals.
    */
-  private void loop(Tape tape, Rolling.Loop loop, Indices outer) {
+  private void loop(Tape tape, Rolling.Loop loop, Indices outer, int jam) {
     int from = tape.indexStart(loop.first());
     int n = tape.indexStart(loop.first() + loop.period()) - from;
     boolean reverse = Rolling.reversed(tape, loop);
     Indices indices = new Indices(from, n);
-    List<Object> frame = new ArrayList<>(List.of(ARRAYS));
-    frame.add(INTEGER);
-    frame.add(outer == null ? TOP : INTEGER);
-    int hoisted = 0;
     for (int x = 0; x < n; x++) {
       int stride = Rolling.stride(tape, loop, from + x);
       int base = tape.index(from + x);
       indices.base[x] = reverse ? base + stride * (loop.trips() - 1) : base;
       indices.inner[x] = reverse ? -stride : stride;
       indices.outer[x] = outer == null ? 0 : outer.outer[from + x - outer.from];
-      if (Rolling.invariantRead(tape, loop, from + x)) {
-        indices.local[x] = indices.sameRead(tape, x);
-        if (indices.local[x] < 0 && hoisted < Rolling.MAX_HOISTED) {
-          indices.local[x] = HOISTED + 2 * hoisted++;
-          frame.add(DOUBLE);
-        }
+      indices.hoist[x] = Rolling.invariantRead(tape, loop, from + x);
+    }
+    int outerKeys = keys;
+    for (int x = 0; x < n; x++) {
+      if (indices.inner[x] != 0) {
+        addKey(indices.outer[x], indices.inner[x]);
       }
     }
     if (outer == null) {
-      int bytes = Rolling.LOOP_CONTROL_BYTES + Rolling.HOISTED_BYTES * hoisted;
-      int pool = 4;
+      int pool = 4 + Rolling.MAX_KEYS + Rolling.MAX_HOISTED;
       for (int j = 0; j < loop.period(); j++) {
-        bytes += tape.bytesBound(loop.first() + j, 1);
         pool += tape.poolBound(loop.first() + j, 1);
       }
-      reserve(bytes, pool);
+      reserve(Rolling.loopBytes(tape, loop, 1, keys <= Rolling.MAX_KEYS), pool);
     }
-    for (int x = 0, next = HOISTED; x < n; x++) {
-      if (indices.local[x] == next) {
-        mv.visitVarInsn(ALOAD, tape.array(from + x));
-        pushIndex(indices.base[x], indices.outer[x], 0);
-        mv.visitInsn(DALOAD);
-        mv.visitVarInsn(DSTORE, next);
-        next += 2;
+    keys = Math.min(keys, Rolling.MAX_KEYS);
+    hoists = 0;
+    for (int u = 0; u < jam; u++) {
+      for (int x = 0; x < n; x++) {
+        int base = indices.base[x] + u * indices.outer[x];
+        if (indices.hoist[x]
+            && hoist(tape.array(from + x), base, indices.outer[x]) < 0
+            && hoists < Rolling.MAX_HOISTED) {
+          mv.visitVarInsn(ALOAD, tape.array(from + x));
+          pushIndex(base, indices.outer[x], 0);
+          mv.visitInsn(DALOAD);
+          mv.visitVarInsn(DSTORE, HOISTED + 2 * hoists);
+          hoistArray[hoists] = tape.array(from + x);
+          hoistBase[hoists] = base;
+          hoistOuter[hoists++] = indices.outer[x];
+        }
       }
     }
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, I);
     Label top = new Label();
     mv.visitLabel(top);
-    mv.visitFrame(F_NEW, frame.size(), frame.toArray(), 0, null);
-    for (int j = 0; j < loop.period(); j++) {
-      statement(tape, loop.first() + j, indices);
+    List<Object> frame = new ArrayList<>(List.of(ARRAYS));
+    frame.add(INTEGER);
+    frame.add(outer == null ? TOP : INTEGER);
+    for (int k = 0; k < Rolling.MAX_KEYS; k++) {
+      frame.add(k < outerKeys ? INTEGER : TOP);
     }
+    for (int h = 0; h < hoists; h++) {
+      frame.add(DOUBLE);
+    }
+    mv.visitFrame(F_NEW, frame.size(), frame.toArray(), 0, null);
+    setKeys(outerKeys);
+    for (int u = 0; u < jam; u++) {
+      for (int j = 0; j < loop.period(); j++) {
+        statement(tape, loop.first() + j, indices, u);
+      }
+    }
+    keys = outerKeys;
+    hoists = 0;
     mv.visitIincInsn(I, 1);
     mv.visitVarInsn(ILOAD, I);
     pushInt(loop.trips());
@@ -294,59 +380,85 @@ final class Emitter {
   /**
    * How a loop or nest addresses the indices of its first trip, which start at {@code from}: index
    * {@code from + x} is {@code base[x] + outer[x]·j + inner[x]·i} at trip {@code j} of a nest and
-   * trip {@code i} of a loop, or was read before the loop into double local {@code local[x]} (-1 if
-   * not).
+   * trip {@code i} of a loop; {@code hoist[x]} if it reads an element no trip of the loop writes.
    */
   private static final class Indices {
     final int from;
     final int[] base;
     final int[] outer;
     final int[] inner;
-    final int[] local;
+    final boolean[] hoist;
 
     Indices(int from, int n) {
       this.from = from;
       base = new int[n];
       outer = new int[n];
       inner = new int[n];
-      local = new int[n];
-      java.util.Arrays.fill(local, -1);
-    }
-
-    /** Returns the local of an earlier read of the element index {@code x} reads, or -1. */
-    int sameRead(Tape tape, int x) {
-      for (int y = 0; y < x; y++) {
-        if (local[y] >= 0
-            && tape.array(from + y) == tape.array(from + x)
-            && base[y] == base[x]
-            && outer[y] == outer[x]) {
-          return local[y];
-        }
-      }
-      return -1;
+      hoist = new boolean[n];
     }
   }
 
-  /** Writes statement {@code s} of {@code tape}, inside a loop that {@code loop} addresses. */
-  private void statement(Tape tape, int s, Indices loop) {
+  /** Adds the index term {@code outer·j + inner·i} to the keys to set, unless it is one. */
+  private void addKey(int outer, int inner) {
+    for (int k = 0; k < keys; k++) {
+      if (keyOuter[k] == outer && keyInner[k] == inner) {
+        return;
+      }
+    }
+    if (keys < Rolling.MAX_KEYS) {
+      keyOuter[keys] = outer;
+      keyInner[keys] = inner;
+    }
+    keys++;
+  }
+
+  /** Sets the index locals of keys {@code [from, keys)}. */
+  private void setKeys(int from) {
+    for (int k = from; k < keys; k++) {
+      boolean pushed = pushScaled(J, keyOuter[k], false);
+      pushScaled(I, keyInner[k], pushed);
+      mv.visitVarInsn(ISTORE, KEYS + k);
+    }
+  }
+
+  /** Returns which hoisted local holds element {@code base + outer·j} of {@code array}, or -1. */
+  private int hoist(int array, int base, int outer) {
+    for (int h = 0; h < hoists; h++) {
+      if (hoistArray[h] == array && hoistBase[h] == base && hoistOuter[h] == outer) {
+        return h;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Writes statement {@code s} of {@code tape}, inside a loop that {@code loop} addresses (null
+   * outside loops), as trip {@code u} of a group of interleaved nest trips.
+   */
+  private void statement(Tape tape, int s, Indices loop, int u) {
     int x = tape.indexStart(s);
     for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
       long token = tape.token(t);
       switch (Tape.type(token)) {
         case Tape.TARGET, Tape.LOAD -> {
-          int k = loop == null ? -1 : x - loop.from;
-          if (k >= 0 && loop.local[k] >= 0) {
-            mv.visitVarInsn(DLOAD, loop.local[k]);
+          int array = Tape.payload(token);
+          if (loop == null) {
+            mv.visitVarInsn(ALOAD, array);
+            pushInt(tape.index(x));
           } else {
-            mv.visitVarInsn(ALOAD, Tape.payload(token));
-            if (k < 0) {
-              pushInt(tape.index(x));
-            } else {
-              pushIndex(loop.base[k], loop.outer[k], loop.inner[k]);
+            int k = x - loop.from;
+            int base = loop.base[k] + u * loop.outer[k];
+            int h = loop.hoist[k] ? hoist(array, base, loop.outer[k]) : -1;
+            if (h >= 0) {
+              mv.visitVarInsn(DLOAD, HOISTED + 2 * h);
+              x++;
+              continue;
             }
-            if (Tape.type(token) == Tape.LOAD) {
-              mv.visitInsn(DALOAD);
-            }
+            mv.visitVarInsn(ALOAD, array);
+            pushIndex(base, loop.outer[k], loop.inner[k]);
+          }
+          if (Tape.type(token) == Tape.LOAD) {
+            mv.visitInsn(DALOAD);
           }
           x++;
         }
@@ -365,10 +477,21 @@ final class Emitter {
     mv.visitInsn(DASTORE);
   }
 
-  /** Pushes {@code base + outer·j + inner·i}, with {@code j} and {@code i} the loop counters. */
+  /**
+   * Pushes {@code base + outer·j + inner·i}, with {@code j} and {@code i} the loop counters, from
+   * the index local that holds {@code outer·j + inner·i} if one does.
+   */
   private void pushIndex(int base, int outer, int inner) {
-    boolean pushed = pushScaled(J, outer, false);
-    pushed = pushScaled(I, inner, pushed);
+    boolean pushed = false;
+    for (int k = 0; k < keys && !pushed; k++) {
+      if (keyOuter[k] == outer && keyInner[k] == inner) {
+        mv.visitVarInsn(ILOAD, KEYS + k);
+        pushed = true;
+      }
+    }
+    if (!pushed) {
+      pushed = pushScaled(I, inner, pushScaled(J, outer, false));
+    }
     if (!pushed) {
       pushInt(base);
     } else if (base != 0) {
@@ -393,6 +516,11 @@ final class Emitter {
       mv.visitInsn(IADD);
     }
     return true;
+  }
+
+  /** Returns the bytes of the instruction that applies op {@code ordinal}: 1, or 3 for a call. */
+  static int opBytes(int ordinal) {
+    return BYTECODE[ordinal].owner() == null ? 1 : 3;
   }
 
   /** Returns how many constants ({@code k}, then {@code k2}) {@code op}'s bytecode takes. */

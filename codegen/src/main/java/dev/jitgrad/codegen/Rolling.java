@@ -82,6 +82,17 @@ final class Rolling {
   /** An upper bound on the bytes of one such read in a nest: aload, its index, daload, dstore. */
   static final int HOISTED_BYTES = 16;
 
+  /** The most index locals (stride times counter, summed) a loop body uses. */
+  static final int MAX_KEYS = 6;
+
+  /**
+   * An upper bound on the bytes that set one index local: iload, ldc_w, imul twice, iadd, istore.
+   */
+  static final int KEY_BYTES = 16;
+
+  /** The most trips of a nest that run interleaved (see {@link #jam}). */
+  static final int MAX_JAM = 4;
+
   /**
    * Returns whether the trips of {@code loop} may run in any order: no trip reads or writes an
    * element that another trip writes. Then every trip reads the same values whatever the order, and
@@ -210,24 +221,123 @@ final class Rolling {
     return loops.isEmpty() ? List.of() : new Rolling(tape, MIN_TRIPS, 0).nests(loops);
   }
 
-  /** Returns the bound on the bytecode of one trip of {@code nest}, inner loops included. */
+  /**
+   * Returns the bound on the bytecode of one trip of {@code nest}, inner loops included, with the
+   * index locals the emitter sets up.
+   */
   static int tripBytes(Tape tape, Nest nest) {
-    int bytes = 0;
+    boolean keyed = keys(tape, nest) <= MAX_KEYS;
+    int bytes = MAX_KEYS * KEY_BYTES;
     int next = 0;
     for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
       Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
       if (inner != null && inner.first() == s) {
-        bytes += LOOP_CONTROL_BYTES + MAX_HOISTED * HOISTED_BYTES;
-        for (int j = 0; j < inner.period(); j++) {
-          bytes += tape.bytesBound(s + j, 2);
-        }
+        bytes += loopBytes(tape, inner, 2, keyed);
         s = inner.end();
         next++;
       } else {
-        bytes += tape.bytesBound(s++, 1);
+        bytes += tape.bytesBound(s++, 1, keyed);
       }
     }
     return bytes;
+  }
+
+  /**
+   * Returns the bound on the bytecode of {@code loop} inside {@code depth - 1} outer loops: its
+   * control, hoisted reads, index locals and body.
+   */
+  static int loopBytes(Tape tape, Loop loop, int depth, boolean keyed) {
+    int bytes = LOOP_CONTROL_BYTES + MAX_HOISTED * HOISTED_BYTES + MAX_KEYS * KEY_BYTES;
+    for (int j = 0; j < loop.period(); j++) {
+      bytes += tape.bytesBound(loop.first() + j, depth, keyed);
+    }
+    return bytes;
+  }
+
+  /**
+   * Returns how many index locals a trip of {@code nest} needs: one per distinct nonzero outer
+   * stride of its statements and per distinct pair of strides in its busiest inner loop.
+   */
+  static int keys(Tape tape, Nest nest) {
+    int from = tape.indexStart(nest.first());
+    int width = tape.indexStart(nest.first() + nest.tripStatements()) - from;
+    java.util.Set<Long> outer = new java.util.HashSet<>();
+    int innerMost = 0;
+    int next = 0;
+    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
+      Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
+      boolean isLoop = inner != null && inner.first() == s;
+      int end = isLoop ? inner.first() + inner.period() : s + 1;
+      java.util.Set<Long> pairs = new java.util.HashSet<>();
+      for (int x = tape.indexStart(s); x < tape.indexStart(end); x++) {
+        long o = tape.index(x + width) - tape.index(x);
+        long i = isLoop ? stride(tape, inner, x) : 0;
+        if (i == 0 && o != 0) {
+          outer.add(o);
+        } else if (i != 0) {
+          pairs.add(o << 32 ^ (i & 0xffffffffL));
+        }
+      }
+      innerMost = Math.max(innerMost, pairs.size());
+      if (isLoop) {
+        s = inner.end();
+        next++;
+      } else {
+        s++;
+      }
+    }
+    return outer.size() + innerMost;
+  }
+
+  /**
+   * Returns whether the trips of {@code nest} may run in any order or interleaved: no trip reads or
+   * writes an element that another trip writes (every index at trip {@code t} is its first trip's
+   * plus {@code t} times its outer stride).
+   */
+  static boolean independentTrips(Tape tape, Nest nest) {
+    int from = tape.indexStart(nest.first());
+    int width = tape.indexStart(nest.first() + nest.tripStatements()) - from;
+    java.util.Map<Long, Integer> writer = new java.util.HashMap<>();
+    for (int pass = 0; pass < 2; pass++) {
+      for (int x = from; x < from + width; x++) {
+        if (pass == 0 && !tape.isTarget(x)) {
+          continue;
+        }
+        long stride = tape.index(x + width) - tape.index(x);
+        for (int t = 0; t < nest.trips(); t++) {
+          long element = (long) tape.array(x) << 32 | (tape.index(x) + stride * t) & 0xffffffffL;
+          Integer other = pass == 0 ? writer.putIfAbsent(element, t) : writer.get(element);
+          if (other != null && other != t) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns how many trips of {@code nest} the emitter interleaves (1: none). Only a nest whose
+   * trips are independent and hold a serial chain (an inner loop whose trips depend on each other,
+   * such as a neuron's sum) is interleaved: the chains of {@code jam} trips then run side by side
+   * instead of one after another. The most trips whose code, with the remainder's, fits a chunk.
+   */
+  static int jam(Tape tape, Nest nest) {
+    boolean chain = false;
+    for (Loop inner : nest.inner()) {
+      chain |= !independentTrips(tape, inner);
+    }
+    if (!chain || !independentTrips(tape, nest)) {
+      return 1;
+    }
+    int trip = tripBytes(tape, nest) + LOOP_CONTROL_BYTES;
+    for (int jam = Math.min(MAX_JAM, nest.trips()); jam > 1; jam--) {
+      int copies = jam + (nest.trips() % jam == 0 ? 0 : 1);
+      if ((long) copies * trip <= Emitter.CHUNK_BYTES) {
+        return jam;
+      }
+    }
+    return 1;
   }
 
   /** The statements and loops of a tape, in order: the units a nest repeats. */

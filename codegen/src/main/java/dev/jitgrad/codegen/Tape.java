@@ -128,20 +128,31 @@ final class Tape {
    * computed) or not.
    */
   int bytesBound(int s, boolean inLoop) {
-    return bytesBound(s, inLoop ? 1 : 0);
+    return bytesBound(s, inLoop ? 1 : 0, false);
   }
 
   /**
    * Returns an upper bound on the bytecode of statement {@code s} inside {@code depth} loops, where
-   * an index is a constant plus a stride times each loop's counter.
+   * an index is a constant plus a stride times each loop's counter, or, if {@code keyed}, a
+   * constant plus a local that holds those products.
    */
-  int bytesBound(int s, int depth) {
-    // aload, the index (ldc_w; then per loop iload, ldc_w, imul, iadd), daload; 3 for the rest
-    int load = 5 + 6 * depth;
+  int bytesBound(int s, int depth, boolean keyed) {
+    // aload, the index, daload. The index: ldc_w outside loops; in loops, per loop iload, ldc_w,
+    // imul, iadd, then ldc_w, iadd; keyed iload, ldc_w, iadd. A constant: ldc2_w.
+    int load = depth == 0 ? 5 : keyed ? 9 : 7 + 7 * depth;
     int bytes = 1;
     for (int t = tokenStart[s]; t < tokenStart[s + 1]; t++) {
       int type = type(tokens[t]);
-      bytes += type == TARGET || type == LOAD ? load : 3;
+      if (type == TARGET || type == LOAD) {
+        bytes += load;
+      } else if (type == OP) {
+        int constants = Emitter.constants(Op.values()[payload(tokens[t])]);
+        bytes += Emitter.opBytes(payload(tokens[t])) + 3 * constants;
+        t += constants;
+      } else {
+        bytes += 3;
+        t += type == CONST ? 1 : 0;
+      }
     }
     return bytes;
   }
