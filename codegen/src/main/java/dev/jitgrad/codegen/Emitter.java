@@ -197,7 +197,7 @@ final class Emitter {
         s = loop.end();
       } else {
         reserve(BYTES_PER_INSTRUCTION * (tape.treeSize(s) + 1), 4 * tape.treeSize(s));
-        statement(tape, s, null, 0);
+        statement(tape, s, null, 0, null);
         s++;
       }
     }
@@ -278,7 +278,7 @@ final class Emitter {
         next++;
       } else {
         for (int u = 0; u < jam; u++) {
-          statement(tape, s, indices, u);
+          statement(tape, s, indices, u, indices.outer);
         }
         s++;
       }
@@ -318,24 +318,52 @@ final class Emitter {
       indices.outer[x] = outer == null ? 0 : outer.outer[from + x - outer.from];
       indices.hoist[x] = Rolling.invariantRead(tape, loop, from + x);
     }
+    if (outer != null) {
+      counted(tape, loop, indices, true, indices.outer, jam, 0, loop.trips(), 1);
+      return;
+    }
+    int unroll = Rolling.jam(tape, loop);
+    int unrolled = loop.trips() / unroll * unroll;
+    int copies = unroll + (unrolled < loop.trips() ? 1 : 0);
+    int pool = 4 + Rolling.MAX_KEYS + Rolling.MAX_HOISTED;
+    for (int j = 0; j < loop.period(); j++) {
+      pool += copies * tape.poolBound(loop.first() + j, 1);
+    }
+    reserve(copies * Rolling.loopBytes(tape, loop, 1, Rolling.keyed(tape, loop)), pool);
+    counted(tape, loop, indices, false, indices.inner, unroll, 0, unrolled, unroll);
+    if (unrolled < loop.trips()) {
+      counted(tape, loop, indices, false, indices.inner, 1, unrolled, loop.trips(), 1);
+    }
+  }
+
+  /**
+   * Writes trips {@code [start, end)} of {@code loop} (inside a nest if {@code nested}), its
+   * counter advancing by {@code step}, its body written for {@code jam} trips of the loop or of the
+   * nest around it, copy {@code u} with every index shifted by {@code u·shift}.
+   */
+  private void counted(
+      Tape tape,
+      Rolling.Loop loop,
+      Indices indices,
+      boolean nested,
+      int[] shift,
+      int jam,
+      int start,
+      int end,
+      int step) {
+    int from = indices.from;
+    int n = indices.base.length;
     int outerKeys = keys;
     for (int x = 0; x < n; x++) {
       if (indices.inner[x] != 0) {
         addKey(indices.outer[x], indices.inner[x]);
       }
     }
-    if (outer == null) {
-      int pool = 4 + Rolling.MAX_KEYS + Rolling.MAX_HOISTED;
-      for (int j = 0; j < loop.period(); j++) {
-        pool += tape.poolBound(loop.first() + j, 1);
-      }
-      reserve(Rolling.loopBytes(tape, loop, 1, keys <= Rolling.MAX_KEYS), pool);
-    }
     keys = Math.min(keys, Rolling.MAX_KEYS);
     hoists = 0;
     for (int u = 0; u < jam; u++) {
       for (int x = 0; x < n; x++) {
-        int base = indices.base[x] + u * indices.outer[x];
+        int base = indices.base[x] + u * shift[x];
         if (indices.hoist[x]
             && hoist(tape.array(from + x), base, indices.outer[x]) < 0
             && hoists < Rolling.MAX_HOISTED) {
@@ -349,13 +377,13 @@ final class Emitter {
         }
       }
     }
-    mv.visitInsn(ICONST_0);
+    pushInt(start);
     mv.visitVarInsn(ISTORE, I);
     Label top = new Label();
     mv.visitLabel(top);
     List<Object> frame = new ArrayList<>(List.of(ARRAYS));
     frame.add(INTEGER);
-    frame.add(outer == null ? TOP : INTEGER);
+    frame.add(nested ? INTEGER : TOP);
     for (int k = 0; k < Rolling.MAX_KEYS; k++) {
       frame.add(k < outerKeys ? INTEGER : TOP);
     }
@@ -366,14 +394,14 @@ final class Emitter {
     setKeys(outerKeys);
     for (int u = 0; u < jam; u++) {
       for (int j = 0; j < loop.period(); j++) {
-        statement(tape, loop.first() + j, indices, u);
+        statement(tape, loop.first() + j, indices, u, shift);
       }
     }
     keys = outerKeys;
     hoists = 0;
-    mv.visitIincInsn(I, 1);
+    mv.visitIincInsn(I, step);
     mv.visitVarInsn(ILOAD, I);
-    pushInt(loop.trips());
+    pushInt(end);
     mv.visitJumpInsn(IF_ICMPLT, top);
   }
 
@@ -433,9 +461,10 @@ final class Emitter {
 
   /**
    * Writes statement {@code s} of {@code tape}, inside a loop that {@code loop} addresses (null
-   * outside loops), as trip {@code u} of a group of interleaved nest trips.
+   * outside loops), as copy {@code u} of a group of interleaved trips, its indices shifted by
+   * {@code u·shift}.
    */
-  private void statement(Tape tape, int s, Indices loop, int u) {
+  private void statement(Tape tape, int s, Indices loop, int u, int[] shift) {
     int x = tape.indexStart(s);
     for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
       long token = tape.token(t);
@@ -447,7 +476,7 @@ final class Emitter {
             pushInt(tape.index(x));
           } else {
             int k = x - loop.from;
-            int base = loop.base[k] + u * loop.outer[k];
+            int base = loop.base[k] + u * shift[k];
             int h = loop.hoist[k] ? hoist(array, base, loop.outer[k]) : -1;
             if (h >= 0) {
               mv.visitVarInsn(DLOAD, HOISTED + 2 * h);

@@ -330,14 +330,59 @@ final class Rolling {
     if (!chain || !independentTrips(tape, nest)) {
       return 1;
     }
-    int trip = tripBytes(tape, nest) + LOOP_CONTROL_BYTES;
-    for (int jam = Math.min(MAX_JAM, nest.trips()); jam > 1; jam--) {
-      int copies = jam + (nest.trips() % jam == 0 ? 0 : 1);
-      if ((long) copies * trip <= Emitter.CHUNK_BYTES) {
+    return fit(tripBytes(tape, nest) + LOOP_CONTROL_BYTES, nest.trips());
+  }
+
+  /**
+   * Returns how many trips of {@code loop}, alone, the emitter interleaves (1: none): as {@link
+   * #jam(Tape, Nest)}, for a loop whose trips are independent and each hold a serial chain, a
+   * statement that reads what an earlier one of its trip writes (a neuron's sum cut into partial
+   * sums).
+   */
+  static int jam(Tape tape, Loop loop) {
+    if (!chained(tape, loop) || !independentTrips(tape, loop)) {
+      return 1;
+    }
+    return fit(loopBytes(tape, loop, 1, keyed(tape, loop)), loop.trips());
+  }
+
+  /** Returns whether the index terms of {@code loop} alone fit the emitter's index locals. */
+  static boolean keyed(Tape tape, Loop loop) {
+    java.util.Set<Integer> strides = new java.util.HashSet<>();
+    int from = tape.indexStart(loop.first());
+    for (int x = from; x < tape.indexStart(loop.first() + loop.period()); x++) {
+      strides.add(stride(tape, loop, x));
+    }
+    strides.remove(0);
+    return strides.size() <= MAX_KEYS;
+  }
+
+  /** Returns the most trips, up to {@link #MAX_JAM}, whose copies and remainder fit a chunk. */
+  private static int fit(int tripBytes, int trips) {
+    for (int jam = Math.min(MAX_JAM, trips); jam > 1; jam--) {
+      int copies = jam + (trips % jam == 0 ? 0 : 1);
+      if ((long) copies * tripBytes <= Emitter.CHUNK_BYTES) {
         return jam;
       }
     }
     return 1;
+  }
+
+  /** Returns whether a statement of {@code loop}'s group reads what an earlier one writes. */
+  private static boolean chained(Tape tape, Loop loop) {
+    int from = tape.indexStart(loop.first());
+    int to = tape.indexStart(loop.first() + loop.period());
+    for (int w = from; w < to; w++) {
+      for (int x = w + 1; x < to && tape.isTarget(w); x++) {
+        if (!tape.isTarget(x)
+            && tape.array(x) == tape.array(w)
+            && tape.index(x) == tape.index(w)
+            && stride(tape, loop, x) == stride(tape, loop, w)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The statements and loops of a tape, in order: the units a nest repeats. */

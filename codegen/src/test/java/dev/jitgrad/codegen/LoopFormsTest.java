@@ -109,7 +109,7 @@ class LoopFormsTest {
 
   @Test
   void emit_mlpsOfSeveralShapesRolled_bitIdenticalToStraightLineAndExactInterpreter() {
-    int[][] shapes = {{64, 32, 10}, {30, 16, 8, 4}, {200, 10, 5}, {5, 40, 3}};
+    int[][] shapes = {{64, 32, 10}, {30, 16, 8, 4}, {200, 10, 5}, {5, 40, 3}, {50, 10, 3}};
     SplittableRandom random = new SplittableRandom(21);
     for (int[] shape : shapes) {
       Graph g = Graph.mlp(random, 0, shape);
@@ -173,6 +173,24 @@ class LoopFormsTest {
     int jam = nests.stream().mapToInt(n -> Rolling.jam(tape, n)).max().orElse(1);
 
     assertTrue(jam > 1 && 10 % jam != 0, "jam " + jam + ", nests: " + nests);
+  }
+
+  /**
+   * A neuron's sum of 50 terms is three partial sums, one loop trip per neuron: the loop runs
+   * several neurons interleaved, then the neurons left over one by one.
+   */
+  @Test
+  void jam_loopOfShortSums_interleavesIndependentNeurons() {
+    Graph g = Graph.mlp(new SplittableRandom(6), 0, 50, 10, 3);
+    Program p = g.programs(JitOptions.defaults()).get(1);
+    Tape tape = Tape.of(p, new Layout(p));
+
+    List<Rolling.Loop> jammed =
+        Rolling.find(tape, 0).stream().filter(l -> Rolling.jam(tape, l) > 1).toList();
+
+    assertTrue(
+        jammed.stream().anyMatch(l -> l.trips() == 10 && 10 % Rolling.jam(tape, l) != 0),
+        "interleaved loops: " + jammed);
   }
 
   /** The updates of a neuron's weights, descending in reverse mode, run as an ascending loop. */
