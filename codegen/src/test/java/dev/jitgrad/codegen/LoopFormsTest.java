@@ -22,7 +22,7 @@ class LoopFormsTest {
   };
 
   /** A traced graph: a softmax cross-entropy MLP, plus a wild random DAG over its own inputs. */
-  private record Graph(Value loss, List<Value> inputs, List<Value> params) {
+  record Graph(Value loss, List<Value> inputs, List<Value> params) {
     static Graph mlp(SplittableRandom random, int wildOps, int... sizes) {
       int features = sizes[0];
       int classes = sizes[sizes.length - 1];
@@ -46,6 +46,22 @@ class LoopFormsTest {
         loss = loss.add(wild.output());
       }
       return new Graph(loss, inputs, mlp.parameters());
+    }
+
+    /** Returns the tape of program {@code which} of {@link #programs} with the default options. */
+    Tape tape(int which) {
+      Program p = programs(JitOptions.defaults()).get(which);
+      return Tape.of(p, new Layout(p));
+    }
+
+    /** Returns a fresh point: features in [-1, 1] and a one-hot label of {@code classes}. */
+    double[] sample(SplittableRandom random, int classes) {
+      double[] x = new double[inputs.size()];
+      for (int i = 0; i < x.length - classes; i++) {
+        x[i] = random.nextDouble(-1, 1);
+      }
+      x[x.length - classes + random.nextInt(classes)] = 1;
+      return x;
     }
 
     /**
@@ -147,9 +163,7 @@ class LoopFormsTest {
    */
   @Test
   void nests_mlpGradient_hiddenLayerIsOneNestOverItsNeurons() {
-    Graph g = Graph.mlp(new SplittableRandom(3), 0, 64, 32, 10);
-    Program p = g.programs(JitOptions.defaults()).get(1);
-    Tape tape = Tape.of(p, new Layout(p));
+    Tape tape = Graph.mlp(new SplittableRandom(3), 0, 64, 32, 10).tape(1);
 
     List<Rolling.Nest> nests = Rolling.nests(tape, Rolling.find(tape, 0));
 
@@ -165,9 +179,7 @@ class LoopFormsTest {
    */
   @Test
   void jam_layerOfLongSums_interleavesIndependentNeurons() {
-    Graph g = Graph.mlp(new SplittableRandom(4), 0, 200, 10, 5);
-    Program p = g.programs(JitOptions.defaults()).get(0);
-    Tape tape = Tape.of(p, new Layout(p));
+    Tape tape = Graph.mlp(new SplittableRandom(4), 0, 200, 10, 5).tape(0);
     List<Rolling.Nest> nests = Rolling.nests(tape, Rolling.find(tape, 0));
 
     int jam = nests.stream().mapToInt(n -> Rolling.jam(tape, n)).max().orElse(1);
@@ -181,9 +193,7 @@ class LoopFormsTest {
    */
   @Test
   void jam_loopOfShortSums_interleavesIndependentNeurons() {
-    Graph g = Graph.mlp(new SplittableRandom(6), 0, 50, 10, 3);
-    Program p = g.programs(JitOptions.defaults()).get(1);
-    Tape tape = Tape.of(p, new Layout(p));
+    Tape tape = Graph.mlp(new SplittableRandom(6), 0, 50, 10, 3).tape(1);
 
     List<Rolling.Loop> jammed =
         Rolling.find(tape, 0).stream().filter(l -> Rolling.jam(tape, l) > 1).toList();
