@@ -428,7 +428,7 @@ final class Emitter {
 
   /** Adds the index term {@code outer·j + inner·i} to the keys to set, unless it is one. */
   private void addKey(int outer, int inner) {
-    for (int k = 0; k < keys; k++) {
+    for (int k = 0; k < Math.min(keys, Rolling.MAX_KEYS); k++) {
       if (keyOuter[k] == outer && keyInner[k] == inner) {
         return;
       }

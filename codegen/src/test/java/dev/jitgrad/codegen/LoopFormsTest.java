@@ -2,6 +2,7 @@ package dev.jitgrad.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jitgrad.engine.Op;
 import dev.jitgrad.engine.RandomGraphs;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.nn.MLP;
@@ -125,7 +126,9 @@ class LoopFormsTest {
 
   @Test
   void emit_mlpsOfSeveralShapesRolled_bitIdenticalToStraightLineAndExactInterpreter() {
-    int[][] shapes = {{64, 32, 10}, {30, 16, 8, 4}, {200, 10, 5}, {5, 40, 3}, {50, 10, 3}};
+    int[][] shapes = {
+      {64, 32, 10}, {30, 16, 8, 4}, {200, 10, 5}, {5, 40, 3}, {50, 10, 3}, {2, 16, 16, 1}
+    };
     SplittableRandom random = new SplittableRandom(21);
     for (int[] shape : shapes) {
       Graph g = Graph.mlp(random, 0, shape);
@@ -203,19 +206,49 @@ class LoopFormsTest {
         "interleaved loops: " + jammed);
   }
 
+  /**
+   * Six repetitions of a statement and a loop whose statement reads parameters at six strides: a
+   * nest with more index terms than the emitter has index locals, so some are computed inline.
+   */
+  @Test
+  void emit_nestWithMoreIndexTermsThanLocals_bitIdenticalToStraightLine() {
+    int n = 40;
+    Program.Builder b = new Program.Builder(n, 2000, 1);
+    b.sink(b.binary(Op.MUL, b.leaf(Kind.INPUT, 0), b.leaf(Kind.PARAM, 0)), Program.OUTPUT, 0);
+    for (int g = 0; g < 6; g++) {
+      int first = b.binary(Op.MUL, b.leaf(Kind.INPUT, g), b.leaf(Kind.PARAM, g));
+      int bias = b.binary(Op.ADD, b.leaf(Kind.PARAM_GRAD, 1000 + g), first);
+      b.sink(bias, Program.PARAM_GRAD, 1000 + g);
+      for (int k = 0; k < n; k++) {
+        int sum = b.leaf(Kind.PARAM_GRAD, g * n + k);
+        for (int stride = 2; stride <= 7; stride++) {
+          int w = b.leaf(Kind.PARAM, stride * k + stride + 300 * g);
+          sum = b.binary(Op.ADD, sum, b.binary(Op.MUL, w, b.leaf(Kind.INPUT, k)));
+        }
+        b.sink(sum, Program.PARAM_GRAD, g * n + k);
+      }
+    }
+    Program p = Verifier.verify(b.build(), "hand-built");
+    Tape tape = Tape.of(p, new Layout(p));
+    List<Rolling.Nest> nests = Rolling.nests(tape, Rolling.find(tape, 0));
+
+    assertRolledEqualsStraightLine(p, true, new SplittableRandom(8));
+
+    assertTrue(
+        nests.size() == 1 && Rolling.keys(tape, nests.get(0)) > Rolling.MAX_KEYS,
+        "nests: " + nests);
+  }
+
   /** The updates of a neuron's weights, descending in reverse mode, run as an ascending loop. */
   @Test
   void emit_independentDescendingUpdates_loopAscendsWithTheAdjointInALocal() {
     int n = 64;
     Program.Builder b = new Program.Builder(n, n, 1);
-    int g = b.binary(dev.jitgrad.engine.Op.MUL, b.leaf(Kind.INPUT, 0), b.leaf(Kind.PARAM, 0));
+    int g = b.binary(Op.MUL, b.leaf(Kind.INPUT, 0), b.leaf(Kind.PARAM, 0));
     b.sink(g, Program.OUTPUT, 0);
     for (int k = n - 1; k >= 0; k--) {
-      int product = b.binary(dev.jitgrad.engine.Op.MUL, b.leaf(Kind.INPUT, k), g);
-      b.sink(
-          b.binary(dev.jitgrad.engine.Op.ADD, b.leaf(Kind.PARAM_GRAD, k), product),
-          Program.PARAM_GRAD,
-          k);
+      int product = b.binary(Op.MUL, b.leaf(Kind.INPUT, k), g);
+      b.sink(b.binary(Op.ADD, b.leaf(Kind.PARAM_GRAD, k), product), Program.PARAM_GRAD, k);
     }
     Program p = Verifier.verify(b.build(), "hand-built");
 
