@@ -66,9 +66,6 @@ final class Emitter {
   /** The first of the double locals that hold a loop's reads taken before it starts. */
   private static final int HOISTED = KEYS + Rolling.MAX_KEYS;
 
-  /** The first of the double locals that hold the running values of interleaved copies. */
-  private static final int RUNNING = HOISTED + 2 * Rolling.MAX_HOISTED;
-
   private static final Object[] ARRAYS = {"[D", "[D", "[D", "[D", "[D"};
 
   private final Program p;
@@ -213,8 +210,8 @@ final class Emitter {
    * trip, its statements and inner loops, each index advanced by its outer stride times the trip.
    *
    * <p>A nest whose trips are independent and hold serial chains ({@link Rolling#jam}) runs {@code
-   * jam} trips at a time: each statement, and each inner loop's body, is written for every trip of
-   * the group, their expressions interleaved ({@link #interleaved}). Every trip still runs its own
+   * jam} trips at a time, interleaved: each statement, and each inner loop's body, is written once
+   * per trip of the group, the trips' copies one after another. Every trip still runs its own
    * statements in their order, and no trip reads or writes what another writes, so the results are
    * the same bit for bit; the processor overlaps the chains, as it cannot when they run one after
    * another. The trips that do not fill a group run one at a time in a second loop.
@@ -234,7 +231,7 @@ final class Emitter {
       s = isLoop ? inner.end() : s + 1;
       next += isLoop ? 1 : 0;
     }
-    reserve(Rolling.nestBytes(tape, nest, jam), pool);
+    reserve(copies * (Rolling.LOOP_CONTROL_BYTES + Rolling.tripBytes(tape, nest)), pool);
     int from = tape.indexStart(nest.first());
     int n = tape.indexStart(nest.first() + nest.tripStatements()) - from;
     Indices indices = new Indices(from, n);
@@ -280,7 +277,9 @@ final class Emitter {
         s = inner.end();
         next++;
       } else {
-        interleaved(tape, s, indices, jam, indices.outer);
+        for (int u = 0; u < jam; u++) {
+          statement(tape, s, indices, u, indices.outer);
+        }
         s++;
       }
     }
@@ -330,7 +329,7 @@ final class Emitter {
     for (int j = 0; j < loop.period(); j++) {
       pool += copies * tape.poolBound(loop.first() + j, 1);
     }
-    reserve(Rolling.loopBytes(tape, loop, unroll), pool);
+    reserve(copies * Rolling.loopBytes(tape, loop, 1, Rolling.keyed(tape, loop)), pool);
     counted(tape, loop, indices, false, indices.inner, unroll, 0, unrolled, unroll);
     if (unrolled < loop.trips()) {
       counted(tape, loop, indices, false, indices.inner, 1, unrolled, loop.trips(), 1);
@@ -393,8 +392,10 @@ final class Emitter {
     }
     mv.visitFrame(F_NEW, frame.size(), frame.toArray(), 0, null);
     setKeys(outerKeys);
-    for (int j = 0; j < loop.period(); j++) {
-      interleaved(tape, loop.first() + j, indices, jam, shift);
+    for (int u = 0; u < jam; u++) {
+      for (int j = 0; j < loop.period(); j++) {
+        statement(tape, loop.first() + j, indices, u, shift);
+      }
     }
     keys = outerKeys;
     hoists = 0;
@@ -464,90 +465,8 @@ final class Emitter {
    * {@code u·shift}.
    */
   private void statement(Tape tape, int s, Indices loop, int u, int[] shift) {
-    tokens(tape, tape.tokenStart(s), tape.tokenEnd(s), tape.indexStart(s), loop, u, shift);
-    mv.visitInsn(DASTORE);
-  }
-
-  /**
-   * Writes statement {@code s} for copies {@code [0, jam)} (see {@link #statement}) with their
-   * expressions interleaved: an expression that folds terms into a running value, {@code ((a + b) +
-   * c) + ...}, is cut after each term, and each copy's running value waits in a double local while
-   * the other copies take their next term. Each copy computes the same operations on the same
-   * values in its own order; the copies are independent trips, so their order among each other does
-   * not matter. C2 then sees the copies' chains side by side and overlaps their latencies.
-   */
-  private void interleaved(Tape tape, int s, Indices loop, int jam, int[] shift) {
-    int start = tape.tokenStart(s) + 1;
-    int end = tape.tokenEnd(s);
-    if (jam == 1) {
-      statement(tape, s, loop, 0, shift);
-      return;
-    }
-    int[] x = new int[jam];
-    java.util.Arrays.fill(x, tape.indexStart(s) + 1);
-    for (int from = start, depth = 0; from < end; ) {
-      int to = from;
-      do {
-        depth += depthChange(tape, to);
-        to = next(tape, to);
-      } while (depth != 1 && to < end);
-      for (int u = 0; u < jam; u++) {
-        if (from > start) {
-          mv.visitVarInsn(DLOAD, RUNNING + 2 * u);
-        }
-        x[u] = tokens(tape, from, to, x[u], loop, u, shift);
-        mv.visitVarInsn(DSTORE, RUNNING + 2 * u);
-      }
-      from = to;
-    }
-    for (int u = 0; u < jam; u++) {
-      tokens(tape, start - 1, start, tape.indexStart(s), loop, u, shift);
-      mv.visitVarInsn(DLOAD, RUNNING + 2 * u);
-      mv.visitInsn(DASTORE);
-    }
-  }
-
-  /**
-   * Returns how many pieces {@link #interleaved} cuts the expression of statement {@code s} into:
-   * its first operand, then one per term folded into the running value.
-   */
-  static int pieces(Tape tape, int s) {
-    int pieces = 0;
-    int depth = 0;
-    for (int t = tape.tokenStart(s) + 1; t < tape.tokenEnd(s); t = next(tape, t)) {
-      depth += depthChange(tape, t);
-      pieces += depth == 1 ? 1 : 0;
-    }
-    return pieces;
-  }
-
-  /** Returns the token after token {@code t} and the constants it carries. */
-  private static int next(Tape tape, int t) {
-    long token = tape.token(t);
-    return switch (Tape.type(token)) {
-      case Tape.CONST -> t + 2;
-      case Tape.OP -> t + 1 + BYTECODE[Tape.payload(token)].constants();
-      default -> t + 1;
-    };
-  }
-
-  /** Returns how token {@code t} (not a target) changes the depth of the operand stack. */
-  private static int depthChange(Tape tape, int t) {
-    long token = tape.token(t);
-    return switch (Tape.type(token)) {
-      case Tape.LOAD, Tape.CONST -> 1;
-      case Tape.OP -> 1 - BYTECODE[Tape.payload(token)].operands();
-      case Tape.HELPER -> 1 - Kind.VALUES[Tape.payload(token)].arity;
-      default -> throw new JitBugException("unexpected tape token " + Long.toHexString(token));
-    };
-  }
-
-  /**
-   * Writes tokens {@code [from, to)}, whose first index is {@code x}, as copy {@code u} of a group
-   * of interleaved trips, its indices shifted by {@code u·shift}; returns the index after them.
-   */
-  private int tokens(Tape tape, int from, int to, int x, Indices loop, int u, int[] shift) {
-    for (int t = from; t < to; t++) {
+    int x = tape.indexStart(s);
+    for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
       long token = tape.token(t);
       switch (Tape.type(token)) {
         case Tape.TARGET, Tape.LOAD -> {
@@ -584,7 +503,7 @@ final class Emitter {
         default -> throw new JitBugException("unknown tape token " + Long.toHexString(token));
       }
     }
-    return x;
+    mv.visitInsn(DASTORE);
   }
 
   /**
@@ -649,14 +568,6 @@ final class Emitter {
 
     static Bytecode call(String owner, String name, String descriptor) {
       return new Bytecode(INVOKESTATIC, owner, name, descriptor, 0);
-    }
-
-    /** Returns how many operands it takes from the stack (not counting its constants). */
-    int operands() {
-      if (owner == null) {
-        return opcode == DNEG ? 1 : 2;
-      }
-      return descriptor.indexOf(')') - 1 - constants;
     }
 
     void emit(MethodVisitor mv) {

@@ -90,12 +90,6 @@ final class Rolling {
    */
   static final int KEY_BYTES = 16;
 
-  /**
-   * An upper bound on a loop's code outside its statements: control, hoisted reads, index locals.
-   */
-  static final int LOOP_OVERHEAD_BYTES =
-      LOOP_CONTROL_BYTES + MAX_HOISTED * HOISTED_BYTES + MAX_KEYS * KEY_BYTES;
-
   /** The most trips of a nest that run interleaved (see {@link #jam}). */
   static final int MAX_JAM = 4;
 
@@ -253,7 +247,7 @@ final class Rolling {
    * control, hoisted reads, index locals and body.
    */
   static int loopBytes(Tape tape, Loop loop, int depth, boolean keyed) {
-    int bytes = LOOP_OVERHEAD_BYTES;
+    int bytes = LOOP_CONTROL_BYTES + MAX_HOISTED * HOISTED_BYTES + MAX_KEYS * KEY_BYTES;
     for (int j = 0; j < loop.period(); j++) {
       bytes += tape.bytesBound(loop.first() + j, depth, keyed);
     }
@@ -336,7 +330,7 @@ final class Rolling {
     if (!chain || !independentTrips(tape, nest)) {
       return 1;
     }
-    return fit(jam -> nestBytes(tape, nest, jam), nest.trips());
+    return fit(tripBytes(tape, nest) + LOOP_CONTROL_BYTES, nest.trips());
   }
 
   /**
@@ -349,7 +343,7 @@ final class Rolling {
     if (!chained(tape, loop) || !independentTrips(tape, loop)) {
       return 1;
     }
-    return fit(jam -> loopBytes(tape, loop, jam), loop.trips());
+    return fit(loopBytes(tape, loop, 1, keyed(tape, loop)), loop.trips());
   }
 
   /** Returns whether the index terms of {@code loop} alone fit the emitter's index locals. */
@@ -363,58 +357,11 @@ final class Rolling {
     return strides.size() <= MAX_KEYS;
   }
 
-  /**
-   * Returns the bound on the bytecode of {@code nest} written {@code jam} trips at a time (see
-   * {@link #jam}), its remainder trips in a second loop.
-   */
-  static int nestBytes(Tape tape, Nest nest, int jam) {
-    boolean keyed = keys(tape, nest) <= MAX_KEYS;
-    int loops = nest.trips() % jam == 0 ? 1 : 2;
-    long bytes = loops * (LOOP_CONTROL_BYTES + MAX_KEYS * KEY_BYTES);
-    int next = 0;
-    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
-      Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
-      if (inner != null && inner.first() == s) {
-        bytes += loops * LOOP_OVERHEAD_BYTES;
-        for (int j = 0; j < inner.period(); j++) {
-          bytes += copiesBytes(tape, s + j, 2, keyed, jam, loops);
-        }
-        s = inner.end();
-        next++;
-      } else {
-        bytes += copiesBytes(tape, s++, 1, keyed, jam, loops);
-      }
-    }
-    return (int) Math.min(Integer.MAX_VALUE, bytes);
-  }
-
-  /**
-   * Returns the bound on the bytecode of {@code loop} alone written {@code jam} trips at a time.
-   */
-  static int loopBytes(Tape tape, Loop loop, int jam) {
-    int loops = loop.trips() % jam == 0 ? 1 : 2;
-    long bytes = loops * LOOP_OVERHEAD_BYTES;
-    for (int j = 0; j < loop.period(); j++) {
-      bytes += copiesBytes(tape, loop.first() + j, 1, keyed(tape, loop), jam, loops);
-    }
-    return (int) Math.min(Integer.MAX_VALUE, bytes);
-  }
-
-  /**
-   * Returns the bound on statement {@code s} written {@code jam} times, interleaved, and once more
-   * if there are two {@code loops}.
-   */
-  private static long copiesBytes(Tape tape, int s, int depth, boolean keyed, int jam, int loops) {
-    int bytes = tape.bytesBound(s, depth, keyed);
-    // interleaved: per piece of the expression a dload and a dstore of the running value
-    int interleaved = jam == 1 ? 0 : 4 * Emitter.pieces(tape, s) + 4;
-    return (long) jam * (bytes + interleaved) + (loops - 1) * bytes;
-  }
-
-  /** Returns the most trips, up to {@link #MAX_JAM}, whose code (of {@code bytes}) fits a chunk. */
-  private static int fit(java.util.function.IntUnaryOperator bytes, int trips) {
+  /** Returns the most trips, up to {@link #MAX_JAM}, whose copies and remainder fit a chunk. */
+  private static int fit(int tripBytes, int trips) {
     for (int jam = Math.min(MAX_JAM, trips); jam > 1; jam--) {
-      if (bytes.applyAsInt(jam) <= Emitter.CHUNK_BYTES) {
+      int copies = jam + (trips % jam == 0 ? 0 : 1);
+      if ((long) copies * tripBytes <= Emitter.CHUNK_BYTES) {
         return jam;
       }
     }
