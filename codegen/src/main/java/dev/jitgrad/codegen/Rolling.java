@@ -36,14 +36,15 @@ final class Rolling {
    * The least straight-line code (as bounded by {@link Tape#bytesBound}) a whole program must have
    * for any of it to be rolled; smaller programs keep exactly the code they had before loops
    * existed. Measured on one thread (JMH, same runs, ratios to the hand-written loops; see
-   * benchmarks/RESULTS-v2-progress.md): rolled, the 64-32-10 cross-entropy gradient (about 110 KB
-   * of classes straight-line) ran 12–17% slower per sample and about 10% slower over a batch than
-   * straight-line, and micrograd's 2-16-16-1 moons step no faster; the 784-64-10 one (2.56 MB
-   * straight-line, 173 KB rolled) ran at 1.49× the loops per sample instead of 2.39×, 1.77× over a
-   * batch instead of 2.65×, and took half the time for its first 10,000 calls. The threshold sits
-   * between the two measured sizes; where in between rolling starts to pay is not measured.
+   * benchmarks/RESULTS-v2-progress.md, step 4), with the loops as they are written now (ascending,
+   * hoisted reads, nests, interleaved chains), rolled code was faster or as fast for every program
+   * measured: the 2-16-10 cross-entropy gradient (10 KB straight-line) ran at 0.67× the loops per
+   * sample instead of 0.79×, the 64-32-10 one (90 KB) at 1.04–1.16× instead of 1.32–1.49×, the
+   * 784-64-10 one (1.8 MB) at 0.89–0.99× instead of 1.41–1.58×, and micrograd's 2-16-16-1 (15 KB)
+   * as fast (moons step 0.85–0.87× against 0.84–0.95×). Programs under 8 KB, below the smallest
+   * measured, keep straight-line code.
    */
-  static final int MIN_PROGRAM_BYTES = 256 * 1024;
+  static final int MIN_PROGRAM_BYTES = 8 * 1024;
 
   /** The longest group of statements looked for. */
   static final int MAX_PERIOD = 8;
