@@ -2,7 +2,11 @@ package dev.jitgrad.codegen;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Rolls straight-line statements back into loops: finds runs of statements that repeat, a group of
@@ -262,14 +266,14 @@ final class Rolling {
   static int keys(Tape tape, Nest nest) {
     int from = tape.indexStart(nest.first());
     int width = tape.indexStart(nest.first() + nest.tripStatements()) - from;
-    java.util.Set<Long> outer = new java.util.HashSet<>();
+    Set<Long> outer = new HashSet<>();
     int innerMost = 0;
     int next = 0;
     for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
       Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
       boolean isLoop = inner != null && inner.first() == s;
       int end = isLoop ? inner.first() + inner.period() : s + 1;
-      java.util.Set<Long> pairs = new java.util.HashSet<>();
+      Set<Long> pairs = new HashSet<>();
       for (int x = tape.indexStart(s); x < tape.indexStart(end); x++) {
         long o = tape.index(x + width) - tape.index(x);
         long i = isLoop ? stride(tape, inner, x) : 0;
@@ -298,7 +302,7 @@ final class Rolling {
   static boolean independentTrips(Tape tape, Nest nest) {
     int from = tape.indexStart(nest.first());
     int width = tape.indexStart(nest.first() + nest.tripStatements()) - from;
-    java.util.Map<Long, Integer> writer = new java.util.HashMap<>();
+    Map<Long, Integer> writer = new HashMap<>();
     for (int pass = 0; pass < 2; pass++) {
       for (int x = from; x < from + width; x++) {
         if (pass == 0 && !tape.isTarget(x)) {
@@ -349,7 +353,7 @@ final class Rolling {
 
   /** Returns whether the index terms of {@code loop} alone fit the emitter's index locals. */
   static boolean keyed(Tape tape, Loop loop) {
-    java.util.Set<Integer> strides = new java.util.HashSet<>();
+    Set<Integer> strides = new HashSet<>();
     int from = tape.indexStart(loop.first());
     for (int x = from; x < tape.indexStart(loop.first() + loop.period()); x++) {
       strides.add(stride(tape, loop, x));
