@@ -22,7 +22,7 @@ import org.objectweb.asm.util.TraceClassVisitor;
 /**
  * Emits a program as bytecode over {@code double[]} arrays and loads it as hidden classes: its
  * statements ({@link Tape}) straight-line, except runs that {@link Rolling} finds, which become
- * counted loops over the same statements.
+ * counted loops and loop nests over the same statements.
  *
  * <p>HotSpot does not JIT-compile a method over 8,000 bytes of bytecode ({@code
  * DontCompileHugeMethods}), so statements are packed into static chunk methods of at most {@link
@@ -31,8 +31,10 @@ import org.objectweb.asm.util.TraceClassVisitor;
  * most {@link #CHUNKS_PER_CLASS} chunks, called in order from its {@code run}, and keeps its
  * constant pool (65,535 entries: every distinct double and every index above 32,767 takes some)
  * under {@link #POOL_BUDGET}; a larger program spans several classes, run one after another. A loop
- * stays inside one chunk; its counter is local 5, after the five arrays, and its head carries the
- * stack map frame that class files of version 17 need at a branch target.
+ * or nest stays inside one chunk. After the five arrays come the locals of loops: a loop's counter
+ * ({@link #I}), a nest's ({@link #J}), the index terms of a trip ({@link #KEYS}) and the reads
+ * taken before a loop ({@link #HOISTED}); each loop head carries the stack map frame that class
+ * files of version 17 need at a branch target.
  */
 final class Emitter {
   static final int CHUNK_BYTES = 7000;
