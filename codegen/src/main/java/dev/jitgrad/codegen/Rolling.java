@@ -1,7 +1,12 @@
 package dev.jitgrad.codegen;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Rolls straight-line statements back into loops: finds runs of statements that repeat, a group of
@@ -35,14 +40,15 @@ final class Rolling {
    * The least straight-line code (as bounded by {@link Tape#bytesBound}) a whole program must have
    * for any of it to be rolled; smaller programs keep exactly the code they had before loops
    * existed. Measured on one thread (JMH, same runs, ratios to the hand-written loops; see
-   * benchmarks/RESULTS-v2-progress.md): rolled, the 64-32-10 cross-entropy gradient (about 110 KB
-   * of classes straight-line) ran 12–17% slower per sample and about 10% slower over a batch than
-   * straight-line, and micrograd's 2-16-16-1 moons step no faster; the 784-64-10 one (2.56 MB
-   * straight-line, 173 KB rolled) ran at 1.49× the loops per sample instead of 2.39×, 1.77× over a
-   * batch instead of 2.65×, and took half the time for its first 10,000 calls. The threshold sits
-   * between the two measured sizes; where in between rolling starts to pay is not measured.
+   * benchmarks/RESULTS-v2-progress.md, step 4), with the loops as they are written now (ascending,
+   * hoisted reads, nests, interleaved chains), rolled code was faster or as fast for every program
+   * measured: the 2-16-10 cross-entropy gradient (10 KB straight-line) ran at 0.67× the loops per
+   * sample instead of 0.79×, the 64-32-10 one (90 KB) at 1.04–1.16× instead of 1.32–1.49×, the
+   * 784-64-10 one (1.8 MB) at 0.89–0.99× instead of 1.41–1.58×, and micrograd's 2-16-16-1 (15 KB)
+   * as fast (moons step 0.85–0.87× against 0.84–0.95×). Programs under 8 KB, below the smallest
+   * measured, keep straight-line code.
    */
-  static final int MIN_PROGRAM_BYTES = 256 * 1024;
+  static final int MIN_PROGRAM_BYTES = 8 * 1024;
 
   /** The longest group of statements looked for. */
   static final int MAX_PERIOD = 8;
@@ -58,6 +64,114 @@ final class Rolling {
     int end() {
       return first + period * trips;
     }
+  }
+
+  /**
+   * A loop nest: statements {@code [first, first + tripStatements·trips)} are {@code trips}
+   * repetitions of the first {@code tripStatements}, among which the loops {@code inner}; every
+   * index advances by its difference between the first two repetitions (its outer stride), which is
+   * the same at every trip of an inner loop.
+   */
+  record Nest(int first, int tripStatements, int trips, List<Loop> inner) {
+    int end() {
+      return first + tripStatements * trips;
+    }
+  }
+
+  /** An upper bound on the bytecode of a loop's control: counter, increment, test and branch. */
+  static final int LOOP_CONTROL_BYTES = 16;
+
+  /** The most reads a loop takes into locals before it starts (see {@link #invariantRead}). */
+  static final int MAX_HOISTED = 8;
+
+  /** An upper bound on the bytes of one such read in a nest: aload, its index, daload, dstore. */
+  static final int HOISTED_BYTES = 16;
+
+  /** The most index locals (stride times counter, summed) a loop body uses. */
+  static final int MAX_KEYS = 6;
+
+  /**
+   * An upper bound on the bytes that set one index local: iload, ldc_w, imul twice, iadd, istore.
+   */
+  static final int KEY_BYTES = 16;
+
+  /** The most trips of a nest that run interleaved (see {@link #jam}). */
+  static final int MAX_JAM = 4;
+
+  /**
+   * Returns whether the trips of {@code loop} may run in any order: no trip reads or writes an
+   * element that another trip writes. Then every trip reads the same values whatever the order, and
+   * writes elements that no other trip touches, so any order gives the same results bit for bit.
+   */
+  static boolean independentTrips(Tape tape, Loop loop) {
+    int from = tape.indexStart(loop.first());
+    int to = tape.indexStart(loop.first() + loop.period());
+    for (int w = from; w < to; w++) {
+      for (int x = from; x < to && tape.isTarget(w); x++) {
+        if (tape.array(x) == tape.array(w) && meets(tape, loop, w, x, true)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns whether the emitter runs {@code loop}'s trips in reverse order: its trips are
+   * independent and its first target descends, so that run ascending, as C2 vectorises them.
+   */
+  static boolean reversed(Tape tape, Loop loop) {
+    return stride(tape, loop, tape.indexStart(loop.first())) < 0 && independentTrips(tape, loop);
+  }
+
+  /**
+   * Returns whether index {@code x} of {@code loop}'s first group reads one element at every trip
+   * that no trip writes, so it may be read once before the loop.
+   */
+  static boolean invariantRead(Tape tape, Loop loop, int x) {
+    if (tape.isTarget(x) || stride(tape, loop, x) != 0) {
+      return false;
+    }
+    int from = tape.indexStart(loop.first());
+    int to = tape.indexStart(loop.first() + loop.period());
+    for (int w = from; w < to; w++) {
+      if (tape.isTarget(w) && tape.array(w) == tape.array(x) && meets(tape, loop, w, x, false)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns how far index {@code x} of {@code loop}'s first group advances at every trip. */
+  static int stride(Tape tape, Loop loop, int x) {
+    int groupIndices =
+        tape.indexStart(loop.first() + loop.period()) - tape.indexStart(loop.first());
+    return tape.index(x + groupIndices) - tape.index(x);
+  }
+
+  /**
+   * Returns whether target {@code w} at some trip addresses the element that index {@code x}
+   * addresses at some trip (another trip, if {@code otherTrip}).
+   */
+  private static boolean meets(Tape tape, Loop loop, int w, int x, boolean otherTrip) {
+    long wBase = tape.index(w);
+    long wStride = stride(tape, loop, w);
+    long xBase = tape.index(x);
+    long xStride = stride(tape, loop, x);
+    for (long t = 0; t < loop.trips(); t++) {
+      long d = wBase + wStride * t - xBase;
+      if (xStride == 0) {
+        if (d == 0 && (!otherTrip || loop.trips() > 1)) {
+          return true;
+        }
+      } else if (d % xStride == 0) {
+        long u = d / xStride;
+        if (u >= 0 && u < loop.trips() && (!otherTrip || u != t)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private final Tape tape;
@@ -99,6 +213,355 @@ final class Rolling {
   /** Returns the loops in {@code tape} with at least {@code minTrips} and {@code minBytes}. */
   static List<Loop> find(Tape tape, int minTrips, int minBytes) {
     return new Rolling(tape, minTrips, minBytes).find();
+  }
+
+  /**
+   * Returns the nests that roll {@code loops} (as {@link #find} gives them) and the statements
+   * between them one level up: runs of groups of loops and statements that repeat, identical (a
+   * loop: its body, trips, strides and how the emitter writes it) but for indices that advance by
+   * the same stride at every repetition. A nest holds at least one loop; a loop in none stays as it
+   * is.
+   */
+  static List<Nest> nests(Tape tape, List<Loop> loops) {
+    return loops.isEmpty() ? List.of() : new Rolling(tape, MIN_TRIPS, 0).nests(loops);
+  }
+
+  /**
+   * Returns the bound on the bytecode of one trip of {@code nest}, inner loops included, with the
+   * index locals the emitter sets up.
+   */
+  static int tripBytes(Tape tape, Nest nest) {
+    boolean keyed = keys(tape, nest) <= MAX_KEYS;
+    int bytes = MAX_KEYS * KEY_BYTES;
+    int next = 0;
+    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
+      Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
+      if (inner != null && inner.first() == s) {
+        bytes += loopBytes(tape, inner, 2, keyed);
+        s = inner.end();
+        next++;
+      } else {
+        bytes += tape.bytesBound(s++, 1, keyed);
+      }
+    }
+    return bytes;
+  }
+
+  /**
+   * Returns the bound on the bytecode of {@code loop} inside {@code depth - 1} outer loops: its
+   * control, hoisted reads, index locals and body.
+   */
+  static int loopBytes(Tape tape, Loop loop, int depth, boolean keyed) {
+    int bytes = LOOP_CONTROL_BYTES + MAX_HOISTED * HOISTED_BYTES + MAX_KEYS * KEY_BYTES;
+    for (int j = 0; j < loop.period(); j++) {
+      bytes += tape.bytesBound(loop.first() + j, depth, keyed);
+    }
+    return bytes;
+  }
+
+  /**
+   * Returns how many index locals a trip of {@code nest} needs: one per distinct nonzero outer
+   * stride of its statements and per distinct pair of strides in its busiest inner loop.
+   */
+  static int keys(Tape tape, Nest nest) {
+    int from = tape.indexStart(nest.first());
+    int width = tape.indexStart(nest.first() + nest.tripStatements()) - from;
+    Set<Long> outer = new HashSet<>();
+    int innerMost = 0;
+    int next = 0;
+    for (int s = nest.first(); s < nest.first() + nest.tripStatements(); ) {
+      Loop inner = next < nest.inner().size() ? nest.inner().get(next) : null;
+      boolean isLoop = inner != null && inner.first() == s;
+      int end = isLoop ? inner.first() + inner.period() : s + 1;
+      Set<Long> pairs = new HashSet<>();
+      for (int x = tape.indexStart(s); x < tape.indexStart(end); x++) {
+        long o = tape.index(x + width) - tape.index(x);
+        long i = isLoop ? stride(tape, inner, x) : 0;
+        if (i == 0 && o != 0) {
+          outer.add(o);
+        } else if (i != 0) {
+          pairs.add(o << 32 ^ (i & 0xffffffffL));
+        }
+      }
+      innerMost = Math.max(innerMost, pairs.size());
+      if (isLoop) {
+        s = inner.end();
+        next++;
+      } else {
+        s++;
+      }
+    }
+    return outer.size() + innerMost;
+  }
+
+  /**
+   * Returns whether the trips of {@code nest} may run in any order or interleaved: no trip reads or
+   * writes an element that another trip writes (every index at trip {@code t} is its first trip's
+   * plus {@code t} times its outer stride).
+   */
+  static boolean independentTrips(Tape tape, Nest nest) {
+    int from = tape.indexStart(nest.first());
+    int width = tape.indexStart(nest.first() + nest.tripStatements()) - from;
+    Map<Long, Integer> writer = new HashMap<>();
+    for (int pass = 0; pass < 2; pass++) {
+      for (int x = from; x < from + width; x++) {
+        if (pass == 0 && !tape.isTarget(x)) {
+          continue;
+        }
+        long stride = tape.index(x + width) - tape.index(x);
+        for (int t = 0; t < nest.trips(); t++) {
+          long element = (long) tape.array(x) << 32 | (tape.index(x) + stride * t) & 0xffffffffL;
+          Integer other = pass == 0 ? writer.putIfAbsent(element, t) : writer.get(element);
+          if (other != null && other != t) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns how many trips of {@code nest} the emitter interleaves (1: none). Only a nest whose
+   * trips are independent and hold a serial chain (an inner loop whose trips depend on each other,
+   * such as a neuron's sum) is interleaved: the chains of {@code jam} trips then run side by side
+   * instead of one after another. The most trips whose code, with the remainder's, fits a chunk.
+   */
+  static int jam(Tape tape, Nest nest) {
+    boolean chain = false;
+    for (Loop inner : nest.inner()) {
+      chain |= !independentTrips(tape, inner);
+    }
+    if (!chain || !independentTrips(tape, nest)) {
+      return 1;
+    }
+    return fit(tripBytes(tape, nest) + LOOP_CONTROL_BYTES, nest.trips());
+  }
+
+  /**
+   * Returns how many trips of {@code loop}, alone, the emitter interleaves (1: none): as {@link
+   * #jam(Tape, Nest)}, for a loop whose trips are independent and each hold a serial chain, a
+   * statement that reads what an earlier one of its trip writes (a neuron's sum cut into partial
+   * sums).
+   */
+  static int jam(Tape tape, Loop loop) {
+    if (!chained(tape, loop) || !independentTrips(tape, loop)) {
+      return 1;
+    }
+    return fit(loopBytes(tape, loop, 1, keyed(tape, loop)), loop.trips());
+  }
+
+  /** Returns whether the index terms of {@code loop} alone fit the emitter's index locals. */
+  static boolean keyed(Tape tape, Loop loop) {
+    Set<Integer> strides = new HashSet<>();
+    int from = tape.indexStart(loop.first());
+    for (int x = from; x < tape.indexStart(loop.first() + loop.period()); x++) {
+      strides.add(stride(tape, loop, x));
+    }
+    strides.remove(0);
+    return strides.size() <= MAX_KEYS;
+  }
+
+  /** Returns the most trips, up to {@link #MAX_JAM}, whose copies and remainder fit a chunk. */
+  private static int fit(int tripBytes, int trips) {
+    for (int jam = Math.min(MAX_JAM, trips); jam > 1; jam--) {
+      int copies = jam + (trips % jam == 0 ? 0 : 1);
+      if ((long) copies * tripBytes <= Emitter.CHUNK_BYTES) {
+        return jam;
+      }
+    }
+    return 1;
+  }
+
+  /** Returns whether a statement of {@code loop}'s group reads what an earlier one writes. */
+  private static boolean chained(Tape tape, Loop loop) {
+    int from = tape.indexStart(loop.first());
+    int to = tape.indexStart(loop.first() + loop.period());
+    for (int w = from; w < to; w++) {
+      for (int x = w + 1; x < to && tape.isTarget(w); x++) {
+        if (!tape.isTarget(x)
+            && tape.array(x) == tape.array(w)
+            && tape.index(x) == tape.index(w)
+            && stride(tape, loop, x) == stride(tape, loop, w)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The statements and loops of a tape, in order: the units a nest repeats. */
+  private static final class Items {
+    int count;
+    final int[] start;
+    final Loop[] loop;
+    final int[] key;
+    final boolean[][] invariant;
+
+    Items(int capacity) {
+      start = new int[capacity + 1];
+      loop = new Loop[capacity];
+      key = new int[capacity];
+      invariant = new boolean[capacity][];
+    }
+  }
+
+  private List<Nest> nests(List<Loop> loops) {
+    Items items = new Items(tape.size());
+    for (int s = 0, next = 0; s < tape.size(); items.count++) {
+      int k = items.count;
+      items.start[k] = s;
+      if (next < loops.size() && loops.get(next).first() == s) {
+        Loop loop = loops.get(next++);
+        items.loop[k] = loop;
+        items.invariant[k] =
+            new boolean
+                [tape.indexStart(loop.first() + loop.period()) - tape.indexStart(loop.first())];
+        items.key[k] = loopKey(loop, items.invariant[k]);
+        s = loop.end();
+      } else {
+        items.key[k] = hash[s++];
+      }
+    }
+    items.start[items.count] = tape.size();
+    List<Nest> nests = new ArrayList<>();
+    for (int k = 0; k < items.count; ) {
+      Nest best = null;
+      for (int period = 1; period <= MAX_PERIOD && k + 2 * period <= items.count; period++) {
+        Nest nest = nest(items, k, period);
+        if (nest != null && (best == null || nest.end() > best.end())) {
+          best = nest;
+        }
+      }
+      if (best == null) {
+        k++;
+        continue;
+      }
+      nests.add(best);
+      while (k < items.count && items.start[k] < best.end()) {
+        k++;
+      }
+    }
+    return nests;
+  }
+
+  /**
+   * Returns a key of {@code loop}'s shape (body, trips, strides and the emitter's choices), filling
+   * {@code invariant} with which indices of its first group it reads before the loop.
+   */
+  private int loopKey(Loop loop, boolean[] invariant) {
+    int h = 31 * loop.period() + loop.trips();
+    h = 31 * h + (reversed(tape, loop) ? 1 : 0);
+    for (int j = 0; j < loop.period(); j++) {
+      h = 31 * h + hash[loop.first() + j];
+    }
+    int from = tape.indexStart(loop.first());
+    for (int x = from; x < tape.indexStart(loop.first() + loop.period()); x++) {
+      invariant[x - from] = invariantRead(tape, loop, x);
+      h = 31 * (31 * h + stride(tape, loop, x)) + (invariant[x - from] ? 1 : 0);
+    }
+    return h;
+  }
+
+  /** Returns the nest of groups of {@code period} items from item {@code k}, or null if none. */
+  private Nest nest(Items items, int k, int period) {
+    boolean hasLoop = false;
+    for (int m = k; m < k + period; m++) {
+      hasLoop |= items.loop[m] != null;
+    }
+    if (!hasLoop) {
+      return null;
+    }
+    int first = items.start[k];
+    int statements = items.start[k + period] - first;
+    int from = tape.indexStart(first);
+    int width = tape.indexStart(first + statements) - from;
+    int trips = 1;
+    while (k + (trips + 1) * period <= items.count
+        && sameItems(items, k, k + trips * period, period)
+        && advances(from, width, trips)) {
+      trips++;
+    }
+    if (trips < minTrips) {
+      return null;
+    }
+    List<Loop> inner = new ArrayList<>();
+    for (int m = k; m < k + period; m++) {
+      Loop loop = items.loop[m];
+      if (loop != null) {
+        inner.add(loop);
+        if (!outerStrideConstant(loop, width)) {
+          return null;
+        }
+      }
+    }
+    Nest nest = new Nest(first, statements, trips, List.copyOf(inner));
+    return tripBytes(tape, nest) <= MAX_BODY_BYTES ? nest : null;
+  }
+
+  /** Returns whether the {@code period} items from {@code a} and from {@code b} have one shape. */
+  private boolean sameItems(Items items, int a, int b, int period) {
+    for (int m = 0; m < period; m++) {
+      if (items.key[a + m] != items.key[b + m]) {
+        return false;
+      }
+      Loop p = items.loop[a + m];
+      Loop q = items.loop[b + m];
+      if (p == null && q == null) {
+        if (!tape.sameShape(items.start[a + m], items.start[b + m])) {
+          return false;
+        }
+      } else if (p == null
+          || q == null
+          || p.period() != q.period()
+          || p.trips() != q.trips()
+          || !Arrays.equals(items.invariant[a + m], items.invariant[b + m])
+          || reversed(tape, p) != reversed(tape, q)) {
+        return false;
+      } else {
+        for (int j = 0; j < p.period(); j++) {
+          if (!tape.sameShape(p.first() + j, q.first() + j)) {
+            return false;
+          }
+        }
+        int pFrom = tape.indexStart(p.first());
+        int qFrom = tape.indexStart(q.first());
+        for (int x = 0; x < tape.indexStart(p.first() + p.period()) - pFrom; x++) {
+          if (stride(tape, p, pFrom + x) != stride(tape, q, qFrom + x)) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns whether every index of repetition {@code r} (each {@code width} indices from {@code
+   * from}) advances from repetition {@code r - 1} as repetition 1 does from repetition 0.
+   */
+  private boolean advances(int from, int width, int r) {
+    for (int x = from; x < from + width; x++) {
+      int stride = tape.index(x + width) - tape.index(x);
+      if (tape.index(x + r * width) - tape.index(x + (r - 1) * width) != stride) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns whether every trip of {@code loop} has its first trip's outer strides. */
+  private boolean outerStrideConstant(Loop loop, int width) {
+    int x0 = tape.indexStart(loop.first());
+    int group = tape.indexStart(loop.first() + loop.period()) - x0;
+    for (int x = x0; x < tape.indexStart(loop.end()); x++) {
+      int outer = tape.index(x + width) - tape.index(x);
+      int first = x0 + (x - x0) % group;
+      if (outer != tape.index(first + width) - tape.index(first)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private List<Loop> find() {

@@ -29,6 +29,7 @@ final class Tape {
   private long[] tokens = new long[256];
   private int tokenCount;
   private int[] indices = new int[128];
+  private byte[] accesses = new byte[128];
   private int indexCount;
 
   private final Program p;
@@ -93,6 +94,16 @@ final class Tape {
     return indices[x];
   }
 
+  /** Returns the array (an emitter's local) that index {@code x} addresses. */
+  int array(int x) {
+    return accesses[x] & 0xf;
+  }
+
+  /** Returns whether index {@code x} is a statement's target, written rather than read. */
+  boolean isTarget(int x) {
+    return accesses[x] >> 4 == TARGET;
+  }
+
   static int type(long token) {
     return (int) (token >>> 56);
   }
@@ -117,19 +128,46 @@ final class Tape {
    * computed) or not.
    */
   int bytesBound(int s, boolean inLoop) {
-    // aload, the index (ldc_w; in a loop iload, ldc_w, imul, ldc_w, iadd), daload; 3 for the rest
-    int load = inLoop ? 12 : 5;
+    return bytesBound(s, inLoop ? 1 : 0, false);
+  }
+
+  /**
+   * Returns an upper bound on the bytecode of statement {@code s} inside {@code depth} loops, where
+   * an index is a constant plus a stride times each loop's counter, or, if {@code keyed}, a
+   * constant plus a local that holds those products.
+   */
+  int bytesBound(int s, int depth, boolean keyed) {
+    // aload, the index, daload. The index: ldc_w outside loops; in loops, per loop iload, ldc_w,
+    // imul, iadd, then ldc_w, iadd; keyed iload, ldc_w, iadd. A constant: ldc2_w.
+    int load = depth == 0 ? 5 : keyed ? 9 : 7 + 7 * depth;
     int bytes = 1;
     for (int t = tokenStart[s]; t < tokenStart[s + 1]; t++) {
       int type = type(tokens[t]);
-      bytes += type == TARGET || type == LOAD ? load : 3;
+      if (type == TARGET || type == LOAD) {
+        bytes += load;
+      } else if (type == OP) {
+        int constants = Emitter.constants(Op.values()[payload(tokens[t])]);
+        bytes += Emitter.opBytes(payload(tokens[t])) + 3 * constants;
+        t += constants;
+      } else {
+        bytes += 3;
+        t += type == CONST ? 1 : 0;
+      }
     }
     return bytes;
   }
 
   /** Returns an upper bound on the constant pool entries that statement {@code s} adds. */
   int poolBound(int s) {
-    return 2 * (tokenStart[s + 1] - tokenStart[s]);
+    return poolBound(s, 1);
+  }
+
+  /**
+   * Returns an upper bound on the constant pool entries that statement {@code s} adds inside {@code
+   * depth} loops: an index its constant and a stride per loop, a constant two, on two tokens.
+   */
+  int poolBound(int s, int depth) {
+    return (1 + depth) * (tokenStart[s + 1] - tokenStart[s]);
   }
 
   private void sinkTarget(int s) {
@@ -205,7 +243,9 @@ final class Tape {
     token((long) type << 56 | array);
     if (indexCount == indices.length) {
       indices = Arrays.copyOf(indices, grow(indexCount));
+      accesses = Arrays.copyOf(accesses, indices.length);
     }
+    accesses[indexCount] = (byte) (type << 4 | array);
     indices[indexCount++] = index;
   }
 
