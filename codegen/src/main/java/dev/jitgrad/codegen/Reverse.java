@@ -20,7 +20,7 @@ final class Reverse implements Derivatives {
   private final Program.Builder out;
   private final boolean[] needed;
   private final int[] adjoint;
-  private final double zero;
+  private final boolean exact;
 
   /** The instruction whose rule runs, and its adjoint's id. */
   private int node;
@@ -28,9 +28,9 @@ final class Reverse implements Derivatives {
   private int g;
 
   private Reverse(Program f, boolean inputGrads, boolean exact) {
-    this.zero = exact ? 0.0 : -0.0;
+    this.exact = exact;
     this.f = f;
-    this.out = f.newBuilder();
+    this.out = f.newBuilder(2 * f.size + 16, 2 * f.operands.length + 16);
     this.needed = new boolean[f.size];
     this.adjoint = new int[f.size];
     Arrays.fill(adjoint, -1);
@@ -48,9 +48,13 @@ final class Reverse implements Derivatives {
    * Returns {@code f} followed by the gradient of its output 0 with respect to params (and inputs).
    *
    * <p>An inner node's adjoint starts at +0.0 when {@code exact}, as in the engine ({@code 0.0 + c}
-   * turns a -0.0 contribution into +0.0); otherwise at -0.0, the true identity of addition, which
-   * the identities pass then removes. Adjoints are only ever multiplied, added, or divided as
-   * numerators, so the sign of a zero adjoint changes no gradient by more than that sign.
+   * turns a -0.0 contribution into +0.0); otherwise at -0.0, the true identity of addition ({@code
+   * -0.0 + c} is {@code c} for every double), so its first contribution is its adjoint and no add
+   * is built. Adjoints are only ever multiplied, added, or divided as numerators, so the sign of a
+   * zero adjoint changes no gradient by more than that sign.
+   *
+   * <p>An n-ary SUM passes its adjoint to each operand in operand order, as the engine does, so
+   * sums need not be expanded before reverse mode.
    */
   static Program differentiate(Program f, boolean inputGrads, boolean exact) {
     return new Reverse(f, inputGrads, exact).run();
@@ -94,12 +98,16 @@ final class Reverse implements Derivatives {
     int start = adjoint[operand];
     if (start == -1) {
       Kind kind = f.kind(operand);
+      if (kind != Kind.PARAM && kind != Kind.INPUT && !exact) {
+        adjoint[operand] = contribution; // -0.0 + contribution
+        return;
+      }
       start =
           kind == Kind.PARAM
               ? out.leaf(Kind.PARAM_GRAD, f.index(operand))
               : kind == Kind.INPUT
                   ? out.leaf(Kind.INPUT_GRAD, f.index(operand))
-                  : out.constant(zero);
+                  : out.constant(0.0);
     }
     adjoint[operand] = out.binary(Op.ADD, start, contribution);
   }

@@ -3,9 +3,7 @@ package dev.jitgrad.engine.internal;
 import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -15,15 +13,21 @@ import java.util.Objects;
  *
  * @param order the nodes, every child before its parents
  * @param childStart where each node's children begin in {@code children}; one longer than order
+ *     (empty if children were not asked for)
  * @param children the positions of children, node by node, in operand order
+ * @param roots the position of each root, in the order the roots were given
  */
-public record Topology(List<Value> order, int[] childStart, int[] children) {
+public record Topology(List<Value> order, int[] childStart, int[] children, int[] roots) {
+  /** Marks a node that the traversal has met but not yet placed in the order. */
+  private static final int OPEN = -2;
+
   /**
    * Returns the nodes reachable from {@code roots} in topological order, with child positions.
    *
    * <p>The order is micrograd's {@code build_topo}: a depth-first post-order that visits children
    * in operand order and roots in list order. It runs on an explicit stack, so graphs of any depth
-   * work.
+   * work, and keeps each node's position in an {@link IdentityIndex}, so it allocates no object per
+   * node.
    *
    * @throws NullPointerException if a root is null
    */
@@ -34,7 +38,7 @@ public record Topology(List<Value> order, int[] childStart, int[] children) {
   /** The one traversal; child positions are recorded only when asked for. */
   public static Topology traverse(List<Value> roots, boolean withChildren) {
     List<Value> order = new ArrayList<>();
-    Map<Value, Integer> position = new HashMap<>();
+    IdentityIndex position = new IdentityIndex(1024);
     int[] childStart = new int[17];
     int[] children = new int[16];
     int childCount = 0;
@@ -42,7 +46,7 @@ public record Topology(List<Value> order, int[] childStart, int[] children) {
     int[] next = new int[16];
     for (int r = 0; r < roots.size(); r++) {
       Value root = Objects.requireNonNull(roots.get(r), "a root is null");
-      if (position.putIfAbsent(root, -1) != null) {
+      if (position.putIfAbsent(root, OPEN) != -1) {
         continue;
       }
       nodes[0] = root;
@@ -54,7 +58,7 @@ public record Topology(List<Value> order, int[] childStart, int[] children) {
         if (i < top.childCount()) {
           next[depth - 1] = i + 1;
           Value child = top.child(i);
-          if (position.putIfAbsent(child, -1) == null) {
+          if (position.putIfAbsent(child, OPEN) == -1) {
             if (depth == nodes.length) {
               nodes = Arrays.copyOf(nodes, depth * 2);
               next = Arrays.copyOf(next, depth * 2);
@@ -67,10 +71,10 @@ public record Topology(List<Value> order, int[] childStart, int[] children) {
           int n = order.size();
           order.add(top);
           nodes[--depth] = null;
+          position.set(top, n);
           if (!withChildren) {
             continue;
           }
-          position.put(top, n);
           if (childCount + top.childCount() > children.length) {
             children =
                 Arrays.copyOf(
@@ -86,7 +90,14 @@ public record Topology(List<Value> order, int[] childStart, int[] children) {
         }
       }
     }
+    int[] rootPositions = new int[roots.size()];
+    for (int r = 0; r < rootPositions.length; r++) {
+      rootPositions[r] = position.get(roots.get(r));
+    }
     return new Topology(
-        order, Arrays.copyOf(childStart, order.size() + 1), Arrays.copyOf(children, childCount));
+        order,
+        withChildren ? Arrays.copyOf(childStart, order.size() + 1) : new int[0],
+        Arrays.copyOf(children, childCount),
+        rootPositions);
   }
 }
