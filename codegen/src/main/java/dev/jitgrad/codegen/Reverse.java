@@ -22,6 +22,12 @@ final class Reverse implements Derivatives {
   private final int[] adjoint;
   private final boolean exact;
 
+  /** The constants built so far, by raw bits (open addressing; an id of 0 marks a free slot). */
+  private long[] constantBits = new long[64];
+
+  private int[] constantId = new int[64];
+  private int constants;
+
   /** The instruction whose rule runs, and its adjoint's id. */
   private int node;
 
@@ -66,9 +72,9 @@ final class Reverse implements Derivatives {
     }
     int root = f.sinkValue[0];
     if (needed[root] && f.kind(root).isLeaf()) {
-      accumulateInto(root, out.constant(1.0)); // a leaf output accumulates, as backward() does
+      accumulateInto(root, constant(1.0)); // a leaf output accumulates, as backward() does
     } else if (needed[root]) {
-      adjoint[root] = out.constant(1.0);
+      adjoint[root] = constant(1.0);
     }
     for (int i = f.size - 1; i >= 0; i--) {
       if (adjoint[i] == -1 || f.kind(i).isLeaf()) {
@@ -105,9 +111,7 @@ final class Reverse implements Derivatives {
       start =
           kind == Kind.PARAM
               ? out.leaf(Kind.PARAM_GRAD, f.index(operand))
-              : kind == Kind.INPUT
-                  ? out.leaf(Kind.INPUT_GRAD, f.index(operand))
-                  : out.constant(0.0);
+              : kind == Kind.INPUT ? out.leaf(Kind.INPUT_GRAD, f.index(operand)) : constant(0.0);
     }
     adjoint[operand] = out.binary(Op.ADD, start, contribution);
   }
@@ -134,9 +138,41 @@ final class Reverse implements Derivatives {
     return g;
   }
 
+  /** Returns the one instruction of the adjoint program that holds {@code value}. */
   @Override
   public int constant(double value) {
-    return out.constant(value);
+    long bits = Double.doubleToRawLongBits(value);
+    int slot = constantSlot(bits);
+    if (constantId[slot] != 0) {
+      return constantId[slot] - 1;
+    }
+    int id = out.constant(value);
+    constantBits[slot] = bits;
+    constantId[slot] = id + 1;
+    if (++constants * 2 > constantBits.length) {
+      long[] oldBits = constantBits;
+      int[] oldIds = constantId;
+      constantBits = new long[oldBits.length * 2];
+      constantId = new int[oldBits.length * 2];
+      for (int k = 0; k < oldBits.length; k++) {
+        if (oldIds[k] != 0) {
+          int to = constantSlot(oldBits[k]);
+          constantBits[to] = oldBits[k];
+          constantId[to] = oldIds[k];
+        }
+      }
+    }
+    return id;
+  }
+
+  /** Returns the slot that holds {@code bits}, or the free slot where it would go. */
+  private int constantSlot(long bits) {
+    int mask = constantBits.length - 1;
+    int slot = Long.hashCode(bits * 0x9E3779B97F4A7C15L) & mask;
+    while (constantId[slot] != 0 && constantBits[slot] != bits) {
+      slot = (slot + 1) & mask;
+    }
+    return slot;
   }
 
   @Override

@@ -18,9 +18,6 @@ import java.util.Objects;
  * @param roots the position of each root, in the order the roots were given
  */
 public record Topology(List<Value> order, int[] childStart, int[] children, int[] roots) {
-  /** Marks a node that the traversal has met but not yet placed in the order. */
-  private static final int OPEN = -2;
-
   /**
    * Returns the nodes reachable from {@code roots} in topological order, with child positions.
    *
@@ -35,22 +32,39 @@ public record Topology(List<Value> order, int[] childStart, int[] children, int[
     return traverse(roots, true);
   }
 
-  /** The one traversal; child positions are recorded only when asked for. */
+  /**
+   * The one traversal; child positions are recorded only when asked for.
+   *
+   * <p>Each node is looked up once per edge that reaches it: the index maps a node to the order in
+   * which it was discovered, {@code placed} maps that to its position once it has one, and the
+   * positions of the children of the nodes on the stack wait in {@code pending}, a block per node,
+   * until their node is placed.
+   */
   public static Topology traverse(List<Value> roots, boolean withChildren) {
     List<Value> order = new ArrayList<>();
-    IdentityIndex position = new IdentityIndex(1024);
-    int[] childStart = new int[17];
-    int[] children = new int[16];
+    IdentityIndex discovered = new IdentityIndex(1024);
+    int[] placed = new int[1024];
+    int[] childStart = new int[withChildren ? 1024 : 1];
+    int[] children = new int[withChildren ? 1024 : 0];
     int childCount = 0;
     Value[] nodes = new Value[16];
     int[] next = new int[16];
+    int[] discovery = new int[16];
+    int[] block = new int[16];
+    int[] pending = new int[16];
+    int[] rootPositions = new int[roots.size()];
     for (int r = 0; r < roots.size(); r++) {
       Value root = Objects.requireNonNull(roots.get(r), "a root is null");
-      if (position.putIfAbsent(root, OPEN) != -1) {
+      int seen = discovered.putIfAbsent(root, discovered.size());
+      if (seen != -1) {
+        rootPositions[r] = placed[seen];
         continue;
       }
       nodes[0] = root;
       next[0] = 0;
+      discovery[0] = discovered.size() - 1;
+      block[0] = 0;
+      pending = fit(pending, root.childCount());
       int depth = 1;
       while (depth > 0) {
         Value top = nodes[depth - 1];
@@ -58,46 +72,55 @@ public record Topology(List<Value> order, int[] childStart, int[] children, int[
         if (i < top.childCount()) {
           next[depth - 1] = i + 1;
           Value child = top.child(i);
-          if (position.putIfAbsent(child, OPEN) == -1) {
-            if (depth == nodes.length) {
-              nodes = Arrays.copyOf(nodes, depth * 2);
-              next = Arrays.copyOf(next, depth * 2);
-            }
-            nodes[depth] = child;
-            next[depth] = 0;
-            depth++;
+          int d = discovered.size();
+          seen = discovered.putIfAbsent(child, d);
+          if (seen != -1) {
+            pending[block[depth - 1] + i] = placed[seen];
+            continue;
           }
+          if (depth == nodes.length) {
+            nodes = Arrays.copyOf(nodes, depth * 2);
+            next = Arrays.copyOf(next, depth * 2);
+            discovery = Arrays.copyOf(discovery, depth * 2);
+            block = Arrays.copyOf(block, depth * 2);
+          }
+          nodes[depth] = child;
+          next[depth] = 0;
+          discovery[depth] = d;
+          block[depth] = block[depth - 1] + top.childCount();
+          pending = fit(pending, block[depth] + child.childCount());
+          depth++;
         } else {
           int n = order.size();
           order.add(top);
           nodes[--depth] = null;
-          position.set(top, n);
+          placed = fit(placed, discovery[depth] + 1);
+          placed[discovery[depth]] = n;
+          if (depth > 0) {
+            pending[block[depth - 1] + next[depth - 1] - 1] = n;
+          }
           if (!withChildren) {
             continue;
           }
-          if (childCount + top.childCount() > children.length) {
-            children =
-                Arrays.copyOf(
-                    children, Math.max(children.length * 2, childCount + top.childCount()));
-          }
-          for (int c = 0; c < top.childCount(); c++) {
-            children[childCount++] = position.get(top.child(c));
-          }
-          if (n + 2 > childStart.length) {
-            childStart = Arrays.copyOf(childStart, childStart.length * 2);
-          }
+          int k = top.childCount();
+          children = fit(children, childCount + k);
+          System.arraycopy(pending, block[depth], children, childCount, k);
+          childCount += k;
+          childStart = fit(childStart, n + 2);
           childStart[n + 1] = childCount;
         }
       }
-    }
-    int[] rootPositions = new int[roots.size()];
-    for (int r = 0; r < rootPositions.length; r++) {
-      rootPositions[r] = position.get(roots.get(r));
+      rootPositions[r] = order.size() - 1;
     }
     return new Topology(
         order,
         withChildren ? Arrays.copyOf(childStart, order.size() + 1) : new int[0],
         Arrays.copyOf(children, childCount),
         rootPositions);
+  }
+
+  /** Returns {@code a}, or a copy at least twice as long if it is shorter than {@code length}. */
+  private static int[] fit(int[] a, int length) {
+    return length <= a.length ? a : Arrays.copyOf(a, Math.max(length, 2 * a.length));
   }
 }
