@@ -66,20 +66,24 @@ final class Compiler {
     long tracedSize = Lowering.expandedSize(traced); // as counted when the tracer expanded sums
     checkSize("the traced graph", tracedSize, options);
     Program differentiable = run(Passes.beforeReverse(options), traced);
+    traced = null; // compile runs once, interpreted, where a local keeps its program to the end
     Program forward = forwardProgram(differentiable, options);
-    Program gradient = gradientProgram(differentiable, false, options);
+    int forwardSize = forward.size;
     Built f = build(forward, options);
+    forward = null; // each program and its layout go before the next program is made
+    Program gradient = gradientProgram(differentiable, false, options);
+    int gradientSize = gradient.size;
     Built g = build(gradient, options);
     String summary =
         String.format(
             Locale.ROOT,
             "traced %d IR nodes, %d after passes; gradient program %d nodes; %s; compiled in %.1f ms",
             tracedSize,
-            forward.size,
-            gradient.size,
+            forwardSize,
+            gradientSize,
             codeSummary(f, g),
             (System.nanoTime() - start) / 1e6);
-    return new Compiled(differentiable, f, g, gradient.size, summary);
+    return new Compiled(differentiable, f, g, gradientSize, summary);
   }
 
   /**

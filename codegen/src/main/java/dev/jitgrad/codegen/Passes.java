@@ -65,6 +65,9 @@ final class Passes {
    * terms of a sum by their sum (the fold computes them first either way).
    */
   static Program foldConstants(Program p) {
+    if (!anyFoldable(p)) {
+      return p;
+    }
     return p.rewrite(
         (out, in, i, renamed) -> {
           int n = in.arity(i);
@@ -94,6 +97,21 @@ final class Passes {
           }
           return id;
         });
+  }
+
+  /**
+   * Returns whether some operation of {@code p} starts with two constants or has only constants.
+   */
+  private static boolean anyFoldable(Program p) {
+    for (int i = 0; i < p.size; i++) {
+      int n = p.arity(i);
+      if (n >= 1
+          && p.kind(p.operand(i, 0)) == Kind.CONST
+          && (n == 1 || p.kind(p.operand(i, 1)) == Kind.CONST)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -228,18 +246,24 @@ final class Passes {
     return true;
   }
 
-  /** Drops instructions that no sink depends on. */
+  /** Drops instructions that no sink depends on; returns {@code p} itself if there are none. */
   static Program eliminateDeadCode(Program p) {
     boolean[] live = new boolean[p.size];
     for (int v : p.sinkValue) {
       live[v] = true;
     }
+    int dead = 0;
     for (int i = p.size - 1; i >= 0; i--) {
       if (live[i]) {
         for (int j = 0; j < p.arity(i); j++) {
           live[p.operand(i, j)] = true;
         }
+      } else {
+        dead++;
       }
+    }
+    if (dead == 0) {
+      return p;
     }
     return p.rewrite((out, in, i, renamed) -> out.copy(in, i, renamed), live);
   }
