@@ -1,6 +1,7 @@
 package dev.jitgrad.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.jitgrad.engine.Op;
 import org.junit.jupiter.api.Test;
@@ -80,5 +81,18 @@ class PassesStageTest {
           Programs.interpret(simplified, x, new double[0]),
           "simplified at " + x0);
     }
+  }
+
+  @Test
+  void foldConstantsAndEliminateDeadCode_nothingToChange_returnTheProgramItself() {
+    Program p = sums(new int[][] {{0, 2, 3}, {1, 0}});
+    Program live = Passes.eliminateDeadCode(p);
+
+    Program folded = Passes.foldConstants(live);
+    Program again = Passes.eliminateDeadCode(live);
+
+    assertSame(live, folded);
+    assertSame(live, again);
+    assertEquals(p.size - 1, live.size); // the unused -0.0
   }
 }
