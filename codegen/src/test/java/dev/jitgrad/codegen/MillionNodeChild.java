@@ -17,7 +17,7 @@ final class MillionNodeChild {
 
   public static void main(String[] args) {
     List<Value> params = new ArrayList<>();
-    Value loss = args[0].equals("chain") ? chain(params) : sum(params);
+    Value loss = args[0].equals("chain") ? chain(NODES, params) : sum(NODES, params);
     double[] p = new double[params.size()];
     for (int i = 0; i < p.length; i++) {
       p[i] = params.get(i).data();
@@ -43,24 +43,24 @@ final class MillionNodeChild {
   }
 
   /**
-   * A chain of {@link #NODES} values, four per step: {@code v = tanh(v·w + c)} with a fresh
-   * constant {@code c} at every step, from the param {@code x}.
+   * A chain of {@code nodes} values, four per step: {@code v = tanh(v·w + c)} with a fresh constant
+   * {@code c} at every step, from the param {@code x}; {@code x} and {@code w} go into params.
    */
-  private static Value chain(List<Value> params) {
+  static Value chain(int nodes, List<Value> params) {
     Value x = Value.of(0.5, "x");
     Value w = Value.of(0.9, "w");
     params.add(x);
     params.add(w);
     Value v = x;
-    for (int i = 0; i < NODES / 4; i++) {
+    for (int i = 0; i < nodes / 4; i++) {
       v = v.mul(w).add(1e-6 * i).tanh();
     }
     return v;
   }
 
-  /** One n-ary sum of {@link #NODES} param leaves. */
-  private static Value sum(List<Value> params) {
-    for (int i = 0; i < NODES; i++) {
+  /** One n-ary sum of {@code nodes} param leaves, which go into params. */
+  static Value sum(int nodes, List<Value> params) {
+    for (int i = 0; i < nodes; i++) {
       params.add(Value.of(Math.sin(i)));
     }
     return Value.sum(params);
