@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.codegen.CompiledGraph;
+import dev.jitgrad.engine.Values;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -59,6 +60,21 @@ class BenchmarkMethodsTest {
         state.graph.loss.data(),
         compiled.forward(state.graph.inputData(), state.graph.paramData()),
         1e-12);
+  }
+
+  @Test
+  void irregularCompile_eachGraph_compilesToItsValue() {
+    for (String graph : new String[] {"chain", "sum"}) {
+      IrregularCompileBenchmark state = new IrregularCompileBenchmark();
+      state.graph = graph;
+      state.nodes = 1000;
+      state.setUp();
+      double[] p = Values.data(state.params);
+
+      CompiledGraph compiled = state.compile();
+
+      assertEquals(state.loss.data(), compiled.forward(new double[0], p), 0.0, graph);
+    }
   }
 
   @Test

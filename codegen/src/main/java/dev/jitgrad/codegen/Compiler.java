@@ -10,10 +10,10 @@ import java.util.Locale;
  *
  * <pre>
  *  1. trace              Value graph → program, n-ary sums kept as SUM          {@link Tracer}
- *  2. expand n-ary       SUM → left-to-right chains of ADD                      {@link Lowering}
- *  3. before reverse     constant folding, dead code                            {@link Passes}
- *  4. reverse mode       program → program + adjoint program                    {@link Reverse}
- *  5. passes             folding, identities, common subexpressions, dead code  {@link Passes}
+ *  2. before reverse     constant folding, dead code                            {@link Passes}
+ *  3. reverse mode       program → program + adjoint program                    {@link Reverse}
+ *  4. passes             folding, identities, common subexpressions, dead code  {@link Passes}
+ *  5. expand n-ary       SUM → left-to-right chains of ADD                      {@link Lowering}
  *  6. layout             inlining into stack expressions, workspace slots       {@link Layout}
  *  7. statements         one token list per statement to write                  {@link Tape}
  *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
@@ -22,15 +22,18 @@ import java.util.Locale;
  * </pre>
  *
  * <p>A saved graph ({@link SavedGraph}) holds the programs after stage 5; loading it runs only
- * stages 6 to 8 ({@link #load}).
+ * stages 6 to 10 ({@link #load}).
  *
- * <p>The forward program is stage 5 applied to the output of stage 3. Two decisions fix the order.
- * Stage 2 runs before reverse mode, where the tracer used to expand sums, so reverse mode and the
- * emitter see the programs they always saw and every number stays as it was; loops over sums
- * (Codegen v2) will move it after stage 5. Reverse mode differentiates the program after only
- * folding and dead code ({@link Passes#BEFORE_REVERSE}); identities and merging run after it,
- * because replacing a node by its operand or merging two uses regroups the adjoint sums and would
- * change the engine's numbers. In exact mode stages 3 and 5 run only dead-code elimination.
+ * <p>The forward program is stages 4 and 5 applied to the output of stage 2. Two decisions fix the
+ * order. N-ary sums stay whole through the passes and reverse mode, which is where the compiler
+ * spends its time: a sum of n terms is one instruction, and its adjoint passes to each term
+ * unchanged, in operand order, exactly as the engine's rule does, instead of n - 1 adds with n - 1
+ * adjoints. Stage 5 then expands each sum into the chain of adds the engine folds, so layout and
+ * the emitter see the programs they always saw and every number stays as it was. Reverse mode
+ * differentiates the program after only folding and dead code ({@link Passes#BEFORE_REVERSE});
+ * identities and merging run after it, because replacing a node by its operand or merging two uses
+ * regroups the adjoint sums and would change the engine's numbers. In exact mode stages 2 and 4 run
+ * only dead-code elimination.
  *
  * <p>Stages 7 to 9 run inside {@link Emitter#emit}, so every program that is emitted, however it
  * was made, gets its loops. Rolling changes how the statements are written, never which run or in
@@ -60,23 +63,27 @@ final class Compiler {
       List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
     long start = System.nanoTime();
     Program traced = verified(Tracer.trace(outputs, inputs, params), "trace");
-    Program expanded = verified(Lowering.expandNary(traced), "expand n-ary");
-    checkSize("the traced graph", expanded.size, options);
-    Program differentiable = run(Passes.beforeReverse(options), expanded);
+    long tracedSize = Lowering.expandedSize(traced); // as counted when the tracer expanded sums
+    checkSize("the traced graph", tracedSize, options);
+    Program differentiable = run(Passes.beforeReverse(options), traced);
+    traced = null; // compile runs once, interpreted, where a local keeps its program to the end
     Program forward = forwardProgram(differentiable, options);
-    Program gradient = gradientProgram(differentiable, false, options);
+    int forwardSize = forward.size;
     Built f = build(forward, options);
+    forward = null; // each program and its layout go before the next program is made
+    Program gradient = gradientProgram(differentiable, false, options);
+    int gradientSize = gradient.size;
     Built g = build(gradient, options);
     String summary =
         String.format(
             Locale.ROOT,
             "traced %d IR nodes, %d after passes; gradient program %d nodes; %s; compiled in %.1f ms",
-            expanded.size,
-            forward.size,
-            gradient.size,
+            tracedSize,
+            forwardSize,
+            gradientSize,
             codeSummary(f, g),
             (System.nanoTime() - start) / 1e6);
-    return new Compiled(differentiable, f, g, gradient.size, summary);
+    return new Compiled(differentiable, f, g, gradientSize, summary);
   }
 
   /**
@@ -109,19 +116,23 @@ final class Compiler {
             f.code().bytes() + g.code().bytes());
   }
 
-  /** Stage 5 on the differentiable program: the optimised forward program. */
+  /** Stages 4 and 5 on the differentiable program: the optimised forward program. */
   static Program forwardProgram(Program differentiable, JitOptions options) {
-    return run(Passes.forOptions(options), differentiable);
+    return expanded(run(Passes.forOptions(options), differentiable));
   }
 
-  /** Stages 4 and 5: the optimised gradient program (with input gradients if asked). */
+  /** Stages 3 to 5: the optimised gradient program (with input gradients if asked). */
   static Program gradientProgram(Program differentiable, boolean inputGrads, JitOptions options) {
     Program reversed =
         verified(
             Reverse.differentiate(differentiable, inputGrads, options.exact()), "reverse mode");
-    Program p = run(Passes.forOptions(options), reversed);
+    Program p = expanded(run(Passes.forOptions(options), reversed));
     checkSize(inputGrads ? "the input-gradient program" : "the gradient program", p.size, options);
     return p;
+  }
+
+  private static Program expanded(Program p) {
+    return verified(Lowering.expandNary(p), "expand n-ary");
   }
 
   /** Stages 6 to 10, or the IR interpreter when the options ask for it. */
@@ -177,7 +188,7 @@ final class Compiler {
     return VERIFY ? Verifier.verify(p, stage) : p;
   }
 
-  private static void checkSize(String what, int size, JitOptions options) {
+  private static void checkSize(String what, long size, JitOptions options) {
     if (size > options.maxNodes()) {
       throw new GraphTooLargeException(what, size, options.maxNodes());
     }

@@ -8,17 +8,51 @@ import dev.jitgrad.engine.internal.OpRules;
  * the left-to-right chain of its binary fold op ({@code ((c0 + c1) + c2) + ...}), exactly the
  * expression the engine evaluates.
  *
- * <p>A one-term sum becomes {@code c0 + (-0.0)}: equal to {@code c0} for every double, and it keeps
- * its own node, so reverse mode gives it its own adjoint as the engine does. The compiler runs this
- * right after tracing, so every later stage sees the binary program it has always seen and emits
- * the same code; loops over n-ary structure (Codegen v2) move it later.
+ * <p>A one-term sum becomes {@code c0 + (-0.0)}: equal to {@code c0} for every double. The compiler
+ * runs this last, on the optimised forward and gradient programs (reverse mode and the passes keep
+ * sums whole), so layout and the emitter see the binary programs they have always seen.
  */
 final class Lowering {
   private Lowering() {}
 
-  /** Returns {@code p} with every n-ary instruction expanded into a chain of binary ones. */
+  /** Returns how many instructions {@link #expandNary} makes of {@code p}, without expanding. */
+  static long expandedSize(Program p) {
+    long size = p.size;
+    for (int i = 0; i < p.size; i++) {
+      Op op = p.op(i);
+      if (op != null && op.arity() < 0) {
+        size += p.arity(i) == 1 ? 1 : p.arity(i) - 2; // a constant and an add, or n - 1 adds
+      }
+    }
+    return size;
+  }
+
+  private static boolean hasNary(Program p) {
+    for (int i = 0; i < p.size; i++) {
+      Op op = p.op(i);
+      if (op != null && op.arity() < 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Returns {@code p} with every n-ary instruction expanded into a chain of binary ones; {@code p}
+   * itself if it has none.
+   */
   static Program expandNary(Program p) {
+    long extra = expandedSize(p) - p.size;
+    if (extra == 0 && !hasNary(p)) {
+      return p;
+    }
+    long size = p.size + extra;
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new GraphTooLargeException("a program", size, Integer.MAX_VALUE - 8);
+    }
     return p.rewrite(
+        // an n-term sum's n operands become n - 1 adds of 2 each: as many more as instructions
+        p.newBuilder((int) size, (int) Math.min(p.operands.length + extra, Integer.MAX_VALUE - 8)),
         (out, in, i, renamed) -> {
           Op op = in.op(i);
           if (op == null || op.arity() >= 0) {
@@ -34,6 +68,7 @@ final class Lowering {
             acc = out.binary(fold, acc, renamed[in.operand(i, j)]);
           }
           return acc;
-        });
+        },
+        null);
   }
 }

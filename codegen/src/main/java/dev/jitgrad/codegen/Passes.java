@@ -60,36 +60,74 @@ final class Passes {
     return options.exact() ? EXACT : BEFORE_REVERSE;
   }
 
-  /** Replaces an operation whose operands are all constants by its value. */
+  /**
+   * Replaces an operation whose operands are all constants by its value, and the leading constant
+   * terms of a sum by their sum (the fold computes them first either way).
+   */
   static Program foldConstants(Program p) {
+    if (!anyFoldable(p)) {
+      return p;
+    }
     return p.rewrite(
         (out, in, i, renamed) -> {
           int n = in.arity(i);
-          boolean constant = n >= 1;
-          for (int j = 0; j < n && constant; j++) {
-            constant = out.kind(renamed[in.operand(i, j)]) == Kind.CONST;
+          int constants = 0;
+          while (constants < n && out.kind(renamed[in.operand(i, constants)]) == Kind.CONST) {
+            constants++;
           }
-          if (!constant) {
+          if (constants == n && n >= 1) {
+            double[] values = new double[n];
+            for (int j = 0; j < n; j++) {
+              values[j] = out.k(renamed[in.operand(i, j)]);
+            }
+            return out.constant(Interpreter.apply(in, i, values));
+          }
+          if (constants < 2 || in.op(i) != Op.SUM) {
             return out.copy(in, i, renamed);
           }
-          double[] values = new double[n];
-          for (int j = 0; j < n; j++) {
-            values[j] = out.k(renamed[in.operand(i, j)]);
+          double acc = out.k(renamed[in.operand(i, 0)]);
+          for (int j = 1; j < constants; j++) {
+            acc += out.k(renamed[in.operand(i, j)]);
           }
-          return out.constant(Interpreter.apply(in, i, values));
+          int head = out.constant(acc);
+          int id = out.start(Op.SUM, 0, 0);
+          out.operand(head);
+          for (int j = constants; j < n; j++) {
+            out.operand(renamed[in.operand(i, j)]);
+          }
+          return id;
         });
+  }
+
+  /**
+   * Returns whether some operation of {@code p} starts with two constants or has only constants.
+   */
+  private static boolean anyFoldable(Program p) {
+    for (int i = 0; i < p.size; i++) {
+      int n = p.arity(i);
+      if (n >= 1
+          && p.kind(p.operand(i, 0)) == Kind.CONST
+          && (n == 1 || p.kind(p.operand(i, 1)) == Kind.CONST)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
    * Applies identities that hold for every double, signed zeros included: {@code x + -0.0}, {@code
    * -0.0 + x}, {@code x - +0.0}, {@code x·1}, {@code 1·x}, {@code x/1}, {@code --x} and {@code x^1}
-   * become x; {@code -0.0 - x} and {@code x·-1} become -x. (No {@code x^2 → x·x}: {@link Math#pow}
-   * promises only to be within an ulp, so that rewrite could change a value.)
+   * become x; {@code -0.0 - x} and {@code x·-1} become -x; a sum loses its -0.0 terms, and a sum of
+   * one term is that term. (No {@code x^2 → x·x}: {@link Math#pow} promises only to be within an
+   * ulp, so that rewrite could change a value.)
    */
   static Program simplify(Program p) {
     return p.rewrite(
         (out, in, i, renamed) -> {
           Op op = in.op(i);
+          if (op == Op.SUM) {
+            return sumWithoutNegativeZeros(out, in, i, renamed);
+          }
           if (op == null || in.arity(i) > 2) {
             return out.copy(in, i, renamed);
           }
@@ -121,6 +159,38 @@ final class Passes {
               return out.copy(in, i, renamed);
           }
         });
+  }
+
+  /**
+   * Appends sum {@code i} without its -0.0 terms, which change no partial sum; a sum left with one
+   * term is that term ({@code c0 + -0.0 = c0}).
+   */
+  private static int sumWithoutNegativeZeros(
+      Program.Builder out, Program in, int i, int[] renamed) {
+    int n = in.arity(i);
+    int kept = 0;
+    int last = -1;
+    for (int j = 0; j < n; j++) {
+      int o = renamed[in.operand(i, j)];
+      if (!is(out, o, -0.0)) {
+        kept++;
+        last = o;
+      }
+    }
+    if (kept == n && n > 1) {
+      return out.copy(in, i, renamed);
+    }
+    if (kept <= 1) {
+      return kept == 1 ? last : renamed[in.operand(i, 0)];
+    }
+    int id = out.start(Op.SUM, 0, 0);
+    for (int j = 0; j < n; j++) {
+      int o = renamed[in.operand(i, j)];
+      if (!is(out, o, -0.0)) {
+        out.operand(o);
+      }
+    }
+    return id;
   }
 
   /**
@@ -176,18 +246,24 @@ final class Passes {
     return true;
   }
 
-  /** Drops instructions that no sink depends on. */
+  /** Drops instructions that no sink depends on; returns {@code p} itself if there are none. */
   static Program eliminateDeadCode(Program p) {
     boolean[] live = new boolean[p.size];
     for (int v : p.sinkValue) {
       live[v] = true;
     }
+    int dead = 0;
     for (int i = p.size - 1; i >= 0; i--) {
       if (live[i]) {
         for (int j = 0; j < p.arity(i); j++) {
           live[p.operand(i, j)] = true;
         }
+      } else {
+        dead++;
       }
+    }
+    if (dead == 0) {
+      return p;
     }
     return p.rewrite((out, in, i, renamed) -> out.copy(in, i, renamed), live);
   }

@@ -42,17 +42,27 @@ final class Program {
 
   private Program(Builder b) {
     this.size = b.size;
-    this.code = Arrays.copyOf(b.code, size);
-    this.operandStart = Arrays.copyOf(b.operandStart, size + 1);
-    this.operands = Arrays.copyOf(b.operands, b.operandCount);
-    this.k = Arrays.copyOf(b.k, size);
-    this.k2 = b.k2 == null ? null : Arrays.copyOf(b.k2, size);
+    this.code = fit(b.code, size);
+    this.operandStart =
+        b.operandStart.length == size + 1
+            ? b.operandStart
+            : Arrays.copyOf(b.operandStart, size + 1);
+    this.operands =
+        b.operands.length == b.operandCount
+            ? b.operands
+            : Arrays.copyOf(b.operands, b.operandCount);
+    this.k = b.k.length == size ? b.k : Arrays.copyOf(b.k, size);
+    this.k2 = b.k2 == null ? null : b.k2.length == size ? b.k2 : Arrays.copyOf(b.k2, size);
     this.sinkValue = Arrays.copyOf(b.sinkValue, b.sinks);
     this.sinkKind = Arrays.copyOf(b.sinkKind, b.sinks);
     this.sinkIndex = Arrays.copyOf(b.sinkIndex, b.sinks);
     this.inputCount = b.inputCount;
     this.paramCount = b.paramCount;
     this.outputCount = b.outputCount;
+  }
+
+  private static byte[] fit(byte[] a, int n) {
+    return a.length == n ? a : Arrays.copyOf(a, n);
   }
 
   /** Returns the raw code of instruction {@code i}: equal codes mean the same kind and op. */
@@ -119,7 +129,12 @@ final class Program {
 
   /** Returns a builder for a program with the same inputs, params and outputs as this one. */
   Builder newBuilder() {
-    return new Builder(inputCount, paramCount, outputCount);
+    return newBuilder(size, operands.length);
+  }
+
+  /** Like {@link #newBuilder()}, with room for {@code size} instructions and their operands. */
+  Builder newBuilder(int size, int operandCount) {
+    return new Builder(inputCount, paramCount, outputCount, size, operandCount);
   }
 
   /**
@@ -133,7 +148,11 @@ final class Program {
 
   /** Like {@link #rewrite(Rule)}, but drops the instructions {@code keep} marks false. */
   Program rewrite(Rule rule, boolean[] keep) {
-    Builder out = newBuilder();
+    return rewrite(newBuilder(), rule, keep);
+  }
+
+  /** Like {@link #rewrite(Rule, boolean[])}, appending to {@code out}, an empty builder. */
+  Program rewrite(Builder out, Rule rule, boolean[] keep) {
     int[] renamed = new int[size];
     for (int i = 0; i < size; i++) {
       renamed[i] = keep != null && !keep[i] ? -1 : rule.apply(out, this, i, renamed);
@@ -188,11 +207,11 @@ final class Program {
     private final int paramCount;
     private final int outputCount;
     private int size;
-    private byte[] code = new byte[64];
-    private int[] operandStart = new int[65];
+    private byte[] code;
+    private int[] operandStart;
     private int operandCount;
-    private int[] operands = new int[128];
-    private double[] k = new double[64];
+    private int[] operands;
+    private double[] k;
     private double[] k2;
     private int sinks;
     private int[] sinkValue = new int[8];
@@ -200,9 +219,22 @@ final class Program {
     private int[] sinkIndex = new int[8];
 
     Builder(int inputCount, int paramCount, int outputCount) {
+      this(inputCount, paramCount, outputCount, 64, 128);
+    }
+
+    /**
+     * Returns a builder with room for {@code size} instructions and {@code operandCount} operands;
+     * it grows beyond them if need be, and a program built at exactly that size keeps the arrays.
+     */
+    Builder(int inputCount, int paramCount, int outputCount, int size, int operandCount) {
       this.inputCount = inputCount;
       this.paramCount = paramCount;
       this.outputCount = outputCount;
+      int n = Math.max(size, 1);
+      code = new byte[n];
+      operandStart = new int[n + 1];
+      k = new double[n];
+      operands = new int[Math.max(operandCount, 1)];
     }
 
     /**
@@ -210,7 +242,7 @@ final class Program {
      */
     private int start(int c, double k1, double k2value) {
       if (size + 1 == operandStart.length) {
-        int n = (int) Math.min(Integer.MAX_VALUE - 8, size * 2L);
+        int n = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, size * 2L));
         if (n <= size + 1) {
           throw new GraphTooLargeException("a program", size + 1L, size);
         }
@@ -250,7 +282,7 @@ final class Program {
     /** Appends operand {@code id} to the instruction started last. */
     void operand(int id) {
       if (operandCount == operands.length) {
-        long n = Math.min(Integer.MAX_VALUE - 8, operandCount * 2L);
+        long n = Math.min(Integer.MAX_VALUE - 8, Math.max(16, operandCount * 2L));
         if (n == operandCount) {
           throw new GraphTooLargeException("a program's operand list", operandCount + 1L, n);
         }

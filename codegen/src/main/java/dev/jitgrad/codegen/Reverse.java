@@ -20,7 +20,13 @@ final class Reverse implements Derivatives {
   private final Program.Builder out;
   private final boolean[] needed;
   private final int[] adjoint;
-  private final double zero;
+  private final boolean exact;
+
+  /** The constants built so far, by raw bits (open addressing; an id of 0 marks a free slot). */
+  private long[] constantBits = new long[64];
+
+  private int[] constantId = new int[64];
+  private int constants;
 
   /** The instruction whose rule runs, and its adjoint's id. */
   private int node;
@@ -28,9 +34,9 @@ final class Reverse implements Derivatives {
   private int g;
 
   private Reverse(Program f, boolean inputGrads, boolean exact) {
-    this.zero = exact ? 0.0 : -0.0;
+    this.exact = exact;
     this.f = f;
-    this.out = f.newBuilder();
+    this.out = f.newBuilder(2 * f.size + 16, 2 * f.operands.length + 16);
     this.needed = new boolean[f.size];
     this.adjoint = new int[f.size];
     Arrays.fill(adjoint, -1);
@@ -48,9 +54,13 @@ final class Reverse implements Derivatives {
    * Returns {@code f} followed by the gradient of its output 0 with respect to params (and inputs).
    *
    * <p>An inner node's adjoint starts at +0.0 when {@code exact}, as in the engine ({@code 0.0 + c}
-   * turns a -0.0 contribution into +0.0); otherwise at -0.0, the true identity of addition, which
-   * the identities pass then removes. Adjoints are only ever multiplied, added, or divided as
-   * numerators, so the sign of a zero adjoint changes no gradient by more than that sign.
+   * turns a -0.0 contribution into +0.0); otherwise at -0.0, the true identity of addition ({@code
+   * -0.0 + c} is {@code c} for every double), so its first contribution is its adjoint and no add
+   * is built. Adjoints are only ever multiplied, added, or divided as numerators, so the sign of a
+   * zero adjoint changes no gradient by more than that sign.
+   *
+   * <p>An n-ary SUM passes its adjoint to each operand in operand order, as the engine does, so
+   * sums need not be expanded before reverse mode.
    */
   static Program differentiate(Program f, boolean inputGrads, boolean exact) {
     return new Reverse(f, inputGrads, exact).run();
@@ -62,9 +72,9 @@ final class Reverse implements Derivatives {
     }
     int root = f.sinkValue[0];
     if (needed[root] && f.kind(root).isLeaf()) {
-      accumulateInto(root, out.constant(1.0)); // a leaf output accumulates, as backward() does
+      accumulateInto(root, constant(1.0)); // a leaf output accumulates, as backward() does
     } else if (needed[root]) {
-      adjoint[root] = out.constant(1.0);
+      adjoint[root] = constant(1.0);
     }
     for (int i = f.size - 1; i >= 0; i--) {
       if (adjoint[i] == -1 || f.kind(i).isLeaf()) {
@@ -94,12 +104,14 @@ final class Reverse implements Derivatives {
     int start = adjoint[operand];
     if (start == -1) {
       Kind kind = f.kind(operand);
+      if (kind != Kind.PARAM && kind != Kind.INPUT && !exact) {
+        adjoint[operand] = contribution; // -0.0 + contribution
+        return;
+      }
       start =
           kind == Kind.PARAM
               ? out.leaf(Kind.PARAM_GRAD, f.index(operand))
-              : kind == Kind.INPUT
-                  ? out.leaf(Kind.INPUT_GRAD, f.index(operand))
-                  : out.constant(zero);
+              : kind == Kind.INPUT ? out.leaf(Kind.INPUT_GRAD, f.index(operand)) : constant(0.0);
     }
     adjoint[operand] = out.binary(Op.ADD, start, contribution);
   }
@@ -126,9 +138,41 @@ final class Reverse implements Derivatives {
     return g;
   }
 
+  /** Returns the one instruction of the adjoint program that holds {@code value}. */
   @Override
   public int constant(double value) {
-    return out.constant(value);
+    long bits = Double.doubleToRawLongBits(value);
+    int slot = constantSlot(bits);
+    if (constantId[slot] != 0) {
+      return constantId[slot] - 1;
+    }
+    int id = out.constant(value);
+    constantBits[slot] = bits;
+    constantId[slot] = id + 1;
+    if (++constants * 2 > constantBits.length) {
+      long[] oldBits = constantBits;
+      int[] oldIds = constantId;
+      constantBits = new long[oldBits.length * 2];
+      constantId = new int[oldBits.length * 2];
+      for (int k = 0; k < oldBits.length; k++) {
+        if (oldIds[k] != 0) {
+          int to = constantSlot(oldBits[k]);
+          constantBits[to] = oldBits[k];
+          constantId[to] = oldIds[k];
+        }
+      }
+    }
+    return id;
+  }
+
+  /** Returns the slot that holds {@code bits}, or the free slot where it would go. */
+  private int constantSlot(long bits) {
+    int mask = constantBits.length - 1;
+    int slot = Long.hashCode(bits * 0x9E3779B97F4A7C15L) & mask;
+    while (constantId[slot] != 0 && constantBits[slot] != bits) {
+      slot = (slot + 1) & mask;
+    }
+    return slot;
   }
 
   @Override

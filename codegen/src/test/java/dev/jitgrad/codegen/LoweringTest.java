@@ -1,6 +1,7 @@
 package dev.jitgrad.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.jitgrad.engine.Op;
 import dev.jitgrad.engine.RandomGraphs;
@@ -64,5 +65,28 @@ class LoweringTest {
         Programs.interpret(gradient, new double[0], p),
         Programs.interpret(expanded, new double[0], p),
         "expanded");
+  }
+
+  @Test
+  void expandNary_programWithoutSums_returnsItUnchanged() {
+    Value x = Value.of(1);
+    Program traced = Tracer.trace(List.of(x.mul(x).tanh()), List.of(x), List.of());
+
+    Program expanded = Lowering.expandNary(traced);
+
+    assertSame(traced, expanded);
+  }
+
+  @Property(tries = 200)
+  void expandedSize_wildDag_isTheSizeOfTheExpansion(
+      @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 5) int leaves,
+      @ForAll @IntRange(min = 1, max = 60) int ops) {
+    RandomGraphs.Sample s = RandomGraphs.wild(new SplittableRandom(seed), leaves, ops);
+    Program traced = Tracer.trace(List.of(s.output()), List.of(), s.leaves());
+
+    long size = Lowering.expandedSize(traced);
+
+    assertEquals(Lowering.expandNary(traced).size, size);
   }
 }

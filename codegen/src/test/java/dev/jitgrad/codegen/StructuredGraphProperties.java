@@ -42,8 +42,7 @@ class StructuredGraphProperties {
   /** Stages 1 to 5 on the graph of {@code m}: its gradient program. */
   private static Program gradient(Mixed m, boolean inputGrads, JitOptions options) {
     Program traced = Tracer.trace(List.of(m.output), m.inputs, m.params);
-    Program differentiable =
-        Compiler.run(Passes.beforeReverse(options), Lowering.expandNary(traced));
+    Program differentiable = Compiler.run(Passes.beforeReverse(options), traced);
     return Verifier.verify(
         Compiler.gradientProgram(differentiable, inputGrads, options), "gradient");
   }

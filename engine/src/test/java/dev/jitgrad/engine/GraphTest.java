@@ -134,4 +134,19 @@ class GraphTest {
       }
     }
   }
+
+  @Test
+  void topology_repeatedAndSharedRoots_givesEachRootsPosition() {
+    Value x = Value.of(1.0);
+    Value y = x.tanh();
+    Value z = y.add(x);
+    List<Value> roots = List.of(z, y, z, x);
+
+    Topology t = Topology.of(roots);
+
+    assertEquals(roots.size(), t.roots().length);
+    for (int r = 0; r < roots.size(); r++) {
+      assertSame(roots.get(r), t.order().get(t.roots()[r]));
+    }
+  }
 }

@@ -1,0 +1,88 @@
+package dev.jitgrad.codegen;
+
+import dev.jitgrad.engine.Value;
+import dev.jitgrad.nn.Init;
+import dev.jitgrad.nn.MLP;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Prints how long each stage of {@link Compiler} takes on one graph in this JVM, stage by stage as
+ * {@code Compiler.compile} runs them: the breakdown behind {@code
+ * benchmarks/RESULTS-v2-progress.md} (step 3). Not a benchmark: run it in a fresh JVM for the cold
+ * cost, e.g. {@code java -cp ... dev.jitgrad.codegen.CompileStages mlp} ({@code mlp} is 784-64-10
+ * with a per-sample softmax cross-entropy; {@code chain N} and {@code sum N} are the graphs of
+ * {@code MillionNodeChild}).
+ */
+final class CompileStages {
+  private static long last;
+
+  private CompileStages() {}
+
+  public static void main(String[] args) {
+    List<Value> inputs = new ArrayList<>();
+    List<Value> params = new ArrayList<>();
+    int n = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+    Value loss = graph(args[0], n, inputs, params);
+    JitOptions options = JitOptions.defaults();
+    List<Value> outputs = List.of(loss);
+
+    last = System.nanoTime();
+    long start = last;
+    Program traced = Tracer.trace(outputs, inputs, params);
+    lap("trace", traced);
+    Program differentiable = Compiler.run(Passes.beforeReverse(options), traced);
+    lap("passes before reverse", differentiable);
+    Program forward = Compiler.run(Passes.forOptions(options), differentiable);
+    lap("forward passes", forward);
+    forward = Lowering.expandNary(forward);
+    lap("forward expand n-ary", forward);
+    Layout forwardLayout = new Layout(forward);
+    lap("forward layout", forward);
+    Emitter.load(Emitter.emit(forward, forwardLayout));
+    lap("forward statements, loops, emit, load", forward);
+    Program gradient = Reverse.differentiate(differentiable, false, options.exact());
+    lap("reverse mode", gradient);
+    gradient = Compiler.run(Passes.forOptions(options), gradient);
+    lap("gradient passes", gradient);
+    gradient = Lowering.expandNary(gradient);
+    lap("gradient expand n-ary", gradient);
+    Layout gradientLayout = new Layout(gradient);
+    lap("gradient layout", gradient);
+    Emitter.load(Emitter.emit(gradient, gradientLayout));
+    lap("gradient statements, loops, emit, load", gradient);
+    System.out.printf(Locale.ROOT, "%-40s %8.1f ms%n", "total", (System.nanoTime() - start) / 1e6);
+  }
+
+  private static void lap(String stage, Program p) {
+    long now = System.nanoTime();
+    System.out.printf(
+        Locale.ROOT, "%-40s %8.1f ms  %,11d instructions%n", stage, (now - last) / 1e6, p.size);
+    last = System.nanoTime();
+  }
+
+  private static Value graph(String name, int n, List<Value> inputs, List<Value> params) {
+    switch (name) {
+      case "mlp":
+        MLP model = new MLP(new SplittableRandom(MLP.DEFAULT_SEED), Init.HE, 784, 64, 10);
+        for (int i = 0; i < 794; i++) {
+          inputs.add(Value.of(0));
+        }
+        List<Value> logits = model.apply(inputs.subList(0, 784));
+        List<Value> exps = new ArrayList<>();
+        for (Value z : logits) {
+          exps.add(z.exp());
+        }
+        params.addAll(model.parameters());
+        return Value.sum(exps).log().sub(Value.dot(inputs.subList(784, 794), logits));
+      case "chain":
+        return MillionNodeChild.chain(n, params);
+      case "sum":
+        return MillionNodeChild.sum(n, params);
+      default:
+        throw new IllegalArgumentException("graph must be mlp, chain or sum, got " + name);
+    }
+  }
+}
