@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** Compiled MLPs whose layers the emitter rolls into loops: size, validity and exactness. */
 class RolledCodeTest {
   /** An MLP with a per-sample softmax cross-entropy loss; the one-hot label is inputs too. */
-  private static final class CrossEntropy {
+  static final class CrossEntropy {
     final List<Value> inputs = new ArrayList<>();
     final List<Value> params;
     final Value loss;

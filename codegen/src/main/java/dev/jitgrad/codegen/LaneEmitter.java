@@ -1,0 +1,466 @@
+package dev.jitgrad.codegen;
+
+import static org.objectweb.asm.Opcodes.*;
+
+import dev.jitgrad.engine.Op;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Type;
+
+/**
+ * Emits a program as a lane kernel: the per-row program's statements ({@link Tape}), each applied
+ * to a block of up to {@link #LANES} rows at once, so C2 vectorises across rows.
+ *
+ * <p>The lane array is laid out row of lanes by row of lanes: input {@code x} of lane {@code l} at
+ * {@code x·LANES + l}, then workspace slot {@code s} at {@code (inputCount + s)·LANES + l}. Inputs
+ * and slots share one array so that every lane loop reads and writes a single array at constant
+ * offsets that C2 can tell apart. Parameters and constants are scalars broadcast across lanes: a
+ * statement loads its parameters into locals before its lane loop.
+ *
+ * <p>A statement writes either a workspace slot or a parameter gradient. A slot statement becomes a
+ * loop over all lanes: {@code for l < LANES: ws[t·LANES + l] = expression(lane l)}. Every value it
+ * reads belongs to the same lane, so lanes are independent and each computes exactly what the
+ * per-row kernel computes for its row, in the same order. A gradient statement is the whole
+ * accumulation chain of one parameter for one row, {@code pg[k] = pg[k] + c1 + c2 ...}; it becomes
+ * a loop over the block's valid rows, in row order, with {@code pg[k]} in a local: {@code acc =
+ * pg[k]; for r < rows: acc = acc + c1(r) + c2(r) ...; pg[k] = acc}, which is what running the
+ * per-row kernel row after row adds into {@code pg[k]}, to the bit. No reduction is reassociated.
+ * Lanes at and past {@code rows} compute on whatever the caller left there (zeros) and never reach
+ * a sum.
+ *
+ * <p>That is exact only if each parameter's chain sits in one statement: {@code pg[k]} is read by
+ * exactly one statement, which is the one statement that writes it. A chain that {@link Layout} cut
+ * over several statements (a parameter with more uses than an expression holds), or input
+ * gradients, would need the statements of all rows interleaved; such a program gets no lane kernel
+ * ({@link #emit} returns null) and runs row by row.
+ *
+ * <p>Runs that {@link Rolling} rolls become counted loops (local {@link #I}) around the same lane
+ * and row loops. Methods are chunked like {@link Emitter}'s (at most {@link Emitter#CHUNK_BYTES},
+ * constant pool under {@link Emitter#POOL_BUDGET}); frames are computed by ASM.
+ */
+final class LaneEmitter {
+  /**
+   * Rows per lane kernel call: one determinism block ({@link BatchRunner#BLOCK_ROWS}), so a block
+   * is one call and its rows' gradients are summed by the row loops of that call.
+   */
+  static final int LANES = BatchRunner.BLOCK_ROWS;
+
+  private static final String BASE = Type.getInternalName(LaneSegment.class);
+  private static final String NAME = "dev/jitgrad/codegen/GeneratedLanes";
+  private static final String RUN = "([D[D[DI)V";
+
+  /** Locals of a chunk: the lane array, params, param gradient, valid rows, two counters. */
+  private static final int WS = 0;
+
+  private static final int P = 1;
+  private static final int PG = 2;
+  private static final int ROWS = 3;
+  private static final int I = 4;
+  private static final int L = 5;
+
+  /** The first local of a statement's scalars: its accumulator, then its parameters. */
+  private static final int SCALARS = 6;
+
+  /** An upper bound on the bytes of one token of a lane statement (a load in a rolled loop). */
+  private static final int BYTES_PER_TOKEN = 24;
+
+  /** An upper bound on the bytes of a statement's loop control and store. */
+  private static final int STATEMENT_BYTES = 40;
+
+  private final Program p;
+  private final Tape tape;
+  private final int inputCount;
+  private final List<byte[]> classes = new ArrayList<>();
+  private ClassWriter cw;
+  private MethodVisitor mv;
+  private int chunks;
+  private int totalChunks;
+  private int pool;
+  private final Set<Long> doubles = new HashSet<>();
+  private final Set<Integer> ints = new HashSet<>();
+
+  private LaneEmitter(Program p, Tape tape) {
+    this.p = p;
+    this.tape = tape;
+    this.inputCount = p.inputCount;
+  }
+
+  /** The generated lane classes of one program, not yet loaded. */
+  record Code(List<byte[]> classes, int chunks, int inputCount, int laneRows) {
+    int bytes() {
+      return classes.stream().mapToInt(c -> c.length).sum();
+    }
+  }
+
+  /** Returns the lane code of {@code p} laid out by {@code layout}, or null if it has none. */
+  static Code emit(Program p, Layout layout) {
+    return emit(p, layout, Rolling.MIN_PROGRAM_BYTES);
+  }
+
+  /**
+   * Returns the lane code of {@code p}, rolling loops if its per-row code is at least {@code
+   * minRollBytes}, or null if its gradient chains are not one statement each (see above) or its
+   * lane array would not fit in a Java array.
+   */
+  static Code emit(Program p, Layout layout, int minRollBytes) {
+    long laneRows = (long) p.inputCount + layout.workspaceSize;
+    if (laneRows * LANES > Integer.MAX_VALUE - 8) {
+      return null;
+    }
+    Tape tape = Tape.of(p, layout);
+    if (!chainsInOneStatement(tape)) {
+      return null;
+    }
+    return new LaneEmitter(p, tape).run(Rolling.find(tape, minRollBytes), (int) laneRows);
+  }
+
+  /**
+   * Returns whether every parameter gradient element is read by exactly one statement, the one
+   * statement that writes it, and no statement touches input gradients.
+   */
+  private static boolean chainsInOneStatement(Tape tape) {
+    Set<Integer> seen = new HashSet<>();
+    for (int s = 0; s < tape.size(); s++) {
+      int x = tape.indexStart(s);
+      int target = -1;
+      int reads = 0;
+      int readIndex = -1;
+      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+        long token = tape.token(t);
+        int type = Tape.type(token);
+        if (type == Tape.TARGET || type == Tape.LOAD) {
+          int array = Tape.payload(token);
+          if (array == Emitter.IG) {
+            return false;
+          }
+          if (array == Emitter.PG && type == Tape.TARGET) {
+            target = tape.index(x);
+          } else if (array == Emitter.PG) {
+            reads++;
+            readIndex = tape.index(x);
+          }
+          x++;
+        } else {
+          t += constantsAfter(token);
+        }
+      }
+      boolean chain = target >= 0 && reads == 1 && readIndex == target;
+      if ((target >= 0 || reads > 0) && (!chain || !seen.add(target))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns how many constant tokens follow {@code token} in a tape. */
+  private static int constantsAfter(long token) {
+    return switch (Tape.type(token)) {
+      case Tape.CONST -> 1;
+      case Tape.OP -> Emitter.constants(Op.values()[Tape.payload(token)]);
+      default -> 0;
+    };
+  }
+
+  /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */
+  static LaneKernel load(Code code) {
+    LaneSegment[] segments = new LaneSegment[code.classes().size()];
+    for (int s = 0; s < segments.length; s++) {
+      segments[s] = (LaneSegment) Emitter.instantiate(code.classes().get(s));
+    }
+    return new LaneKernel(segments, code.inputCount(), code.laneRows());
+  }
+
+  private Code run(List<Rolling.Loop> loops, int laneRows) {
+    startClass();
+    int next = 0;
+    for (int s = 0; s < tape.size(); ) {
+      Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
+      if (loop != null && loop.first() == s) {
+        loop(loop);
+        s = loop.end();
+        next++;
+      } else {
+        reserve(bytesBound(s), tape.poolBound(s));
+        statement(s, -1, -1);
+        s++;
+      }
+    }
+    endClass();
+    return new Code(List.copyOf(classes), totalChunks, inputCount, laneRows);
+  }
+
+  private int bytesBound(int s) {
+    return STATEMENT_BYTES + BYTES_PER_TOKEN * (tape.tokenEnd(s) - tape.tokenStart(s));
+  }
+
+  /** Writes {@code loop}: a counted loop in local {@link #I} around its group's statements. */
+  private void loop(Rolling.Loop loop) {
+    int bytes = 16;
+    int poolEntries = 4;
+    for (int j = 0; j < loop.period(); j++) {
+      bytes += bytesBound(loop.first() + j);
+      poolEntries += tape.poolBound(loop.first() + j);
+    }
+    reserve(bytes, poolEntries);
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, I);
+    Label top = new Label();
+    mv.visitLabel(top);
+    for (int j = 0; j < loop.period(); j++) {
+      int s = loop.first() + j;
+      statement(s, tape.indexStart(s), tape.indexStart(s + loop.period()));
+    }
+    mv.visitIincInsn(I, 1);
+    mv.visitVarInsn(ILOAD, I);
+    pushInt(loop.trips());
+    mv.visitJumpInsn(IF_ICMPLT, top);
+  }
+
+  /**
+   * Writes statement {@code s} as a lane loop, or a row loop if it accumulates a parameter
+   * gradient; inside a rolled loop its indices start at {@code indexStart} and the next trip's at
+   * {@code nextStart} (both -1 outside a loop).
+   */
+  private void statement(int s, int indexStart, int nextStart) {
+    int x = tape.indexStart(s);
+    boolean gradient = Tape.payload(tape.token(tape.tokenStart(s))) == Emitter.PG;
+    int local = SCALARS + 2;
+    for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+      long token = tape.token(t);
+      int type = Tape.type(token);
+      if (type == Tape.TARGET || type == Tape.LOAD) {
+        int payload = Tape.payload(token);
+        if (type == Tape.LOAD && (payload == Emitter.P || payload == Emitter.PG)) {
+          int array = payload == Emitter.P ? P : PG;
+          mv.visitVarInsn(ALOAD, array);
+          pushIndex(x, indexStart, nextStart, 1);
+          mv.visitInsn(DALOAD);
+          mv.visitVarInsn(DSTORE, array == P ? local : SCALARS);
+          local += array == P ? 2 : 0;
+        }
+        x++;
+      } else {
+        t += constantsAfter(token);
+      }
+    }
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, L);
+    Label top = new Label();
+    mv.visitLabel(top);
+    expression(s, indexStart, nextStart);
+    mv.visitIincInsn(L, 1);
+    mv.visitVarInsn(ILOAD, L);
+    if (gradient) {
+      mv.visitVarInsn(ILOAD, ROWS);
+    } else {
+      pushInt(LANES);
+    }
+    mv.visitJumpInsn(IF_ICMPLT, top);
+    if (gradient) {
+      mv.visitVarInsn(ALOAD, PG);
+      pushIndex(tape.indexStart(s), indexStart, nextStart, 1);
+      mv.visitVarInsn(DLOAD, SCALARS);
+      mv.visitInsn(DASTORE);
+    }
+  }
+
+  /** Writes the body of statement {@code s}'s loop: lane {@code l}'s expression and its store. */
+  private void expression(int s, int indexStart, int nextStart) {
+    int x = tape.indexStart(s);
+    int local = SCALARS + 2;
+    boolean gradient = false;
+    for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+      long token = tape.token(t);
+      switch (Tape.type(token)) {
+        case Tape.TARGET, Tape.LOAD -> {
+          boolean load = Tape.type(token) == Tape.LOAD;
+          switch (Tape.payload(token)) {
+            case Emitter.WS, Emitter.IN -> {
+              if (!load) {
+                mv.visitVarInsn(ALOAD, WS);
+              }
+              laneIndex(token, x, indexStart, nextStart);
+              if (load) {
+                mv.visitInsn(DALOAD);
+              }
+            }
+            case Emitter.P -> {
+              mv.visitVarInsn(DLOAD, local);
+              local += 2;
+            }
+            default -> {
+              gradient = true;
+              if (load) {
+                mv.visitVarInsn(DLOAD, SCALARS);
+              }
+            }
+          }
+          x++;
+        }
+        case Tape.CONST -> pushDouble(Double.longBitsToDouble(tape.token(++t)));
+        case Tape.OP -> {
+          int constants = constantsAfter(token);
+          for (int c = 0; c < constants; c++) {
+            pushDouble(Double.longBitsToDouble(tape.token(++t)));
+          }
+          Emitter.op(mv, Tape.payload(token));
+        }
+        case Tape.HELPER -> Emitter.helper(mv, Tape.payload(token));
+        default -> throw new JitBugException("unknown tape token " + Long.toHexString(token));
+      }
+    }
+    if (gradient) {
+      mv.visitVarInsn(DSTORE, SCALARS);
+    } else {
+      mv.visitInsn(DASTORE);
+    }
+  }
+
+  /**
+   * Pushes the lane array index of the element that index {@code x} of the tape names (an input or
+   * a slot, per {@code token}) for lane {@link #L}; loads push the array first.
+   */
+  private void laneIndex(long token, int x, int indexStart, int nextStart) {
+    if (Tape.type(token) == Tape.LOAD) {
+      mv.visitVarInsn(ALOAD, WS);
+    }
+    int offset = Tape.payload(token) == Emitter.WS ? inputCount : 0;
+    pushIndex(x, indexStart, nextStart, LANES, offset * LANES);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitInsn(IADD);
+  }
+
+  private void pushIndex(int x, int indexStart, int nextStart, int scale) {
+    pushIndex(x, indexStart, nextStart, scale, 0);
+  }
+
+  /**
+   * Pushes {@code offset + scale·(index + stride·i)}: tape index {@code x}, advanced by its stride
+   * per trip of the rolled loop around it, if any.
+   */
+  private void pushIndex(int x, int indexStart, int nextStart, int scale, int offset) {
+    int index = tape.index(x);
+    int stride = indexStart < 0 ? 0 : tape.index(nextStart + x - indexStart) - index;
+    int base = offset + scale * index;
+    if (stride == 0) {
+      pushInt(base);
+      return;
+    }
+    mv.visitVarInsn(ILOAD, I);
+    if (stride * scale != 1) {
+      pushInt(stride * scale);
+      mv.visitInsn(IMUL);
+    }
+    if (base != 0) {
+      pushInt(base);
+      mv.visitInsn(IADD);
+    }
+  }
+
+  private void reserve(int bytes, int poolEntries) {
+    if (mv != null
+        && offset() + bytes <= Emitter.CHUNK_BYTES
+        && pool + poolEntries + 8 < Emitter.POOL_BUDGET) {
+      return;
+    }
+    if (mv != null) {
+      endChunk();
+    }
+    if (chunks == Emitter.CHUNKS_PER_CLASS || pool + poolEntries + 8 >= Emitter.POOL_BUDGET) {
+      endClass();
+      startClass();
+    }
+    startChunk();
+  }
+
+  private int offset() {
+    Label here = new Label();
+    mv.visitLabel(here);
+    return here.getOffset();
+  }
+
+  private void startClass() {
+    cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
+    cw.visit(V17, ACC_FINAL | ACC_SUPER, NAME, null, BASE, null);
+    MethodVisitor init = cw.visitMethod(0, "<init>", "()V", null, null);
+    init.visitCode();
+    init.visitVarInsn(ALOAD, 0);
+    init.visitMethodInsn(INVOKESPECIAL, BASE, "<init>", "()V", false);
+    init.visitInsn(RETURN);
+    init.visitMaxs(0, 0);
+    init.visitEnd();
+    chunks = 0;
+    pool = 32;
+    doubles.clear();
+    ints.clear();
+  }
+
+  private void startChunk() {
+    mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "chunk" + chunks, RUN, null, null);
+    mv.visitCode();
+    chunks++;
+    totalChunks++;
+    pool += 3;
+  }
+
+  private void endChunk() {
+    mv.visitInsn(RETURN);
+    mv.visitMaxs(0, 0);
+    mv.visitEnd();
+    mv = null;
+  }
+
+  private void endClass() {
+    if (mv != null) {
+      endChunk();
+    }
+    MethodVisitor run = cw.visitMethod(0, "run", RUN, null, null);
+    run.visitCode();
+    for (int c = 0; c < chunks; c++) {
+      for (int arg = 1; arg <= 3; arg++) {
+        run.visitVarInsn(ALOAD, arg);
+      }
+      run.visitVarInsn(ILOAD, 4);
+      run.visitMethodInsn(INVOKESTATIC, NAME, "chunk" + c, RUN, false);
+    }
+    run.visitInsn(RETURN);
+    run.visitMaxs(0, 0);
+    run.visitEnd();
+    cw.visitEnd();
+    classes.add(cw.toByteArray());
+  }
+
+  private void pushInt(int v) {
+    if (v >= -1 && v <= 5) {
+      mv.visitInsn(ICONST_0 + v);
+    } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
+      mv.visitIntInsn(BIPUSH, v);
+    } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
+      mv.visitIntInsn(SIPUSH, v);
+    } else {
+      if (ints.add(v)) {
+        pool++;
+      }
+      mv.visitLdcInsn(v);
+    }
+  }
+
+  private void pushDouble(double v) {
+    long bits = Double.doubleToRawLongBits(v);
+    if (bits == 0L) {
+      mv.visitInsn(DCONST_0);
+    } else if (v == 1.0) {
+      mv.visitInsn(DCONST_1);
+    } else {
+      if (doubles.add(bits)) {
+        pool += 2;
+      }
+      mv.visitLdcInsn(v);
+    }
+  }
+}
