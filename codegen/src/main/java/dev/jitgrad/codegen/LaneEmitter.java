@@ -63,8 +63,14 @@ final class LaneEmitter {
   private static final int I = 4;
   private static final int L = 5;
 
-  /** The first local of a statement's scalars: its accumulator, then its parameters. */
+  /** The first local of a group's scalars: its parameters and accumulators, in token order. */
   private static final int SCALARS = 6;
+
+  /** The most tokens the statements of one lane or row loop hold together. */
+  static final int GROUP_TOKENS = Integer.getInteger("jitgrad.laneGroupTokens", 256);
+
+  /** The most scalar locals (params, accumulators) one lane or row loop takes. */
+  private static final int GROUP_SCALARS = 120;
 
   /** An upper bound on the bytes of one token of a lane statement (a load in a rolled loop). */
   private static final int BYTES_PER_TOKEN = 24;
@@ -185,35 +191,88 @@ final class LaneEmitter {
         s = loop.end();
         next++;
       } else {
-        reserve(bytesBound(s), tape.poolBound(s));
-        statement(s, -1, -1);
-        s++;
+        int end = groupEnd(s, loop == null ? tape.size() : loop.first());
+        reserve(bytesBound(s, end), poolBound(s, end));
+        group(s, end, 0);
+        s = end;
       }
     }
     endClass();
     return new Code(List.copyOf(classes), totalChunks, inputCount, laneRows);
   }
 
-  private int bytesBound(int s) {
-    return STATEMENT_BYTES + BYTES_PER_TOKEN * (tape.tokenEnd(s) - tape.tokenStart(s));
+  /**
+   * Returns the end of the group that starts at statement {@code s}, before {@code limit}: the
+   * statements after it of the same kind (lane or row loop) while they hold at most {@link
+   * #GROUP_TOKENS} tokens and {@link #GROUP_SCALARS} scalar locals together.
+   */
+  private int groupEnd(int s, int limit) {
+    boolean gradient = isGradient(s);
+    int tokens = 0;
+    int scalars = 0;
+    int end = s;
+    while (end < limit && isGradient(end) == gradient) {
+      int t = tape.tokenEnd(end) - tape.tokenStart(end);
+      int l = scalars(end);
+      if (end > s && (tokens + t > GROUP_TOKENS || scalars + l > GROUP_SCALARS)) {
+        break;
+      }
+      tokens += t;
+      scalars += l;
+      end++;
+    }
+    return end;
+  }
+
+  /** Returns whether statement {@code s} accumulates a parameter gradient (a row loop). */
+  private boolean isGradient(int s) {
+    return Tape.payload(tape.token(tape.tokenStart(s))) == Emitter.PG;
+  }
+
+  /** Returns how many scalar locals statement {@code s} takes: its params and accumulator. */
+  private int scalars(int s) {
+    int n = 0;
+    for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+      long token = tape.token(t);
+      n += isScalarLoad(token) ? 1 : 0;
+      t += constantsAfter(token);
+    }
+    return n;
+  }
+
+  private static boolean isScalarLoad(long token) {
+    return Tape.type(token) == Tape.LOAD
+        && (Tape.payload(token) == Emitter.P || Tape.payload(token) == Emitter.PG);
+  }
+
+  private int bytesBound(int from, int to) {
+    int bytes = 0;
+    for (int s = from; s < to; s++) {
+      bytes += STATEMENT_BYTES + BYTES_PER_TOKEN * (tape.tokenEnd(s) - tape.tokenStart(s));
+    }
+    return bytes;
+  }
+
+  private int poolBound(int from, int to) {
+    int entries = 0;
+    for (int s = from; s < to; s++) {
+      entries += tape.poolBound(s);
+    }
+    return entries;
   }
 
   /** Writes {@code loop}: a counted loop in local {@link #I} around its group's statements. */
   private void loop(Rolling.Loop loop) {
-    int bytes = 16;
-    int poolEntries = 4;
-    for (int j = 0; j < loop.period(); j++) {
-      bytes += bytesBound(loop.first() + j);
-      poolEntries += tape.poolBound(loop.first() + j);
-    }
-    reserve(bytes, poolEntries);
+    int end = loop.first() + loop.period();
+    reserve(16 + bytesBound(loop.first(), end), 4 + poolBound(loop.first(), end));
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, I);
     Label top = new Label();
     mv.visitLabel(top);
-    for (int j = 0; j < loop.period(); j++) {
-      int s = loop.first() + j;
-      statement(s, tape.indexStart(s), tape.indexStart(s + loop.period()));
+    for (int s = loop.first(); s < end; ) {
+      int groupEnd = groupEnd(s, end);
+      group(s, groupEnd, loop.period());
+      s = groupEnd;
     }
     mv.visitIincInsn(I, 1);
     mv.visitVarInsn(ILOAD, I);
@@ -222,29 +281,26 @@ final class LaneEmitter {
   }
 
   /**
-   * Writes statement {@code s} as a lane loop, or a row loop if it accumulates a parameter
-   * gradient; inside a rolled loop its indices start at {@code indexStart} and the next trip's at
-   * {@code nextStart} (both -1 outside a loop).
+   * Writes statements {@code [from, to)}, all of one kind, as one lane loop over all lanes or one
+   * row loop over the valid rows; {@code period} is that of the rolled loop around them, or 0.
+   * Their parameters, and the gradient elements they accumulate, are loaded into locals first; the
+   * accumulated elements are stored back after the loop.
    */
-  private void statement(int s, int indexStart, int nextStart) {
-    int x = tape.indexStart(s);
-    boolean gradient = Tape.payload(tape.token(tape.tokenStart(s))) == Emitter.PG;
-    int local = SCALARS + 2;
-    for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
-      long token = tape.token(t);
-      int type = Tape.type(token);
-      if (type == Tape.TARGET || type == Tape.LOAD) {
-        int payload = Tape.payload(token);
-        if (type == Tape.LOAD && (payload == Emitter.P || payload == Emitter.PG)) {
-          int array = payload == Emitter.P ? P : PG;
-          mv.visitVarInsn(ALOAD, array);
-          pushIndex(x, indexStart, nextStart, 1);
+  private void group(int from, int to, int period) {
+    boolean gradient = isGradient(from);
+    int local = SCALARS;
+    for (int s = from; s < to; s++) {
+      int x = tape.indexStart(s);
+      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+        long token = tape.token(t);
+        if (isScalarLoad(token)) {
+          mv.visitVarInsn(ALOAD, Tape.payload(token) == Emitter.P ? P : PG);
+          pushIndex(s, x, period, 1, 0);
           mv.visitInsn(DALOAD);
-          mv.visitVarInsn(DSTORE, array == P ? local : SCALARS);
-          local += array == P ? 2 : 0;
+          mv.visitVarInsn(DSTORE, local);
+          local += 2;
         }
-        x++;
-      } else {
+        x += Tape.type(token) == Tape.TARGET || Tape.type(token) == Tape.LOAD ? 1 : 0;
         t += constantsAfter(token);
       }
     }
@@ -252,7 +308,10 @@ final class LaneEmitter {
     mv.visitVarInsn(ISTORE, L);
     Label top = new Label();
     mv.visitLabel(top);
-    expression(s, indexStart, nextStart);
+    local = SCALARS;
+    for (int s = from; s < to; s++) {
+      local = expression(s, period, local);
+    }
     mv.visitIincInsn(L, 1);
     mv.visitVarInsn(ILOAD, L);
     if (gradient) {
@@ -261,44 +320,53 @@ final class LaneEmitter {
       pushInt(LANES);
     }
     mv.visitJumpInsn(IF_ICMPLT, top);
-    if (gradient) {
-      mv.visitVarInsn(ALOAD, PG);
-      pushIndex(tape.indexStart(s), indexStart, nextStart, 1);
-      mv.visitVarInsn(DLOAD, SCALARS);
-      mv.visitInsn(DASTORE);
+    if (!gradient) {
+      return;
+    }
+    local = SCALARS;
+    for (int s = from; s < to; s++) {
+      int x = tape.indexStart(s);
+      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+        long token = tape.token(t);
+        if (isScalarLoad(token) && Tape.payload(token) == Emitter.PG) {
+          mv.visitVarInsn(ALOAD, PG);
+          pushIndex(s, x, period, 1, 0);
+          mv.visitVarInsn(DLOAD, local);
+          mv.visitInsn(DASTORE);
+        }
+        local += isScalarLoad(token) ? 2 : 0;
+        x += Tape.type(token) == Tape.TARGET || Tape.type(token) == Tape.LOAD ? 1 : 0;
+        t += constantsAfter(token);
+      }
     }
   }
 
-  /** Writes the body of statement {@code s}'s loop: lane {@code l}'s expression and its store. */
-  private void expression(int s, int indexStart, int nextStart) {
+  /**
+   * Writes statement {@code s} for lane (or row) {@link #L}: its expression and its store, into the
+   * lane array or its accumulator local; its scalars start at local {@code local}. Returns the
+   * local after its scalars.
+   */
+  private int expression(int s, int period, int local) {
     int x = tape.indexStart(s);
-    int local = SCALARS + 2;
-    boolean gradient = false;
+    int accumulator = -1;
     for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
       long token = tape.token(t);
       switch (Tape.type(token)) {
         case Tape.TARGET, Tape.LOAD -> {
           boolean load = Tape.type(token) == Tape.LOAD;
-          switch (Tape.payload(token)) {
-            case Emitter.WS, Emitter.IN -> {
-              if (!load) {
-                mv.visitVarInsn(ALOAD, WS);
-              }
-              laneIndex(token, x, indexStart, nextStart);
-              if (load) {
-                mv.visitInsn(DALOAD);
-              }
+          int array = Tape.payload(token);
+          if (array == Emitter.WS || array == Emitter.IN) {
+            mv.visitVarInsn(ALOAD, WS);
+            pushIndex(s, x, period, LANES, array == Emitter.WS ? inputCount * LANES : 0);
+            mv.visitVarInsn(ILOAD, L);
+            mv.visitInsn(IADD);
+            if (load) {
+              mv.visitInsn(DALOAD);
             }
-            case Emitter.P -> {
-              mv.visitVarInsn(DLOAD, local);
-              local += 2;
-            }
-            default -> {
-              gradient = true;
-              if (load) {
-                mv.visitVarInsn(DLOAD, SCALARS);
-              }
-            }
+          } else if (load) {
+            mv.visitVarInsn(DLOAD, local);
+            accumulator = array == Emitter.PG ? local : accumulator;
+            local += 2;
           }
           x++;
         }
@@ -314,38 +382,22 @@ final class LaneEmitter {
         default -> throw new JitBugException("unknown tape token " + Long.toHexString(token));
       }
     }
-    if (gradient) {
-      mv.visitVarInsn(DSTORE, SCALARS);
+    if (accumulator >= 0) {
+      mv.visitVarInsn(DSTORE, accumulator);
     } else {
       mv.visitInsn(DASTORE);
     }
+    return local;
   }
 
   /**
-   * Pushes the lane array index of the element that index {@code x} of the tape names (an input or
-   * a slot, per {@code token}) for lane {@link #L}; loads push the array first.
+   * Pushes {@code offset + scale·(index + stride·i)}: index {@code x} of statement {@code s},
+   * advanced by its stride per trip of the rolled loop of {@code period} around it, if any.
    */
-  private void laneIndex(long token, int x, int indexStart, int nextStart) {
-    if (Tape.type(token) == Tape.LOAD) {
-      mv.visitVarInsn(ALOAD, WS);
-    }
-    int offset = Tape.payload(token) == Emitter.WS ? inputCount : 0;
-    pushIndex(x, indexStart, nextStart, LANES, offset * LANES);
-    mv.visitVarInsn(ILOAD, L);
-    mv.visitInsn(IADD);
-  }
-
-  private void pushIndex(int x, int indexStart, int nextStart, int scale) {
-    pushIndex(x, indexStart, nextStart, scale, 0);
-  }
-
-  /**
-   * Pushes {@code offset + scale·(index + stride·i)}: tape index {@code x}, advanced by its stride
-   * per trip of the rolled loop around it, if any.
-   */
-  private void pushIndex(int x, int indexStart, int nextStart, int scale, int offset) {
+  private void pushIndex(int s, int x, int period, int scale, int offset) {
     int index = tape.index(x);
-    int stride = indexStart < 0 ? 0 : tape.index(nextStart + x - indexStart) - index;
+    int stride =
+        period == 0 ? 0 : tape.index(tape.indexStart(s + period) + x - tape.indexStart(s)) - index;
     int base = offset + scale * index;
     if (stride == 0) {
       pushInt(base);
