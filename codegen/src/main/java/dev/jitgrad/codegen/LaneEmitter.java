@@ -81,6 +81,10 @@ final class LaneEmitter {
   private final Program p;
   private final Tape tape;
   private final int inputCount;
+
+  /** Where the block's inputs start in the lane array as a row-major copy, row after row. */
+  private final int rowMajor;
+
   private final List<byte[]> classes = new ArrayList<>();
   private ClassWriter cw;
   private MethodVisitor mv;
@@ -90,10 +94,11 @@ final class LaneEmitter {
   private final Set<Long> doubles = new HashSet<>();
   private final Set<Integer> ints = new HashSet<>();
 
-  private LaneEmitter(Program p, Tape tape) {
+  private LaneEmitter(Program p, Tape tape, int laneRows) {
     this.p = p;
     this.tape = tape;
     this.inputCount = p.inputCount;
+    this.rowMajor = laneRows * LANES;
   }
 
   /** The generated lane classes of one program, not yet loaded. */
@@ -115,14 +120,15 @@ final class LaneEmitter {
    */
   static Code emit(Program p, Layout layout, int minRollBytes) {
     long laneRows = (long) p.inputCount + layout.workspaceSize;
-    if (laneRows * LANES > Integer.MAX_VALUE - 8) {
+    if ((laneRows + p.inputCount) * LANES > Integer.MAX_VALUE - 8) {
       return null;
     }
     Tape tape = Tape.of(p, layout);
     if (!chainsInOneStatement(tape)) {
       return null;
     }
-    return new LaneEmitter(p, tape).run(Rolling.find(tape, minRollBytes), (int) laneRows);
+    return new LaneEmitter(p, tape, (int) laneRows)
+        .run(Rolling.find(tape, minRollBytes), (int) laneRows);
   }
 
   /**
@@ -263,6 +269,10 @@ final class LaneEmitter {
 
   /** Writes {@code loop}: a counted loop in local {@link #I} around its group's statements. */
   private void loop(Rolling.Loop loop) {
+    if (isScaledUpdate(loop)) {
+      scaledUpdate(loop);
+      return;
+    }
     int end = loop.first() + loop.period();
     reserve(16 + bytesBound(loop.first(), end), 4 + poolBound(loop.first(), end));
     mv.visitInsn(ICONST_0);
@@ -278,6 +288,153 @@ final class LaneEmitter {
     mv.visitVarInsn(ILOAD, I);
     pushInt(loop.trips());
     mv.visitJumpInsn(IF_ICMPLT, top);
+  }
+
+  /**
+   * Returns whether {@code loop} repeats one statement {@code pg[k] = pg[k] + a·b} where one of the
+   * lane values {@code a}, {@code b} stays put (a neuron's back-propagated gradient {@code g}) and
+   * the other advances with the gradient element: the update of a neuron's weight gradients.
+   */
+  private boolean isScaledUpdate(Rolling.Loop loop) {
+    int s = loop.first();
+    int t = tape.tokenStart(s);
+    if (loop.period() != 1 || tape.tokenEnd(s) - t != 6 || !isGradient(s)) {
+      return false;
+    }
+    long mul = (long) Tape.OP << 56 | Op.MUL.ordinal();
+    long add = (long) Tape.OP << 56 | Op.ADD.ordinal();
+    if (tape.token(t + 4) != mul || tape.token(t + 5) != add) {
+      return false;
+    }
+    for (int j = 2; j <= 3; j++) {
+      long token = tape.token(t + j);
+      int array = Tape.payload(token);
+      if (Tape.type(token) != Tape.LOAD || (array != Emitter.WS && array != Emitter.IN)) {
+        return false;
+      }
+    }
+    int x = tape.indexStart(s);
+    return (stride(s, x + 2, 1) == 0) != (stride(s, x + 3, 1) == 0);
+  }
+
+  /** Returns how far index {@code x} of statement {@code s} advances per trip of its loop. */
+  private int stride(int s, int x, int period) {
+    return tape.index(tape.indexStart(s + period) + x - tape.indexStart(s)) - tape.index(x);
+  }
+
+  /**
+   * Writes a weight-gradient update loop ({@link #isScaledUpdate}) with its loops exchanged: rows
+   * outside, the gradient elements inside, {@code for r < rows: g = g_r; for j < trips: pg[k_j] =
+   * pg[k_j] + a_r(j)·b_r(j)}. Each element still adds its rows in row order with the same operands,
+   * so the result is the same to the bit; the inner loop has no dependency between its trips, and
+   * reads an input row-major (unit stride, so C2 vectorises it). Descending indices are walked from
+   * their low end, which only reorders distinct elements.
+   */
+  private void scaledUpdate(Rolling.Loop loop) {
+    int s = loop.first();
+    int x = tape.indexStart(s);
+    int trips = loop.trips();
+    boolean flip = stride(s, x, 1) < 0;
+    reserve(160, 16);
+    int g = stride(s, x + 2, 1) == 0 ? 2 : 3;
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, L);
+    Label rows = new Label();
+    mv.visitLabel(rows);
+    mv.visitVarInsn(ALOAD, WS);
+    pushInt(laneOffset(s, x + g) + tape.index(x + g) * LANES);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitInsn(IADD);
+    mv.visitInsn(DALOAD);
+    mv.visitVarInsn(DSTORE, SCALARS);
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, I);
+    Label elements = new Label();
+    mv.visitLabel(elements);
+    mv.visitVarInsn(ALOAD, PG);
+    exchangedIndex(s, x, trips, flip);
+    mv.visitVarInsn(ALOAD, PG);
+    exchangedIndex(s, x, trips, flip);
+    mv.visitInsn(DALOAD);
+    for (int j = 2; j <= 3; j++) {
+      if (j == g) {
+        mv.visitVarInsn(DLOAD, SCALARS);
+      } else {
+        mv.visitVarInsn(ALOAD, WS);
+        exchangedIndex(s, x + j, trips, flip);
+        mv.visitInsn(DALOAD);
+      }
+    }
+    mv.visitInsn(DMUL);
+    mv.visitInsn(DADD);
+    mv.visitInsn(DASTORE);
+    mv.visitIincInsn(I, 1);
+    mv.visitVarInsn(ILOAD, I);
+    pushInt(trips);
+    mv.visitJumpInsn(IF_ICMPLT, elements);
+    mv.visitIincInsn(L, 1);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitVarInsn(ILOAD, ROWS);
+    mv.visitJumpInsn(IF_ICMPLT, rows);
+  }
+
+  /**
+   * Returns where the lane array region of the array that index {@code x} of {@code s} names
+   * starts.
+   */
+  private int laneOffset(int s, int x) {
+    return arrayOf(s, x) == Emitter.WS ? inputCount * LANES : 0;
+  }
+
+  /**
+   * Returns the tape array (its emitter local) that index {@code x} of statement {@code s} names.
+   */
+  private int arrayOf(int s, int x) {
+    int seen = tape.indexStart(s);
+    for (int t = tape.tokenStart(s); ; t++) {
+      long token = tape.token(t);
+      if (Tape.type(token) == Tape.TARGET || Tape.type(token) == Tape.LOAD) {
+        if (seen++ == x) {
+          return Tape.payload(token);
+        }
+      }
+      t += constantsAfter(token);
+    }
+  }
+
+  /**
+   * Pushes the index, in its array, of element {@code x} of statement {@code s} at trip {@code j}
+   * (local {@link #I}) of the exchanged loop, row {@link #L}: a gradient element, an input read
+   * row-major from the block's row copy, or a slot's lane.
+   */
+  private void exchangedIndex(int s, int x, int trips, boolean flip) {
+    int stride = stride(s, x, 1);
+    int low = tape.index(x) + (flip ? stride * (trips - 1) : 0);
+    int step = flip ? -stride : stride;
+    int array = arrayOf(s, x);
+    int scale = array == Emitter.WS ? LANES : 1;
+    int base =
+        array == Emitter.PG
+            ? low
+            : array == Emitter.WS ? (inputCount + low) * LANES : rowMajor + low;
+    pushInt(base);
+    if (step != 0) {
+      mv.visitVarInsn(ILOAD, I);
+      if (step * scale != 1) {
+        pushInt(step * scale);
+        mv.visitInsn(IMUL);
+      }
+      mv.visitInsn(IADD);
+    }
+    if (array == Emitter.WS) {
+      mv.visitVarInsn(ILOAD, L);
+      mv.visitInsn(IADD);
+    } else if (array == Emitter.IN) {
+      mv.visitVarInsn(ILOAD, L);
+      pushInt(inputCount);
+      mv.visitInsn(IMUL);
+      mv.visitInsn(IADD);
+    }
   }
 
   /**

@@ -19,7 +19,7 @@ final class LaneKernel {
 
   /** Returns the length of the lane array {@link #run} needs. */
   int arraySize() {
-    return laneRows * LANES;
+    return (laneRows + inputCount) * LANES;
   }
 
   /** Returns where output {@code o} of lane 0 sits in the lane array; lane l follows at + l. */
@@ -29,13 +29,14 @@ final class LaneKernel {
 
   /**
    * Copies {@code rows} rows of row-major {@code data}, from row {@code first} on, into the input
-   * lanes of {@code lanes}, and zeros the inputs of the lanes past them.
+   * lanes of {@code lanes} and its row-major copy, and zeros the inputs of the lanes past them.
    */
   void gather(double[] data, int first, int rows, double[] lanes) {
+    int from = (int) ((long) first * inputCount);
+    System.arraycopy(data, from, lanes, laneRows * LANES, rows * inputCount);
     for (int r = 0; r < rows; r++) {
-      int from = (int) ((long) (first + r) * inputCount);
       for (int x = 0; x < inputCount; x++) {
-        lanes[x * LANES + r] = data[from + x];
+        lanes[x * LANES + r] = data[from + r * inputCount + x];
       }
     }
     if (rows < LANES) {
