@@ -49,14 +49,15 @@ class LaneEmitterTest {
   private static double[] lanes(LaneKernel lanes, double[] data, int rows, double[] params) {
     double[] array = new double[lanes.arraySize()];
     Arrays.fill(array, Double.NaN); // what a previous block may leave: must not reach a result
-    double[] pg = new double[params.length];
+    double[] pg = new double[lanes.gradientSize()];
     lanes.gather(data, 0, rows, array);
     lanes.run(array, params, pg, rows);
-    double[] out = new double[rows + pg.length];
+    lanes.finishGradient(pg);
+    double[] out = new double[rows + params.length];
     for (int r = 0; r < rows; r++) {
       out[r] = array[lanes.output(0) + r];
     }
-    System.arraycopy(pg, 0, out, rows, pg.length);
+    System.arraycopy(pg, 0, out, rows, params.length);
     return out;
   }
 
