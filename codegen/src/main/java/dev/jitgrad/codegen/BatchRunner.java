@@ -224,10 +224,8 @@ final class BatchRunner {
     }
 
     private Workspace workspace() {
-      return lanes == null
-          ? new Workspace(kernel.workspaceSize(), inputCount, paramCount, 0)
-          : new Workspace(
-              kernel.workspaceSize(), inputCount, lanes.gradientSize(), lanes.arraySize());
+      return new Workspace(
+          kernel.workspaceSize(), inputCount, paramCount, lanes == null ? 0 : lanes.arraySize());
     }
 
     /**
@@ -245,7 +243,6 @@ final class BatchRunner {
       if (lanes != null) {
         lanes.gather(data, start, end - start, w.lanes);
         lanes.run(w.lanes, p, w.grad, end - start);
-        lanes.finishGradient(w.grad);
         int output = lanes.output(0);
         for (int r = 0; r < end - start; r++) {
           sum += w.lanes[output + r];

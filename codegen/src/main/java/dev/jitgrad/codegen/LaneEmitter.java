@@ -66,9 +66,6 @@ final class LaneEmitter {
   /** The first local of a group's scalars: its parameters and accumulators, in token order. */
   private static final int SCALARS = 6;
 
-  /** The elements (8 doubles, 64 bytes) modulo which C2 wants a loop's indices congruent. */
-  private static final int ALIGN = 8;
-
   /**
    * The most tokens the statements of one lane or row loop hold together. One loop per statement
    * left C2 with hundreds of loops per chunk, which it did not compile within 5 s (the moons step
@@ -93,18 +90,6 @@ final class LaneEmitter {
   /** Where the block's inputs start in the lane array as a row-major copy, row after row. */
   private final int rowMajor;
 
-  /** The distance between rows of the row-major copy: the inputs, rounded up to 8 elements. */
-  private final int rowStride;
-
-  /**
-   * The gradient array the kernel accumulates into: the parameters' elements, then the runs of
-   * {@link #alignedUpdate} moved to where they share the alignment of the inputs they read.
-   */
-  private int gradientSize;
-
-  /** The moved runs: for each, its first element, where it was moved, and its length. */
-  private final List<int[]> moved = new ArrayList<>();
-
   private final List<byte[]> classes = new ArrayList<>();
   private ClassWriter cw;
   private MethodVisitor mv;
@@ -119,23 +104,10 @@ final class LaneEmitter {
     this.tape = tape;
     this.inputCount = p.inputCount;
     this.rowMajor = laneRows * LANES;
-    this.rowStride = alignUp(inputCount);
-    this.gradientSize = alignUp(p.paramCount);
-  }
-
-  private static int alignUp(int n) {
-    return (n + ALIGN - 1) & -ALIGN;
   }
 
   /** The generated lane classes of one program, not yet loaded. */
-  record Code(
-      List<byte[]> classes,
-      int chunks,
-      int inputCount,
-      int laneRows,
-      int rowStride,
-      int gradientSize,
-      List<int[]> moved) {
+  record Code(List<byte[]> classes, int chunks, int inputCount, int laneRows) {
     int bytes() {
       return classes.stream().mapToInt(c -> c.length).sum();
     }
@@ -153,7 +125,7 @@ final class LaneEmitter {
    */
   static Code emit(Program p, Layout layout, int minRollBytes) {
     long laneRows = (long) p.inputCount + layout.workspaceSize;
-    if ((laneRows + p.inputCount + ALIGN) * LANES > Integer.MAX_VALUE / 2) {
+    if ((laneRows + p.inputCount) * LANES > Integer.MAX_VALUE - 8) {
       return null;
     }
     Tape tape = Tape.of(p, layout);
@@ -217,7 +189,7 @@ final class LaneEmitter {
     for (int s = 0; s < segments.length; s++) {
       segments[s] = (LaneSegment) Emitter.instantiate(code.classes().get(s));
     }
-    return new LaneKernel(segments, code);
+    return new LaneKernel(segments, code.inputCount(), code.laneRows());
   }
 
   private Code run(List<Rolling.Loop> loops, int laneRows) {
@@ -237,14 +209,7 @@ final class LaneEmitter {
       }
     }
     endClass();
-    return new Code(
-        List.copyOf(classes),
-        totalChunks,
-        inputCount,
-        laneRows,
-        rowStride,
-        gradientSize,
-        List.copyOf(moved));
+    return new Code(List.copyOf(classes), totalChunks, inputCount, laneRows);
   }
 
   /**
@@ -366,24 +331,20 @@ final class LaneEmitter {
    * Writes a weight-gradient update loop ({@link #isScaledUpdate}) with its loops exchanged: rows
    * outside, the gradient elements inside, {@code for r < rows: g = g_r; for j < trips: pg[k_j] =
    * pg[k_j] + a_r(j)·b_r(j)}. Each element still adds its rows in row order with the same operands,
-   * so the result is the same to the bit; the inner loop has no dependency between its trips, and
-   * reads an input row-major (unit stride, so C2 vectorises it). Descending indices are walked from
-   * their low end, which only reorders distinct elements.
+   * so the result is the same to the bit; the inner loop has no dependency between its trips. It is
+   * not vectorised: JDK 17's C2 vectorises a loop over two arrays only if both indices are
+   * constants congruent modulo 8 elements; unrolling the rows and moving the run's elements to get
+   * there gave 0.56× the hand-written loops at 784-64-10 once compiled, but C2 took over 40 s to
+   * compile it (80 s and more under load). Descending indices are walked from their low end, which
+   * only reorders distinct elements.
    */
   private void scaledUpdate(Rolling.Loop loop) {
     int s = loop.first();
     int x = tape.indexStart(s);
     int trips = loop.trips();
     boolean flip = stride(s, x, 1) < 0;
-    int g = stride(s, x + 2, 1) == 0 ? 2 : 3;
-    int a = 5 - g;
-    if (arrayOf(s, x + a) == Emitter.IN
-        && Math.abs(stride(s, x, 1)) == 1
-        && stride(s, x + a, 1) == stride(s, x, 1)) {
-      alignedUpdate(loop, g, flip);
-      return;
-    }
     reserve(160, 16);
+    int g = stride(s, x + 2, 1) == 0 ? 2 : 3;
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, L);
     Label rows = new Label();
@@ -423,71 +384,6 @@ final class LaneEmitter {
     mv.visitVarInsn(ILOAD, L);
     mv.visitVarInsn(ILOAD, ROWS);
     mv.visitJumpInsn(IF_ICMPLT, rows);
-  }
-
-  /**
-   * Writes a weight-gradient update whose gradient elements and inputs both advance by one (after
-   * {@link #scaledUpdate}'s flip) as one loop per row, rows unrolled: {@code if (r < rows) { g =
-   * g_r; for j < trips: pg[m + j] = pg[m + j] + x_r[c + j]·g }}. JDK 17's C2 vectorises such a loop
-   * only if its arrays' indices are constants congruent modulo 8 elements (64 bytes), so the run's
-   * gradient elements are moved to {@code m ≡ c} past the parameters' elements ({@link
-   * LaneKernel#finishGradient} moves them back) and the row-major copy's rows start at multiples of
-   * 8.
-   */
-  private void alignedUpdate(Rolling.Loop loop, int g, boolean flip) {
-    int s = loop.first();
-    int x = tape.indexStart(s);
-    int trips = loop.trips();
-    int k = tape.index(x) + (flip ? -(trips - 1) : 0);
-    int c = tape.index(x + 5 - g) + (flip ? -(trips - 1) : 0);
-    int m = gradientSize + Math.floorMod(c - gradientSize, ALIGN);
-    gradientSize = alignUp(m + trips);
-    moved.add(new int[] {k, m, trips});
-    Label end = new Label();
-    reserve(LANES * 80, LANES * 8);
-    for (int r = 0; r < LANES; r++) {
-      if (r > 0) {
-        mv.visitVarInsn(ILOAD, ROWS);
-        pushInt(r);
-        mv.visitJumpInsn(IF_ICMPLE, end);
-      }
-      mv.visitVarInsn(ALOAD, WS);
-      pushInt(laneOffset(s, x + g) + tape.index(x + g) * LANES + r);
-      mv.visitInsn(DALOAD);
-      mv.visitVarInsn(DSTORE, SCALARS);
-      mv.visitInsn(ICONST_0);
-      mv.visitVarInsn(ISTORE, I);
-      Label elements = new Label();
-      mv.visitLabel(elements);
-      mv.visitVarInsn(ALOAD, PG);
-      pushInt(m);
-      mv.visitVarInsn(ILOAD, I);
-      mv.visitInsn(IADD);
-      mv.visitVarInsn(ALOAD, PG);
-      pushInt(m);
-      mv.visitVarInsn(ILOAD, I);
-      mv.visitInsn(IADD);
-      mv.visitInsn(DALOAD);
-      for (int j = 2; j <= 3; j++) {
-        if (j == g) {
-          mv.visitVarInsn(DLOAD, SCALARS);
-        } else {
-          mv.visitVarInsn(ALOAD, WS);
-          pushInt(rowMajor + r * rowStride + c);
-          mv.visitVarInsn(ILOAD, I);
-          mv.visitInsn(IADD);
-          mv.visitInsn(DALOAD);
-        }
-      }
-      mv.visitInsn(DMUL);
-      mv.visitInsn(DADD);
-      mv.visitInsn(DASTORE);
-      mv.visitIincInsn(I, 1);
-      mv.visitVarInsn(ILOAD, I);
-      pushInt(trips);
-      mv.visitJumpInsn(IF_ICMPLT, elements);
-    }
-    mv.visitLabel(end);
   }
 
   /**
@@ -543,7 +439,7 @@ final class LaneEmitter {
       mv.visitInsn(IADD);
     } else if (array == Emitter.IN) {
       mv.visitVarInsn(ILOAD, L);
-      pushInt(rowStride);
+      pushInt(inputCount);
       mv.visitInsn(IMUL);
       mv.visitInsn(IADD);
     }

@@ -49,15 +49,14 @@ class LaneEmitterTest {
   private static double[] lanes(LaneKernel lanes, double[] data, int rows, double[] params) {
     double[] array = new double[lanes.arraySize()];
     Arrays.fill(array, Double.NaN); // what a previous block may leave: must not reach a result
-    double[] pg = new double[lanes.gradientSize()];
+    double[] pg = new double[params.length];
     lanes.gather(data, 0, rows, array);
     lanes.run(array, params, pg, rows);
-    lanes.finishGradient(pg);
-    double[] out = new double[rows + params.length];
+    double[] out = new double[rows + pg.length];
     for (int r = 0; r < rows; r++) {
       out[r] = array[lanes.output(0) + r];
     }
-    System.arraycopy(pg, 0, out, rows, params.length);
+    System.arraycopy(pg, 0, out, rows, pg.length);
     return out;
   }
 
