@@ -2,7 +2,6 @@ package dev.jitgrad.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.engine.Value;
@@ -231,35 +230,35 @@ class LaneBatchTest {
         Jit.compile(List.of(x.mul(w), x.add(w)), List.of(x), List.of(w), JitOptions.defaults());
     double[] three = new double[3];
 
-    assertMessage(
+    CompiledGraphTest.assertMessage(
         NullPointerException.class, "inputRows", () -> g.forwardBatch(null, 0, three, three));
-    assertMessage(
+    CompiledGraphTest.assertMessage(
         NullPointerException.class,
         "outputRows",
         () -> g.forwardBatch(three, 1, new double[1], null));
-    assertMessage(
+    CompiledGraphTest.assertMessage(
         IllegalArgumentException.class,
         "rows must be in [0, 3] for inputRows of length 3 and 1 inputs per row, got 4",
         () -> g.forwardBatch(three, 4, new double[1], new double[8]));
-    assertMessage(
+    CompiledGraphTest.assertMessage(
         IllegalArgumentException.class,
         "got -1",
         () -> g.forwardBatch(three, -1, new double[1], new double[8]));
-    assertMessage(
+    CompiledGraphTest.assertMessage(
         IllegalArgumentException.class,
         "params has length 3, expected 1",
         () -> g.forwardBatch(three, 3, three, new double[6]));
-    assertMessage(
+    CompiledGraphTest.assertMessage(
         IllegalArgumentException.class,
         "outputRows has length 5, expected at least 6 for 3 rows of 2 outputs",
         () -> g.forwardBatch(three, 3, new double[1], new double[5]));
     double[] shared = new double[6];
-    assertMessage(
+    CompiledGraphTest.assertMessage(
         IllegalArgumentException.class,
         "outputRows and inputRows are the same array",
         () -> g.forwardBatch(shared, 3, new double[1], shared));
     double[] params = new double[1];
-    assertMessage(
+    CompiledGraphTest.assertMessage(
         IllegalArgumentException.class,
         "outputRows and params are the same array",
         () -> g.forwardBatch(new double[1], 0, params, params));
@@ -275,15 +274,5 @@ class LaneBatchTest {
     g.forwardBatch(new double[0], 0, new double[] {2}, out);
 
     assertArrayEquals(new double[] {7}, out);
-  }
-
-  private static void assertMessage(
-      Class<? extends Throwable> type,
-      String part,
-      org.junit.jupiter.api.function.Executable call) {
-    Throwable e = assertThrows(type, call);
-    assertTrue(
-        e.getMessage() != null && e.getMessage().contains(part),
-        "message '" + e.getMessage() + "' should contain '" + part + "'");
   }
 }
