@@ -48,6 +48,7 @@ public class CrossEntropyBatchBenchmark extends MlpContenders {
 
   double[] rows;
   int rowCount;
+  double[] losses;
 
   /** Builds the model, the rows, the compiled graphs and the gradient arrays. */
   @Setup
@@ -55,6 +56,7 @@ public class CrossEntropyBatchBenchmark extends MlpContenders {
     int inputs = Workloads.shape(shape)[0];
     rowCount = samples > 0 ? samples : inputs >= 784 ? 256 : 512;
     rows = setUpCrossEntropy(shape, rowCount);
+    losses = new double[rowCount];
   }
 
   /** The per-sample gradient program over the batch, run by the IR interpreter. */
@@ -69,6 +71,16 @@ public class CrossEntropyBatchBenchmark extends MlpContenders {
   public double compiledBatch() {
     Arrays.fill(compiledGrad, 0.0);
     return compiled.valueAndGradBatch(rows, rowCount, weights, compiledGrad);
+  }
+
+  /**
+   * Every sample's loss alone, no gradient, with {@code forwardBatch} (inference and evaluation):
+   * the forward share of {@link #compiledBatch}.
+   */
+  @Benchmark
+  public double[] compiledForwardBatch() {
+    compiled.forwardBatch(rows, rowCount, weights, losses);
+    return losses;
   }
 
   /** Plain loops over the samples with preallocated buffers. */

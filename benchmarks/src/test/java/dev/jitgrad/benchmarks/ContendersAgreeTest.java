@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -93,8 +94,10 @@ class ContendersAgreeTest {
       double interpreted = state.irInterpreterBatch();
       double compiled = state.compiledBatch();
       double hand = state.handWritten();
+      double forwardSum = Arrays.stream(state.compiledForwardBatch()).sum();
 
       assertAgree(state, object, interpreted, compiled, hand, shape);
+      assertClose(object, forwardSum, shape + " compiledForwardBatch, summed");
     }
   }
 

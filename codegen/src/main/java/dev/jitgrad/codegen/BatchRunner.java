@@ -63,16 +63,31 @@ final class BatchRunner {
   private static final long RUNNING = -1;
 
   private final Kernel kernel;
+
+  /** The lane kernel of the same program, which computes a block at once, or null if none. */
+  private final LaneKernel lanes;
+
   private final int inputCount;
   private final int paramCount;
   private final long workPerRow;
   private final AtomicReference<Wave> spare = new AtomicReference<>();
 
   BatchRunner(Kernel kernel, int inputCount, int paramCount, long workPerRow) {
+    this(kernel, null, inputCount, paramCount, workPerRow);
+  }
+
+  /** A runner that computes each block with {@code lanes} if not null, else row by row. */
+  BatchRunner(Kernel kernel, LaneKernel lanes, int inputCount, int paramCount, long workPerRow) {
     this.kernel = kernel;
+    this.lanes = lanes;
     this.inputCount = inputCount;
     this.paramCount = paramCount;
     this.workPerRow = workPerRow;
+  }
+
+  /** Returns whether blocks run on a lane kernel. */
+  boolean hasLanes() {
+    return lanes != null;
   }
 
   /** Returns whether a batch of {@code rows} is worth splitting over threads. */
@@ -131,7 +146,7 @@ final class BatchRunner {
     Thread caller;
 
     Wave() {
-      workspaces[0] = new Workspace(kernel.workspaceSize(), inputCount, paramCount);
+      workspaces[0] = workspace();
       for (int t = 0; t < helpers.length; t++) {
         helpers[t] = new Helper(this, t + 1);
       }
@@ -208,18 +223,36 @@ final class BatchRunner {
       }
     }
 
-    /** Sums block {@code first + b} into {@code sums[b]} and its part of {@code grads}. */
+    private Workspace workspace() {
+      return new Workspace(
+          kernel.workspaceSize(), inputCount, paramCount, lanes == null ? 0 : lanes.arraySize());
+    }
+
+    /**
+     * Sums block {@code first + b} into {@code sums[b]} and its part of {@code grads}: on the lane
+     * kernel, whose row loops add the rows' gradients in row order, or row by row.
+     */
     private void compute(int b, Workspace w) {
       double[] data = rowsData;
       double[] p = params;
       int block = first + b;
+      int start = block * BLOCK_ROWS;
       int end = blockEnd(block, rows);
       Arrays.fill(w.grad, 0.0);
       double sum = 0;
-      for (int r = block * BLOCK_ROWS; r < end; r++) {
-        System.arraycopy(data, (int) ((long) r * inputCount), w.row, 0, inputCount);
-        kernel.run(w.row, p, w.grad, null, w.ws);
-        sum += w.ws[0];
+      if (lanes != null) {
+        lanes.gather(data, start, end - start, w.lanes);
+        lanes.run(w.lanes, p, w.grad, end - start);
+        int output = lanes.output(0);
+        for (int r = 0; r < end - start; r++) {
+          sum += w.lanes[output + r];
+        }
+      } else {
+        for (int r = start; r < end; r++) {
+          System.arraycopy(data, (int) ((long) r * inputCount), w.row, 0, inputCount);
+          kernel.run(w.row, p, w.grad, null, w.ws);
+          sum += w.ws[0];
+        }
       }
       sums[b] = sum;
       System.arraycopy(w.grad, 0, grads, b * paramCount, paramCount);
@@ -241,7 +274,7 @@ final class BatchRunner {
         int wanted = count;
         try {
           if (workspaces[slot] == null) {
-            workspaces[slot] = new Workspace(kernel.workspaceSize(), inputCount, paramCount);
+            workspaces[slot] = workspace();
           }
           compute(b, workspaces[slot]);
         } catch (Throwable e) {
@@ -294,10 +327,14 @@ final class BatchRunner {
     final double[] row;
     final double[] grad;
 
-    Workspace(int size, int inputs, int params) {
+    /** A lane kernel's array ({@link LaneKernel#arraySize}), empty if there is none. */
+    final double[] lanes;
+
+    Workspace(int size, int inputs, int params, int laneSize) {
       ws = new double[size];
       row = new double[inputs];
       grad = new double[params];
+      lanes = new double[laneSize];
     }
   }
 }

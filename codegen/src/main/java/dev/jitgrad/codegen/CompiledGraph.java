@@ -47,6 +47,10 @@ public final class CompiledGraph implements Serializable {
   private final GraphPrograms programs;
 
   private final Kernel forward;
+
+  /** The forward program's lane kernel, for {@link #forwardBatch}, or null if none. */
+  private final LaneKernel forwardLanes;
+
   private final Kernel gradient;
   private volatile Kernel inputGradient;
   private final String summary;
@@ -62,13 +66,17 @@ public final class CompiledGraph implements Serializable {
     this.paramCount = forwardProgram.paramCount;
     this.outputCount = forwardProgram.outputCount;
     this.forward = compiled.forward().kernel();
+    this.forwardLanes = compiled.forward().lanes();
     this.gradient = compiled.gradient().kernel();
     this.summary = compiled.summary();
     int size = Math.max(forward.workspaceSize(), gradient.workspaceSize());
     int inputs = inputCount;
     int params = paramCount;
-    this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params));
-    this.batches = new BatchRunner(gradient, inputCount, paramCount, compiled.gradientSize());
+    int laneSize = forwardLanes == null ? 0 : forwardLanes.arraySize();
+    this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params, laneSize));
+    this.batches =
+        new BatchRunner(
+            gradient, compiled.gradient().lanes(), inputCount, paramCount, compiled.gradientSize());
   }
 
   /** Compiles a checked graph ({@link Compiler} has the stages) and dumps its classes if asked. */
@@ -192,7 +200,73 @@ public final class CompiledGraph implements Serializable {
    */
   public double valueAndGradBatch(
       double[] inputRows, int rows, double[] params, double[] paramGrad) {
-    java.util.Objects.requireNonNull(inputRows, "inputRows");
+    checkRows(inputRows, rows);
+    check(params, paramCount, "params");
+    check(paramGrad, paramCount, "paramGrad");
+    checkDistinct(paramGrad, "paramGrad", params, "params");
+    checkDistinct(paramGrad, "paramGrad", inputRows, "inputRows");
+    return batches.run(inputRows, rows, params, paramGrad);
+  }
+
+  /**
+   * Writes every output of {@code rows} samples into {@code outputRows}, row-major: sample {@code
+   * r}'s inputs are {@code inputRows[r·inputCount ..]} and its outputs go to {@code
+   * outputRows[r·outputCount ..]}, each equal to the bit to what {@link #forward(double[],
+   * double[], double[])} gives for that row. Elements of {@code outputRows} after the last row are
+   * left as they are.
+   *
+   * <p>Runs on the calling thread, {@link #BATCH_BLOCK_ROWS} rows at a time on code that computes
+   * each operation for a whole block of rows at once.
+   *
+   * @throws IllegalArgumentException if {@code rows} is negative or more than {@code inputRows}
+   *     holds, {@code params} has the wrong length, {@code outputRows} is shorter than {@code
+   *     rows·outputCount}, or {@code outputRows} is also {@code inputRows} or {@code params}
+   * @throws NullPointerException if an array is null
+   */
+  public void forwardBatch(double[] inputRows, int rows, double[] params, double[] outputRows) {
+    checkRows(inputRows, rows);
+    check(params, paramCount, "params");
+    Objects.requireNonNull(outputRows, "outputRows");
+    long needed = (long) rows * outputCount;
+    if (outputRows.length < needed) {
+      throw new IllegalArgumentException(
+          "outputRows has length "
+              + outputRows.length
+              + ", expected at least "
+              + needed
+              + " for "
+              + rows
+              + " rows of "
+              + outputCount
+              + " outputs");
+    }
+    checkDistinct(outputRows, "outputRows", inputRows, "inputRows");
+    checkDistinct(outputRows, "outputRows", params, "params");
+    Workspace w = workspace(forward);
+    for (int start = 0; start < rows; start += BATCH_BLOCK_ROWS) {
+      int n = Math.min(BATCH_BLOCK_ROWS, rows - start);
+      if (forwardLanes != null) {
+        forwardLanes.gather(inputRows, start, n, w.lanes);
+        forwardLanes.run(w.lanes, params, null, n);
+        for (int o = 0; o < outputCount; o++) {
+          int from = forwardLanes.output(o);
+          for (int r = 0; r < n; r++) {
+            outputRows[(start + r) * outputCount + o] = w.lanes[from + r];
+          }
+        }
+      } else {
+        for (int r = start; r < start + n; r++) {
+          System.arraycopy(inputRows, r * inputCount, w.row, 0, inputCount);
+          forward.run(w.row, params, null, null, w.ws);
+          System.arraycopy(w.ws, 0, outputRows, r * outputCount, outputCount);
+        }
+      }
+    }
+  }
+
+  /** Checks a batch's rows: {@code inputRows} holds at least {@code rows} rows. */
+  private void checkRows(double[] inputRows, int rows) {
+    Objects.requireNonNull(inputRows, "inputRows");
     long needed = (long) rows * inputCount;
     if (rows < 0 || needed > inputRows.length) {
       throw new IllegalArgumentException(
@@ -205,11 +279,16 @@ public final class CompiledGraph implements Serializable {
               + " inputs per row, got "
               + rows);
     }
-    check(params, paramCount, "params");
-    check(paramGrad, paramCount, "paramGrad");
-    checkDistinct(paramGrad, "paramGrad", params, "params");
-    checkDistinct(paramGrad, "paramGrad", inputRows, "inputRows");
-    return batches.run(inputRows, rows, params, paramGrad);
+  }
+
+  /** Returns whether {@link #forwardBatch} runs on a lane kernel, for tests. */
+  boolean hasForwardLanes() {
+    return forwardLanes != null;
+  }
+
+  /** Returns whether {@link #valueAndGradBatch} runs on a lane kernel, for tests. */
+  boolean hasBatchLanes() {
+    return batches.hasLanes();
   }
 
   /** Returns whether a batch of {@code rows} is split over threads. */

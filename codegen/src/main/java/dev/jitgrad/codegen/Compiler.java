@@ -18,6 +18,7 @@ import java.util.Locale;
  *  7. statements         one token list per statement to write                  {@link Tape}
  *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
  *  9. emit               bytecode in chunk methods and classes                  {@link Emitter}
+ *     and lanes          the same statements over blocks of rows, for batches   {@link LaneEmitter}
  * 10. load               hidden classes → a kernel                              {@link Emitter#load}
  * </pre>
  *
@@ -55,8 +56,11 @@ final class Compiler {
   record Compiled(
       Program differentiable, Built forward, Built gradient, int gradientSize, String summary) {}
 
-  /** A program made runnable, with its bytecode (null on the IR interpreter). */
-  record Built(Kernel kernel, Emitter.Code code) {}
+  /**
+   * A program made runnable, with its bytecode (null on the IR interpreter) and its lane kernel
+   * (null on the IR interpreter, when not asked for, or when the program has none).
+   */
+  record Built(Kernel kernel, Emitter.Code code, LaneKernel lanes) {}
 
   /** Runs every stage on a checked graph. */
   static Compiled compile(
@@ -69,11 +73,11 @@ final class Compiler {
     traced = null; // compile runs once, interpreted, where a local keeps its program to the end
     Program forward = forwardProgram(differentiable, options);
     int forwardSize = forward.size;
-    Built f = build(forward, options);
+    Built f = build(forward, options, true);
     forward = null; // each program and its layout go before the next program is made
     Program gradient = gradientProgram(differentiable, false, options);
     int gradientSize = gradient.size;
-    Built g = build(gradient, options);
+    Built g = build(gradient, options, true);
     String summary =
         String.format(
             Locale.ROOT,
@@ -92,8 +96,8 @@ final class Compiler {
    */
   static Compiled load(GraphPrograms.Saved saved, JitOptions options) {
     long start = System.nanoTime();
-    Built f = build(saved.forward(), options);
-    Built g = build(saved.gradient(), options);
+    Built f = build(saved.forward(), options, true);
+    Built g = build(saved.gradient(), options, true);
     String summary =
         String.format(
             Locale.ROOT,
@@ -137,11 +141,22 @@ final class Compiler {
 
   /** Stages 6 to 10, or the IR interpreter when the options ask for it. */
   static Built build(Program p, JitOptions options) {
+    return build(p, options, false);
+  }
+
+  /**
+   * Stages 6 to 10, and with {@code lanes} the lane kernel ({@link LaneEmitter}) from the same
+   * layout; or the IR interpreter when the options ask for it.
+   */
+  static Built build(Program p, JitOptions options, boolean lanes) {
     if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
-      return new Built(new Interpreter(p), null);
+      return new Built(new Interpreter(p), null, null);
     }
-    Emitter.Code code = emit(p);
-    return new Built(Emitter.load(code), code);
+    Layout layout = new Layout(p);
+    Emitter.Code code = Emitter.emit(p, layout);
+    LaneEmitter.Code laneCode = lanes ? LaneEmitter.emit(p, layout) : null;
+    return new Built(
+        Emitter.load(code), code, laneCode == null ? null : LaneEmitter.load(laneCode));
   }
 
   /** Stages 6 to 9: the bytecode of {@code p}. */

@@ -136,22 +136,24 @@ final class Emitter {
   /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */
   static Kernel load(Code code) {
     Segment[] segments = new Segment[code.classes().size()];
-    MethodHandles.Lookup lookup = MethodHandles.lookup();
+    for (int s = 0; s < segments.length; s++) {
+      segments[s] = (Segment) instantiate(code.classes().get(s));
+    }
+    return new Loaded(segments, code.workspaceSize());
+  }
+
+  /** Defines {@code classBytes} as a hidden class and returns a new instance of it. */
+  static Object instantiate(byte[] classBytes) {
     try {
-      for (int s = 0; s < segments.length; s++) {
-        MethodHandles.Lookup hidden = lookup.defineHiddenClass(code.classes().get(s), true);
-        segments[s] =
-            (Segment)
-                hidden
-                    .findConstructor(hidden.lookupClass(), MethodType.methodType(void.class))
-                    .invoke();
-      }
+      MethodHandles.Lookup hidden = MethodHandles.lookup().defineHiddenClass(classBytes, true);
+      return hidden
+          .findConstructor(hidden.lookupClass(), MethodType.methodType(void.class))
+          .invoke();
     } catch (VirtualMachineError e) {
       throw e; // out of memory or metaspace: the JVM's limit, not a code generation bug
     } catch (Throwable e) {
       throw new JitBugException("generated class failed to load", e);
     }
-    return new Loaded(segments, code.workspaceSize());
   }
 
   /** A kernel made of loaded generated classes, run one after another. */
@@ -552,6 +554,16 @@ final class Emitter {
   /** Returns the bytes of the instruction that applies op {@code ordinal}: 1, or 3 for a call. */
   static int opBytes(int ordinal) {
     return BYTECODE[ordinal].owner() == null ? 1 : 3;
+  }
+
+  /** Writes the bytecode of the op of ordinal {@code op}, its constants already pushed. */
+  static void op(MethodVisitor mv, int op) {
+    BYTECODE[op].emit(mv);
+  }
+
+  /** Writes the call of the derivative helper of {@link Kind} ordinal {@code kind}. */
+  static void helper(MethodVisitor mv, int kind) {
+    HELPERS[kind].emit(mv);
   }
 
   /** Returns how many constants ({@code k}, then {@code k2}) {@code op}'s bytecode takes. */

@@ -459,7 +459,7 @@ class CompiledGraphTest {
     return sizes;
   }
 
-  private static void assertMessage(
+  static void assertMessage(
       Class<? extends Throwable> type,
       String part,
       org.junit.jupiter.api.function.Executable call) {

@@ -53,7 +53,7 @@ class StructuredGraphProperties {
   }
 
   /** A random graph: inputs, then structured and irregular parts over what came before. */
-  private static final class Mixed {
+  static final class Mixed {
     final List<Value> inputs = new ArrayList<>();
     final List<Value> params = new ArrayList<>();
     final List<Value> pool = new ArrayList<>();

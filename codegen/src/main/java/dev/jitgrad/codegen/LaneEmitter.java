@@ -1,0 +1,683 @@
+package dev.jitgrad.codegen;
+
+import static org.objectweb.asm.Opcodes.*;
+
+import dev.jitgrad.engine.Op;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Type;
+
+/**
+ * Emits a program as a lane kernel: the per-row program's statements ({@link Tape}), each applied
+ * to a block of up to {@link #LANES} rows at once, so C2 vectorises across rows.
+ *
+ * <p>The lane array is laid out row of lanes by row of lanes: input {@code x} of lane {@code l} at
+ * {@code x·LANES + l}, then workspace slot {@code s} at {@code (inputCount + s)·LANES + l}. Inputs
+ * and slots share one array so that every lane loop reads and writes a single array at constant
+ * offsets that C2 can tell apart. Parameters and constants are scalars broadcast across lanes: a
+ * statement loads its parameters into locals before its lane loop.
+ *
+ * <p>A statement writes either a workspace slot or a parameter gradient. A slot statement becomes a
+ * loop over all lanes: {@code for l < LANES: ws[t·LANES + l] = expression(lane l)}. Every value it
+ * reads belongs to the same lane, so lanes are independent and each computes exactly what the
+ * per-row kernel computes for its row, in the same order. A gradient statement is the whole
+ * accumulation chain of one parameter for one row, {@code pg[k] = pg[k] + c1 + c2 ...}; it becomes
+ * a loop over the block's valid rows, in row order, with {@code pg[k]} in a local: {@code acc =
+ * pg[k]; for r < rows: acc = acc + c1(r) + c2(r) ...; pg[k] = acc}, which is what running the
+ * per-row kernel row after row adds into {@code pg[k]}, to the bit. No reduction is reassociated.
+ * Lanes at and past {@code rows} compute on whatever the caller left there (zeros) and never reach
+ * a sum.
+ *
+ * <p>That is exact only if each parameter's chain sits in one statement: {@code pg[k]} is read by
+ * exactly one statement, which is the one statement that writes it. A chain that {@link Layout} cut
+ * over several statements (a parameter with more uses than an expression holds), or input
+ * gradients, would need the statements of all rows interleaved; such a program gets no lane kernel
+ * ({@link #emit} returns null) and runs row by row.
+ *
+ * <p>Runs that {@link Rolling} rolls become counted loops (local {@link #I}) around the same lane
+ * and row loops. Methods are chunked like {@link Emitter}'s (at most {@link Emitter#CHUNK_BYTES},
+ * constant pool under {@link Emitter#POOL_BUDGET}); frames are computed by ASM.
+ */
+final class LaneEmitter {
+  /**
+   * Rows per lane kernel call: one determinism block ({@link BatchRunner#BLOCK_ROWS}), so a block
+   * is one call and its rows' gradients are summed by the row loops of that call.
+   */
+  static final int LANES = BatchRunner.BLOCK_ROWS;
+
+  private static final String BASE = Type.getInternalName(LaneSegment.class);
+  private static final String NAME = "dev/jitgrad/codegen/GeneratedLanes";
+  private static final String RUN = "([D[D[DI)V";
+
+  /** Locals of a chunk: the lane array, params, param gradient, valid rows, two counters. */
+  private static final int WS = 0;
+
+  private static final int P = 1;
+  private static final int PG = 2;
+  private static final int ROWS = 3;
+  private static final int I = 4;
+  private static final int L = 5;
+
+  /** The first local of a group's scalars: its parameters and accumulators, in token order. */
+  private static final int SCALARS = 6;
+
+  /**
+   * The most tokens the statements of one lane or row loop hold together. One loop per statement
+   * left C2 with hundreds of loops per chunk, which it did not compile within 5 s (the moons step
+   * ran 8× slower than row by row); groups of 64, 256 or unbounded tokens measured the same at
+   * 64-32-10 and the moons step (JMH, one thread: see benchmarks/RESULTS-v2-progress.md).
+   */
+  static final int GROUP_TOKENS = 256;
+
+  /** The most scalar locals (params, accumulators) one lane or row loop takes. */
+  private static final int GROUP_SCALARS = 120;
+
+  /** An upper bound on the bytes of one token of a lane statement (a load in a rolled loop). */
+  private static final int BYTES_PER_TOKEN = 24;
+
+  /** An upper bound on the bytes of a statement's loop control and store. */
+  private static final int STATEMENT_BYTES = 40;
+
+  private final Program p;
+  private final Tape tape;
+  private final int inputCount;
+
+  /** Where the block's inputs start in the lane array as a row-major copy, row after row. */
+  private final int rowMajor;
+
+  private final List<byte[]> classes = new ArrayList<>();
+  private ClassWriter cw;
+  private MethodVisitor mv;
+  private int chunks;
+  private int totalChunks;
+  private int pool;
+  private final Set<Long> doubles = new HashSet<>();
+  private final Set<Integer> ints = new HashSet<>();
+
+  private LaneEmitter(Program p, Tape tape, int laneRows) {
+    this.p = p;
+    this.tape = tape;
+    this.inputCount = p.inputCount;
+    this.rowMajor = laneRows * LANES;
+  }
+
+  /** The generated lane classes of one program, not yet loaded. */
+  record Code(List<byte[]> classes, int chunks, int inputCount, int laneRows) {
+    int bytes() {
+      return classes.stream().mapToInt(c -> c.length).sum();
+    }
+  }
+
+  /** Returns the lane code of {@code p} laid out by {@code layout}, or null if it has none. */
+  static Code emit(Program p, Layout layout) {
+    return emit(p, layout, Rolling.MIN_PROGRAM_BYTES);
+  }
+
+  /**
+   * Returns the lane code of {@code p}, rolling loops if its per-row code is at least {@code
+   * minRollBytes}, or null if its gradient chains are not one statement each (see above) or its
+   * lane array would not fit in a Java array.
+   */
+  static Code emit(Program p, Layout layout, int minRollBytes) {
+    long laneRows = (long) p.inputCount + layout.workspaceSize;
+    if ((laneRows + p.inputCount) * LANES > Integer.MAX_VALUE - 8) {
+      return null;
+    }
+    Tape tape = Tape.of(p, layout);
+    if (!chainsInOneStatement(tape)) {
+      return null;
+    }
+    return new LaneEmitter(p, tape, (int) laneRows)
+        .run(Rolling.find(tape, minRollBytes), (int) laneRows);
+  }
+
+  /**
+   * Returns whether every parameter gradient element is read by exactly one statement, the one
+   * statement that writes it, and no statement touches input gradients.
+   */
+  private static boolean chainsInOneStatement(Tape tape) {
+    Set<Integer> seen = new HashSet<>();
+    for (int s = 0; s < tape.size(); s++) {
+      int x = tape.indexStart(s);
+      int target = -1;
+      int reads = 0;
+      int readIndex = -1;
+      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+        long token = tape.token(t);
+        int type = Tape.type(token);
+        if (type == Tape.TARGET || type == Tape.LOAD) {
+          int array = Tape.payload(token);
+          if (array == Emitter.IG) {
+            return false;
+          }
+          if (array == Emitter.PG && type == Tape.TARGET) {
+            target = tape.index(x);
+          } else if (array == Emitter.PG) {
+            reads++;
+            readIndex = tape.index(x);
+          }
+          x++;
+        } else {
+          t += constantsAfter(token);
+        }
+      }
+      boolean chain = target >= 0 && reads == 1 && readIndex == target;
+      if ((target >= 0 || reads > 0) && (!chain || !seen.add(target))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns how many constant tokens follow {@code token} in a tape. */
+  private static int constantsAfter(long token) {
+    return switch (Tape.type(token)) {
+      case Tape.CONST -> 1;
+      case Tape.OP -> Emitter.constants(Op.values()[Tape.payload(token)]);
+      default -> 0;
+    };
+  }
+
+  /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */
+  static LaneKernel load(Code code) {
+    LaneSegment[] segments = new LaneSegment[code.classes().size()];
+    for (int s = 0; s < segments.length; s++) {
+      segments[s] = (LaneSegment) Emitter.instantiate(code.classes().get(s));
+    }
+    return new LaneKernel(segments, code.inputCount(), code.laneRows());
+  }
+
+  private Code run(List<Rolling.Loop> loops, int laneRows) {
+    startClass();
+    int next = 0;
+    for (int s = 0; s < tape.size(); ) {
+      Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
+      if (loop != null && loop.first() == s) {
+        loop(loop);
+        s = loop.end();
+        next++;
+      } else {
+        int end = groupEnd(s, loop == null ? tape.size() : loop.first());
+        reserve(bytesBound(s, end), poolBound(s, end));
+        group(s, end, 0);
+        s = end;
+      }
+    }
+    endClass();
+    return new Code(List.copyOf(classes), totalChunks, inputCount, laneRows);
+  }
+
+  /**
+   * Returns the end of the group that starts at statement {@code s}, before {@code limit}: the
+   * statements after it of the same kind (lane or row loop) while they hold at most {@link
+   * #GROUP_TOKENS} tokens and {@link #GROUP_SCALARS} scalar locals together.
+   */
+  private int groupEnd(int s, int limit) {
+    boolean gradient = isGradient(s);
+    int tokens = 0;
+    int scalars = 0;
+    int end = s;
+    while (end < limit && isGradient(end) == gradient) {
+      int t = tape.tokenEnd(end) - tape.tokenStart(end);
+      int l = scalars(end);
+      if (end > s && (tokens + t > GROUP_TOKENS || scalars + l > GROUP_SCALARS)) {
+        break;
+      }
+      tokens += t;
+      scalars += l;
+      end++;
+    }
+    return end;
+  }
+
+  /** Returns whether statement {@code s} accumulates a parameter gradient (a row loop). */
+  private boolean isGradient(int s) {
+    return Tape.payload(tape.token(tape.tokenStart(s))) == Emitter.PG;
+  }
+
+  /** Returns how many scalar locals statement {@code s} takes: its params and accumulator. */
+  private int scalars(int s) {
+    int n = 0;
+    for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+      long token = tape.token(t);
+      n += isScalarLoad(token) ? 1 : 0;
+      t += constantsAfter(token);
+    }
+    return n;
+  }
+
+  private static boolean isScalarLoad(long token) {
+    return Tape.type(token) == Tape.LOAD
+        && (Tape.payload(token) == Emitter.P || Tape.payload(token) == Emitter.PG);
+  }
+
+  private int bytesBound(int from, int to) {
+    int bytes = 0;
+    for (int s = from; s < to; s++) {
+      bytes += STATEMENT_BYTES + BYTES_PER_TOKEN * (tape.tokenEnd(s) - tape.tokenStart(s));
+    }
+    return bytes;
+  }
+
+  private int poolBound(int from, int to) {
+    int entries = 0;
+    for (int s = from; s < to; s++) {
+      entries += tape.poolBound(s);
+    }
+    return entries;
+  }
+
+  /** Writes {@code loop}: a counted loop in local {@link #I} around its group's statements. */
+  private void loop(Rolling.Loop loop) {
+    if (isScaledUpdate(loop)) {
+      scaledUpdate(loop);
+      return;
+    }
+    int end = loop.first() + loop.period();
+    reserve(16 + bytesBound(loop.first(), end), 4 + poolBound(loop.first(), end));
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, I);
+    Label top = new Label();
+    mv.visitLabel(top);
+    for (int s = loop.first(); s < end; ) {
+      int groupEnd = groupEnd(s, end);
+      group(s, groupEnd, loop.period());
+      s = groupEnd;
+    }
+    mv.visitIincInsn(I, 1);
+    mv.visitVarInsn(ILOAD, I);
+    pushInt(loop.trips());
+    mv.visitJumpInsn(IF_ICMPLT, top);
+  }
+
+  /**
+   * Returns whether {@code loop} repeats one statement {@code pg[k] = pg[k] + a·b} where one of the
+   * lane values {@code a}, {@code b} stays put (a neuron's back-propagated gradient {@code g}) and
+   * the other advances with the gradient element: the update of a neuron's weight gradients.
+   */
+  private boolean isScaledUpdate(Rolling.Loop loop) {
+    int s = loop.first();
+    int t = tape.tokenStart(s);
+    if (loop.period() != 1 || tape.tokenEnd(s) - t != 6 || !isGradient(s)) {
+      return false;
+    }
+    long mul = (long) Tape.OP << 56 | Op.MUL.ordinal();
+    long add = (long) Tape.OP << 56 | Op.ADD.ordinal();
+    if (tape.token(t + 4) != mul || tape.token(t + 5) != add) {
+      return false;
+    }
+    for (int j = 2; j <= 3; j++) {
+      long token = tape.token(t + j);
+      int array = Tape.payload(token);
+      if (Tape.type(token) != Tape.LOAD || (array != Emitter.WS && array != Emitter.IN)) {
+        return false;
+      }
+    }
+    int x = tape.indexStart(s);
+    return (stride(s, x + 2, 1) == 0) != (stride(s, x + 3, 1) == 0);
+  }
+
+  /** Returns how far index {@code x} of statement {@code s} advances per trip of its loop. */
+  private int stride(int s, int x, int period) {
+    return tape.index(tape.indexStart(s + period) + x - tape.indexStart(s)) - tape.index(x);
+  }
+
+  /**
+   * Writes a weight-gradient update loop ({@link #isScaledUpdate}) with its loops exchanged: rows
+   * outside, the gradient elements inside, {@code for r < rows: g = g_r; for j < trips: pg[k_j] =
+   * pg[k_j] + a_r(j)·b_r(j)}. Each element still adds its rows in row order with the same operands,
+   * so the result is the same to the bit; the inner loop has no dependency between its trips. It is
+   * not vectorised: JDK 17's C2 vectorises a loop over two arrays only if both indices are
+   * constants congruent modulo 8 elements; unrolling the rows and moving the run's elements to get
+   * there gave 0.56× the hand-written loops at 784-64-10 once compiled, but C2 took over 40 s to
+   * compile it (80 s and more under load). Descending indices are walked from their low end, which
+   * only reorders distinct elements.
+   */
+  private void scaledUpdate(Rolling.Loop loop) {
+    int s = loop.first();
+    int x = tape.indexStart(s);
+    int trips = loop.trips();
+    boolean flip = stride(s, x, 1) < 0;
+    reserve(160, 16);
+    int g = stride(s, x + 2, 1) == 0 ? 2 : 3;
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, L);
+    Label rows = new Label();
+    mv.visitLabel(rows);
+    mv.visitVarInsn(ALOAD, WS);
+    pushInt(laneOffset(s, x + g) + tape.index(x + g) * LANES);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitInsn(IADD);
+    mv.visitInsn(DALOAD);
+    mv.visitVarInsn(DSTORE, SCALARS);
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, I);
+    Label elements = new Label();
+    mv.visitLabel(elements);
+    mv.visitVarInsn(ALOAD, PG);
+    exchangedIndex(s, x, trips, flip);
+    mv.visitVarInsn(ALOAD, PG);
+    exchangedIndex(s, x, trips, flip);
+    mv.visitInsn(DALOAD);
+    for (int j = 2; j <= 3; j++) {
+      if (j == g) {
+        mv.visitVarInsn(DLOAD, SCALARS);
+      } else {
+        mv.visitVarInsn(ALOAD, WS);
+        exchangedIndex(s, x + j, trips, flip);
+        mv.visitInsn(DALOAD);
+      }
+    }
+    mv.visitInsn(DMUL);
+    mv.visitInsn(DADD);
+    mv.visitInsn(DASTORE);
+    mv.visitIincInsn(I, 1);
+    mv.visitVarInsn(ILOAD, I);
+    pushInt(trips);
+    mv.visitJumpInsn(IF_ICMPLT, elements);
+    mv.visitIincInsn(L, 1);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitVarInsn(ILOAD, ROWS);
+    mv.visitJumpInsn(IF_ICMPLT, rows);
+  }
+
+  /**
+   * Returns where the lane array region of the array that index {@code x} of {@code s} names
+   * starts.
+   */
+  private int laneOffset(int s, int x) {
+    return arrayOf(s, x) == Emitter.WS ? inputCount * LANES : 0;
+  }
+
+  /**
+   * Returns the tape array (its emitter local) that index {@code x} of statement {@code s} names.
+   */
+  private int arrayOf(int s, int x) {
+    int seen = tape.indexStart(s);
+    for (int t = tape.tokenStart(s); ; t++) {
+      long token = tape.token(t);
+      if (Tape.type(token) == Tape.TARGET || Tape.type(token) == Tape.LOAD) {
+        if (seen++ == x) {
+          return Tape.payload(token);
+        }
+      }
+      t += constantsAfter(token);
+    }
+  }
+
+  /**
+   * Pushes the index, in its array, of element {@code x} of statement {@code s} at trip {@code j}
+   * (local {@link #I}) of the exchanged loop, row {@link #L}: a gradient element, an input read
+   * row-major from the block's row copy, or a slot's lane.
+   */
+  private void exchangedIndex(int s, int x, int trips, boolean flip) {
+    int stride = stride(s, x, 1);
+    int low = tape.index(x) + (flip ? stride * (trips - 1) : 0);
+    int step = flip ? -stride : stride;
+    int array = arrayOf(s, x);
+    int scale = array == Emitter.WS ? LANES : 1;
+    int base =
+        array == Emitter.PG
+            ? low
+            : array == Emitter.WS ? (inputCount + low) * LANES : rowMajor + low;
+    pushInt(base);
+    if (step != 0) {
+      mv.visitVarInsn(ILOAD, I);
+      if (step * scale != 1) {
+        pushInt(step * scale);
+        mv.visitInsn(IMUL);
+      }
+      mv.visitInsn(IADD);
+    }
+    if (array == Emitter.WS) {
+      mv.visitVarInsn(ILOAD, L);
+      mv.visitInsn(IADD);
+    } else if (array == Emitter.IN) {
+      mv.visitVarInsn(ILOAD, L);
+      pushInt(inputCount);
+      mv.visitInsn(IMUL);
+      mv.visitInsn(IADD);
+    }
+  }
+
+  /**
+   * Writes statements {@code [from, to)}, all of one kind, as one lane loop over all lanes or one
+   * row loop over the valid rows; {@code period} is that of the rolled loop around them, or 0.
+   * Their parameters, and the gradient elements they accumulate, are loaded into locals first; the
+   * accumulated elements are stored back after the loop.
+   */
+  private void group(int from, int to, int period) {
+    boolean gradient = isGradient(from);
+    int local = SCALARS;
+    for (int s = from; s < to; s++) {
+      int x = tape.indexStart(s);
+      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+        long token = tape.token(t);
+        if (isScalarLoad(token)) {
+          mv.visitVarInsn(ALOAD, Tape.payload(token) == Emitter.P ? P : PG);
+          pushIndex(s, x, period, 1, 0);
+          mv.visitInsn(DALOAD);
+          mv.visitVarInsn(DSTORE, local);
+          local += 2;
+        }
+        x += Tape.type(token) == Tape.TARGET || Tape.type(token) == Tape.LOAD ? 1 : 0;
+        t += constantsAfter(token);
+      }
+    }
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, L);
+    Label top = new Label();
+    mv.visitLabel(top);
+    local = SCALARS;
+    for (int s = from; s < to; s++) {
+      local = expression(s, period, local);
+    }
+    mv.visitIincInsn(L, 1);
+    mv.visitVarInsn(ILOAD, L);
+    if (gradient) {
+      mv.visitVarInsn(ILOAD, ROWS);
+    } else {
+      pushInt(LANES);
+    }
+    mv.visitJumpInsn(IF_ICMPLT, top);
+    if (!gradient) {
+      return;
+    }
+    local = SCALARS;
+    for (int s = from; s < to; s++) {
+      int x = tape.indexStart(s);
+      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+        long token = tape.token(t);
+        if (isScalarLoad(token) && Tape.payload(token) == Emitter.PG) {
+          mv.visitVarInsn(ALOAD, PG);
+          pushIndex(s, x, period, 1, 0);
+          mv.visitVarInsn(DLOAD, local);
+          mv.visitInsn(DASTORE);
+        }
+        local += isScalarLoad(token) ? 2 : 0;
+        x += Tape.type(token) == Tape.TARGET || Tape.type(token) == Tape.LOAD ? 1 : 0;
+        t += constantsAfter(token);
+      }
+    }
+  }
+
+  /**
+   * Writes statement {@code s} for lane (or row) {@link #L}: its expression and its store, into the
+   * lane array or its accumulator local; its scalars start at local {@code local}. Returns the
+   * local after its scalars.
+   */
+  private int expression(int s, int period, int local) {
+    int x = tape.indexStart(s);
+    int accumulator = -1;
+    for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
+      long token = tape.token(t);
+      switch (Tape.type(token)) {
+        case Tape.TARGET, Tape.LOAD -> {
+          boolean load = Tape.type(token) == Tape.LOAD;
+          int array = Tape.payload(token);
+          if (array == Emitter.WS || array == Emitter.IN) {
+            mv.visitVarInsn(ALOAD, WS);
+            pushIndex(s, x, period, LANES, array == Emitter.WS ? inputCount * LANES : 0);
+            mv.visitVarInsn(ILOAD, L);
+            mv.visitInsn(IADD);
+            if (load) {
+              mv.visitInsn(DALOAD);
+            }
+          } else if (load) {
+            mv.visitVarInsn(DLOAD, local);
+            accumulator = array == Emitter.PG ? local : accumulator;
+            local += 2;
+          }
+          x++;
+        }
+        case Tape.CONST -> pushDouble(Double.longBitsToDouble(tape.token(++t)));
+        case Tape.OP -> {
+          int constants = constantsAfter(token);
+          for (int c = 0; c < constants; c++) {
+            pushDouble(Double.longBitsToDouble(tape.token(++t)));
+          }
+          Emitter.op(mv, Tape.payload(token));
+        }
+        case Tape.HELPER -> Emitter.helper(mv, Tape.payload(token));
+        default -> throw new JitBugException("unknown tape token " + Long.toHexString(token));
+      }
+    }
+    if (accumulator >= 0) {
+      mv.visitVarInsn(DSTORE, accumulator);
+    } else {
+      mv.visitInsn(DASTORE);
+    }
+    return local;
+  }
+
+  /**
+   * Pushes {@code offset + scale·(index + stride·i)}: index {@code x} of statement {@code s},
+   * advanced by its stride per trip of the rolled loop of {@code period} around it, if any.
+   */
+  private void pushIndex(int s, int x, int period, int scale, int offset) {
+    int index = tape.index(x);
+    int stride =
+        period == 0 ? 0 : tape.index(tape.indexStart(s + period) + x - tape.indexStart(s)) - index;
+    int base = offset + scale * index;
+    if (stride == 0) {
+      pushInt(base);
+      return;
+    }
+    mv.visitVarInsn(ILOAD, I);
+    if (stride * scale != 1) {
+      pushInt(stride * scale);
+      mv.visitInsn(IMUL);
+    }
+    if (base != 0) {
+      pushInt(base);
+      mv.visitInsn(IADD);
+    }
+  }
+
+  private void reserve(int bytes, int poolEntries) {
+    if (mv != null
+        && offset() + bytes <= Emitter.CHUNK_BYTES
+        && pool + poolEntries + 8 < Emitter.POOL_BUDGET) {
+      return;
+    }
+    if (mv != null) {
+      endChunk();
+    }
+    if (chunks == Emitter.CHUNKS_PER_CLASS || pool + poolEntries + 8 >= Emitter.POOL_BUDGET) {
+      endClass();
+      startClass();
+    }
+    startChunk();
+  }
+
+  private int offset() {
+    Label here = new Label();
+    mv.visitLabel(here);
+    return here.getOffset();
+  }
+
+  private void startClass() {
+    cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
+    cw.visit(V17, ACC_FINAL | ACC_SUPER, NAME, null, BASE, null);
+    MethodVisitor init = cw.visitMethod(0, "<init>", "()V", null, null);
+    init.visitCode();
+    init.visitVarInsn(ALOAD, 0);
+    init.visitMethodInsn(INVOKESPECIAL, BASE, "<init>", "()V", false);
+    init.visitInsn(RETURN);
+    init.visitMaxs(0, 0);
+    init.visitEnd();
+    chunks = 0;
+    pool = 32;
+    doubles.clear();
+    ints.clear();
+  }
+
+  private void startChunk() {
+    mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "chunk" + chunks, RUN, null, null);
+    mv.visitCode();
+    chunks++;
+    totalChunks++;
+    pool += 3;
+  }
+
+  private void endChunk() {
+    mv.visitInsn(RETURN);
+    mv.visitMaxs(0, 0);
+    mv.visitEnd();
+    mv = null;
+  }
+
+  private void endClass() {
+    if (mv != null) {
+      endChunk();
+    }
+    MethodVisitor run = cw.visitMethod(0, "run", RUN, null, null);
+    run.visitCode();
+    for (int c = 0; c < chunks; c++) {
+      for (int arg = 1; arg <= 3; arg++) {
+        run.visitVarInsn(ALOAD, arg);
+      }
+      run.visitVarInsn(ILOAD, 4);
+      run.visitMethodInsn(INVOKESTATIC, NAME, "chunk" + c, RUN, false);
+    }
+    run.visitInsn(RETURN);
+    run.visitMaxs(0, 0);
+    run.visitEnd();
+    cw.visitEnd();
+    classes.add(cw.toByteArray());
+  }
+
+  private void pushInt(int v) {
+    if (v >= -1 && v <= 5) {
+      mv.visitInsn(ICONST_0 + v);
+    } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
+      mv.visitIntInsn(BIPUSH, v);
+    } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
+      mv.visitIntInsn(SIPUSH, v);
+    } else {
+      if (ints.add(v)) {
+        pool++;
+      }
+      mv.visitLdcInsn(v);
+    }
+  }
+
+  private void pushDouble(double v) {
+    long bits = Double.doubleToRawLongBits(v);
+    if (bits == 0L) {
+      mv.visitInsn(DCONST_0);
+    } else if (v == 1.0) {
+      mv.visitInsn(DCONST_1);
+    } else {
+      if (doubles.add(bits)) {
+        pool += 2;
+      }
+      mv.visitLdcInsn(v);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.jitgrad.codegen;
+
+import static dev.jitgrad.codegen.LaneEmitter.LANES;
+
+/**
+ * A lane kernel ({@link LaneEmitter}): runs a program on a block of up to {@link LaneEmitter#LANES}
+ * rows held in a lane array, inputs first, then workspace slots, each as a row of lanes.
+ */
+final class LaneKernel {
+  private final LaneSegment[] segments;
+  private final int inputCount;
+  private final int laneRows;
+
+  LaneKernel(LaneSegment[] segments, int inputCount, int laneRows) {
+    this.segments = segments;
+    this.inputCount = inputCount;
+    this.laneRows = laneRows;
+  }
+
+  /** Returns the length of the lane array {@link #run} needs. */
+  int arraySize() {
+    return (laneRows + inputCount) * LANES;
+  }
+
+  /** Returns where output {@code o} of lane 0 sits in the lane array; lane l follows at + l. */
+  int output(int o) {
+    return (inputCount + o) * LANES;
+  }
+
+  /**
+   * Copies {@code rows} rows of row-major {@code data}, from row {@code first} on, into the input
+   * lanes of {@code lanes} and its row-major copy, and zeros the inputs of the lanes past them.
+   */
+  void gather(double[] data, int first, int rows, double[] lanes) {
+    int from = (int) ((long) first * inputCount);
+    System.arraycopy(data, from, lanes, laneRows * LANES, rows * inputCount);
+    for (int r = 0; r < rows; r++) {
+      for (int x = 0; x < inputCount; x++) {
+        lanes[x * LANES + r] = data[from + r * inputCount + x];
+      }
+    }
+    if (rows < LANES) {
+      for (int x = 0; x < inputCount; x++) {
+        java.util.Arrays.fill(lanes, x * LANES + rows, (x + 1) * LANES, 0.0);
+      }
+    }
+  }
+
+  /**
+   * Runs the program on every lane of {@code lanes} and adds the gradients of its first {@code
+   * rows} lanes (at least 1), in lane order, into {@code pg} (null for a forward program).
+   */
+  void run(double[] lanes, double[] p, double[] pg, int rows) {
+    for (LaneSegment s : segments) {
+      s.run(lanes, p, pg, rows);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.jitgrad.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The lane emitter alone: lane kernels against the per-row kernel of the same program. */
+class LaneEmitterTest {
+  /** Stages 1 to 5 on {@code m}'s loss: its gradient program, params only. */
+  private static Program gradient(LoopFormsTest.Graph m) {
+    return m.programs(JitOptions.defaults()).get(1);
+  }
+
+  @Test
+  void emit_mnistSizedLayer_everyLaneMethodVerifiesAndStaysUnderHugeMethodLimit() {
+    Program p = gradient(LoopFormsTest.Graph.mlp(new SplittableRandom(11), 0, 784, 16, 10));
+
+    LaneEmitter.Code rolled = LaneEmitter.emit(p, new Layout(p));
+    LaneEmitter.Code straight = LaneEmitter.emit(p, new Layout(p), Integer.MAX_VALUE);
+
+    int chunks = 0;
+    for (LaneEmitter.Code code : List.of(rolled, straight)) {
+      for (byte[] c : code.classes()) {
+        chunks += CompiledGraphTest.assertVerifiesUnderHugeMethodLimit(c);
+      }
+    }
+    assertTrue(chunks > 100, "chunks: " + chunks);
+    assertTrue(Emitter.text(rolled.classes()).contains("IF_ICMPLT"));
+  }
+
+  @Test
+  void valueAndGradBatch_rolledMnistSizedLayer_onLanesEqualsBlockwiseSingleCalls() {
+    int features = 784;
+    int classes = 10;
+    LoopFormsTest.Graph m =
+        LoopFormsTest.Graph.mlp(new SplittableRandom(11), 0, features, 16, classes);
+    CompiledGraph g = Jit.compile(m.loss(), m.inputs(), m.params());
+    SplittableRandom random = new SplittableRandom(19);
+    double[] p = random.doubles(m.params().size(), -0.5, 0.5).toArray();
+    int rows = 37;
+    double[] data = new double[rows * (features + classes)];
+    for (int r = 0; r < rows; r++) {
+      double[] x = m.sample(random, classes);
+      System.arraycopy(x, 0, data, r * x.length, x.length);
+    }
+    double[] expected = Oracle.blockwiseSingleCalls(g, data, rows, p);
+    double[] grad = new double[p.length];
+    double[] outputs = new double[rows];
+
+    double sum = g.valueAndGradBatch(data, rows, p, grad);
+    g.forwardBatch(data, rows, p, outputs);
+
+    assertTrue(g.hasBatchLanes(), "the rolled gradient program runs on lanes");
+    Oracle.assertBitIdentical(expected, Oracle.concat(sum, new double[0], grad), "batch");
+    for (int r = 0; r < rows; r++) {
+      double[] x =
+          Arrays.copyOfRange(data, r * (features + classes), (r + 1) * (features + classes));
+      assertEquals(g.forward(x, p), outputs[r], "row " + r);
+    }
+  }
+}
