@@ -139,6 +139,24 @@ final class Compiler {
     return verified(Lowering.expandNary(p), "expand n-ary");
   }
 
+  /**
+   * Programs with fewer instructions than this run batches row by row, without lane code. Measured
+   * on the reference machine (benchmarks/RESULTS-v2-progress.md, step 2), one thread: on lanes the
+   * moons step (2-16-16-1, a 2,543-instruction gradient program) went from 26 to 31 µs, 2-16-10
+   * (1,666) broke even, and 64-32-10 (15,184) ran 1.5× faster; lanes pay off once a program's work
+   * outweighs copying a block's rows into lanes and the loops' overhead. The threshold sits between
+   * the sizes measured; the system property {@code jitgrad.laneMinInstructions} overrides it.
+   */
+  static final int DEFAULT_LANE_MIN_INSTRUCTIONS = 5000;
+
+  static final int LANE_MIN_INSTRUCTIONS =
+      Integer.getInteger("jitgrad.laneMinInstructions", DEFAULT_LANE_MIN_INSTRUCTIONS);
+
+  /** Returns whether a program of {@code size} instructions gets lane code. */
+  static boolean wantsLanes(int size, int minInstructions) {
+    return size >= minInstructions;
+  }
+
   /** Stages 6 to 10, or the IR interpreter when the options ask for it. */
   static Built build(Program p, JitOptions options) {
     return build(p, options, false);
@@ -154,7 +172,8 @@ final class Compiler {
     }
     Layout layout = new Layout(p);
     Emitter.Code code = Emitter.emit(p, layout);
-    LaneEmitter.Code laneCode = lanes ? LaneEmitter.emit(p, layout) : null;
+    LaneEmitter.Code laneCode =
+        lanes && wantsLanes(p.size, LANE_MIN_INSTRUCTIONS) ? LaneEmitter.emit(p, layout) : null;
     return new Built(
         Emitter.load(code), code, laneCode == null ? null : LaneEmitter.load(laneCode));
   }

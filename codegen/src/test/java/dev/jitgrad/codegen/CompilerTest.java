@@ -1,18 +1,41 @@
 package dev.jitgrad.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.engine.Op;
 import dev.jitgrad.engine.Value;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class CompilerTest {
   @Test
   void verify_inTests_isSwitchedOnByTheBuild() {
     assertTrue(Compiler.VERIFY, "codegen/pom.xml sets jitgrad.verifyIr for surefire");
+  }
+
+  @Test
+  void laneMinInstructions_inTests_givesEveryGraphLaneCode() {
+    assertEquals(0, Compiler.LANE_MIN_INSTRUCTIONS, "codegen/pom.xml sets it for surefire");
+  }
+
+  @Test
+  void wantsLanes_defaultThreshold_splitsTheMeasuredShapesAsMeasured() {
+    int moons = gradientSize(LoopFormsTest.Graph.mlp(new SplittableRandom(1), 0, 2, 16, 16, 1));
+    int digits = gradientSize(LoopFormsTest.Graph.mlp(new SplittableRandom(1), 0, 64, 32, 10));
+
+    boolean moonsLanes = Compiler.wantsLanes(moons, Compiler.DEFAULT_LANE_MIN_INSTRUCTIONS);
+    boolean digitsLanes = Compiler.wantsLanes(digits, Compiler.DEFAULT_LANE_MIN_INSTRUCTIONS);
+
+    assertFalse(moonsLanes, "2-16-16-1 measured slower on lanes; gradient program " + moons);
+    assertTrue(digitsLanes, "64-32-10 measured 1.5x faster on lanes; gradient program " + digits);
+  }
+
+  private static int gradientSize(LoopFormsTest.Graph graph) {
+    return graph.programs(JitOptions.defaults()).get(1).size;
   }
 
   @Test
