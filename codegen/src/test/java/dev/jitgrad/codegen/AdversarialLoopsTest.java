@@ -49,7 +49,8 @@ class AdversarialLoopsTest {
 
   /**
    * Asserts that {@code c} compiled gives the interpreter's numbers in default mode and its bits in
-   * exact mode at a finite point and at points with special values; returns the default bytecode.
+   * exact mode at a finite point and at points with special values, through the gradient code and
+   * the forward-only code; returns the default bytecode.
    */
   private static String assertMatchesBackward(Case c, SplittableRandom random) {
     CompiledGraph fast = Jit.compile(c.loss(), c.inputs(), c.params());
@@ -72,6 +73,14 @@ class AdversarialLoopsTest {
           expected, Oracle.compiled(fast, x, p), "default mode, specials 1/" + every);
       Oracle.assertBitIdentical(
           expected, Oracle.compiled(exact, x, p), "exact mode, specials 1/" + every);
+      Oracle.assertSameNumbers(
+          new double[] {expected[0]},
+          new double[] {fast.forward(x, p)},
+          "default forward, specials 1/" + every);
+      Oracle.assertBitIdentical(
+          new double[] {expected[0]},
+          new double[] {exact.forward(x, p)},
+          "exact forward, specials 1/" + every);
     }
     return fast.bytecode();
   }
@@ -174,24 +183,41 @@ class AdversarialLoopsTest {
   /**
    * Neurons whose sums hold a product several times, one node in several places, and leading and
    * trailing constants: signed zeros, huge values whose sum overflows in one order only, NaN and
-   * infinities in a few neurons.
+   * infinities. With NaN among the constants the loss is a plain sum, so the other neurons'
+   * gradients stay finite; without, the reciprocals of sums of signed zeros are logits too, so the
+   * sign of every zero sum shows in the loss.
    */
   @Test
   void compile_sumsWithRepeatedTermsAndSpecialConstants_matchesBackward() {
     SplittableRandom random = new SplittableRandom(103);
-    double[][] heads = {
+    double[][] finite = {
       {-0.0, -0.0},
       {-0.0, 0.0},
       {0.0, -0.0},
       {Double.MAX_VALUE, Double.MAX_VALUE},
       {Double.MAX_VALUE, -Double.MAX_VALUE},
       {1e308, -1e308, 1e308},
-      {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY},
-      {Double.NaN, 1.0},
       {1.0, 1e-17, 1e-17},
       {},
       {Double.POSITIVE_INFINITY}
     };
+    double[][] nonFinite = {
+      {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY},
+      {-0.0, Double.NaN, 1.0},
+      {Double.NEGATIVE_INFINITY, -0.0},
+      {0.0, 0.0}
+    };
+
+    String code = assertMatchesBackward(sums(finite, true), random);
+    assertMatchesBackward(sums(nonFinite, false), random);
+
+    assertTrue(code.contains("IF_ICMPLT"), "no loop was written");
+  }
+
+  /**
+   * Returns the graph of {@link #compile_sumsWithRepeatedTermsAndSpecialConstants_matchesBackward}.
+   */
+  private static Case sums(double[][] heads, boolean reciprocals) {
     List<Value> inputs = new ArrayList<>();
     List<Value> params = new ArrayList<>();
     List<Value> x = leaves(40, "x", inputs);
@@ -215,25 +241,41 @@ class AdversarialLoopsTest {
         }
       }
       terms.add(Value.of(n % 2 == 0 ? -0.0 : 0.0));
-      Value sum = Value.sum(terms);
-      hidden.add(Value.sum(List.of(sum)).tanh());
+      hidden.add(Value.sum(List.of(Value.sum(terms))).tanh());
     }
     hidden.add(Value.sum(hidden.get(0), hidden.get(0), Value.of(-0.0), hidden.get(1)));
-
-    String code = assertMatchesBackward(new Case(crossEntropy(hidden), inputs, params), random);
-
-    assertTrue(code.contains("IF_ICMPLT"), "no loop was written");
+    if (!reciprocals) {
+      return new Case(Value.sum(hidden), inputs, params);
+    }
+    Value negativeZero = x.get(1).mul(Value.of(0.0)).abs().neg(); // -0.0 unless x1 is NaN or ±inf
+    hidden.add(Value.of(1).div(Value.sum(Value.of(-0.0), Value.of(-0.0), negativeZero)).tanh());
+    hidden.add(Value.of(1).div(Value.sum(Value.of(0.0), negativeZero)).tanh());
+    hidden.add(Value.of(1).div(Value.sum(negativeZero, Value.of(0.0), Value.of(-0.0))).tanh());
+    hidden.add(Value.of(1).div(Value.sum(Value.of(0.0), Value.of(-0.0), negativeZero)).tanh());
+    // (1 + a) + b and (a + b) + 1 differ when a and b are below half an ulp of 1 but their sum is
+    // not
+    for (int k = 2; k < 18; k += 2) {
+      Value a = x.get(k).mul(1e-16);
+      Value b = x.get(k + 1).mul(1e-16);
+      hidden.add(Value.sum(Value.of(1.0), Value.of(0.0), a, b).sub(1.0).mul(1e16));
+    }
+    return new Case(crossEntropy(hidden), inputs, params);
   }
 
   /**
    * MLPs with input gradients whose layer widths leave every remainder after groups of four
-   * interleaved neurons, one very wide layer, a deep chain of narrow layers, and a wild random DAG
-   * on top of some.
+   * interleaved neurons, very wide layers (the last with indices past 32767), a deep chain of
+   * narrow layers, and a wild random DAG on top of some.
    */
   @Test
   void compile_mlpsWithEveryJamRemainder_matchesBackward() {
     int[][] shapes = {
-      {33, 9, 7, 3}, {17, 10, 11, 2}, {300, 5, 1}, {24, 13, 13, 13, 13, 6}, {2, 16, 16, 1}
+      {33, 9, 7, 3},
+      {17, 10, 11, 2},
+      {300, 5, 1},
+      {24, 13, 13, 13, 13, 6},
+      {2, 16, 16, 1},
+      {400, 90, 3}
     };
     SplittableRandom random = new SplittableRandom(104);
     for (int i = 0; i < shapes.length; i++) {
@@ -242,6 +284,66 @@ class AdversarialLoopsTest {
       String code = assertMatchesBackward(new Case(g.loss(), g.inputs(), g.params()), random);
 
       assertTrue(code.contains("IF_ICMPLT"), "no loop in shape " + i);
+    }
+  }
+
+  /**
+   * A recurrence whose every step looks like a neuron of one layer but starts its sum with the
+   * previous step's output: the trips of that would-be layer depend on each other, so none may run
+   * interleaved with or before the one it reads.
+   */
+  @Test
+  void compile_recurrenceShapedLikeALayer_matchesBackward() {
+    SplittableRandom random = new SplittableRandom(106);
+    for (int steps : new int[] {9, 10, 11, 12}) {
+      List<Value> inputs = new ArrayList<>();
+      List<Value> params = new ArrayList<>();
+      List<Value> x = leaves(200, "x", inputs);
+      List<Value> shared = leaves(200, "s", params);
+      List<Value> outputs = new ArrayList<>();
+      Value h = Value.of(0.5);
+      for (int n = 0; n < steps; n++) {
+        List<Value> w = steps % 2 == 0 ? shared : leaves(200, "w" + n + "_", params);
+        List<Value> terms = new ArrayList<>();
+        terms.add(h);
+        for (int k = 0; k < x.size(); k++) {
+          terms.add(w.get(k).mul(x.get(k)));
+        }
+        h = Value.sum(terms).tanh();
+        outputs.add(h);
+      }
+
+      String code = assertMatchesBackward(new Case(crossEntropy(outputs), inputs, params), random);
+
+      assertTrue(code.contains("IF_ICMPLT"), "no loop for " + steps + " steps");
+    }
+  }
+
+  /**
+   * Wide neurons whose every term is scaled by the neuron's own parameter: each trip of the layer's
+   * interleaved nest reads its own scale, once per trip, before the loop over the terms.
+   */
+  @Test
+  void compile_wideNeuronsWithOwnScale_matchesBackward() {
+    SplittableRandom random = new SplittableRandom(107);
+    for (int neurons : new int[] {9, 10, 11, 12}) {
+      List<Value> inputs = new ArrayList<>();
+      List<Value> params = new ArrayList<>();
+      List<Value> x = leaves(200, "x", inputs);
+      List<Value> scale = leaves(neurons, "a", params);
+      List<Value> hidden = new ArrayList<>();
+      for (int n = 0; n < neurons; n++) {
+        List<Value> w = leaves(x.size(), "w" + n + "_", params);
+        List<Value> terms = new ArrayList<>();
+        for (int k = 0; k < x.size(); k++) {
+          terms.add(w.get(k).mul(x.get(k)).mul(scale.get(n)));
+        }
+        hidden.add(Value.sum(terms).tanh());
+      }
+
+      String code = assertMatchesBackward(new Case(crossEntropy(hidden), inputs, params), random);
+
+      assertTrue(code.contains("IF_ICMPLT"), "no loop for " + neurons + " neurons");
     }
   }
 
