@@ -100,11 +100,7 @@ final class LaneEmitter {
   }
 
   /** The generated lane classes of one program, not yet loaded. */
-  record Code(List<byte[]> classes, int chunks, int inputCount, int laneRows) {
-    int bytes() {
-      return classes.stream().mapToInt(c -> c.length).sum();
-    }
-  }
+  record Code(List<byte[]> classes, int chunks, int inputCount, int laneRows) {}
 
   /** Returns the lane code of {@code p} laid out by {@code layout}, or null if it has none. */
   static Code emit(Program p, Layout layout) {
