@@ -110,6 +110,17 @@ final class ChunkedClasses {
     }
   }
 
+  /**
+   * Ends a counted loop: adds {@code step} to int local {@code counter} and jumps back to {@code
+   * top} while it is below {@code end}.
+   */
+  void loopBack(int counter, int step, int end, Label top) {
+    mv.visitIincInsn(counter, step);
+    mv.visitVarInsn(ILOAD, counter);
+    pushInt(end);
+    mv.visitJumpInsn(IF_ICMPLT, top);
+  }
+
   /** Defines {@code classes} as hidden classes and returns an instance of each, in order. */
   static <T> T[] load(List<byte[]> classes, IntFunction<T[]> array) {
     T[] instances = array.apply(classes.size());

@@ -259,10 +259,7 @@ final class Emitter {
       }
     }
     keys = 0;
-    mv.visitIincInsn(J, jam);
-    mv.visitVarInsn(ILOAD, J);
-    chunks.pushInt(end);
-    mv.visitJumpInsn(IF_ICMPLT, top);
+    chunks.loopBack(J, jam, end, top);
   }
 
   /**
@@ -374,10 +371,7 @@ final class Emitter {
     }
     keys = outerKeys;
     hoists = 0;
-    mv.visitIincInsn(I, step);
-    mv.visitVarInsn(ILOAD, I);
-    chunks.pushInt(end);
-    mv.visitJumpInsn(IF_ICMPLT, top);
+    chunks.loopBack(I, step, end, top);
   }
 
   /**

@@ -276,10 +276,7 @@ final class LaneEmitter {
       group(s, groupEnd, loop.period());
       s = groupEnd;
     }
-    mv.visitIincInsn(I, 1);
-    mv.visitVarInsn(ILOAD, I);
-    chunks.pushInt(loop.trips());
-    mv.visitJumpInsn(IF_ICMPLT, top);
+    chunks.loopBack(I, 1, loop.trips(), top);
   }
 
   /**
@@ -363,10 +360,7 @@ final class LaneEmitter {
     mv.visitInsn(DMUL);
     mv.visitInsn(DADD);
     mv.visitInsn(DASTORE);
-    mv.visitIincInsn(I, 1);
-    mv.visitVarInsn(ILOAD, I);
-    chunks.pushInt(trips);
-    mv.visitJumpInsn(IF_ICMPLT, elements);
+    chunks.loopBack(I, 1, trips, elements);
     mv.visitIincInsn(L, 1);
     mv.visitVarInsn(ILOAD, L);
     mv.visitVarInsn(ILOAD, ROWS);
