@@ -5,17 +5,12 @@ import static org.objectweb.asm.Opcodes.*;
 import dev.jitgrad.engine.Op;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Type;
 import org.objectweb.asm.util.Textifier;
 import org.objectweb.asm.util.TraceClassVisitor;
 
@@ -41,7 +36,6 @@ final class Emitter {
   static final int CHUNKS_PER_CLASS = 600;
   static final int POOL_BUDGET = 50_000;
 
-  private static final String KERNEL = Type.getInternalName(Segment.class);
   private static final String NAME = "dev/jitgrad/codegen/Generated";
   private static final String RUN = "([D[D[D[D[D)V";
   private static final String SCALAR = "dev/jitgrad/engine/internal/Scalar";
@@ -72,14 +66,9 @@ final class Emitter {
 
   private final Program p;
   private final Layout layout;
-  private final List<byte[]> classes = new ArrayList<>();
-  private ClassWriter cw;
+  private final ChunkedClasses chunks =
+      new ChunkedClasses(NAME, Segment.class, RUN, ClassWriter.COMPUTE_MAXS);
   private MethodVisitor mv;
-  private int chunks;
-  private int totalChunks;
-  private int pool;
-  private final Set<Long> doubles = new HashSet<>();
-  private final Set<Integer> ints = new HashSet<>();
 
   /**
    * While a loop is written: int local {@code KEYS + k} holds {@code keyOuter[k]·j +
@@ -135,25 +124,7 @@ final class Emitter {
 
   /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */
   static Kernel load(Code code) {
-    Segment[] segments = new Segment[code.classes().size()];
-    for (int s = 0; s < segments.length; s++) {
-      segments[s] = (Segment) instantiate(code.classes().get(s));
-    }
-    return new Loaded(segments, code.workspaceSize());
-  }
-
-  /** Defines {@code classBytes} as a hidden class and returns a new instance of it. */
-  static Object instantiate(byte[] classBytes) {
-    try {
-      MethodHandles.Lookup hidden = MethodHandles.lookup().defineHiddenClass(classBytes, true);
-      return hidden
-          .findConstructor(hidden.lookupClass(), MethodType.methodType(void.class))
-          .invoke();
-    } catch (VirtualMachineError e) {
-      throw e; // out of memory or metaspace: the JVM's limit, not a code generation bug
-    } catch (Throwable e) {
-      throw new JitBugException("generated class failed to load", e);
-    }
+    return new Loaded(ChunkedClasses.load(code.classes(), Segment[]::new), code.workspaceSize());
   }
 
   /** A kernel made of loaded generated classes, run one after another. */
@@ -183,7 +154,6 @@ final class Emitter {
     Tape tape = Tape.of(p, layout);
     List<Rolling.Loop> loops = Rolling.find(tape, minRollBytes);
     List<Rolling.Nest> nests = Rolling.nests(tape, loops);
-    startClass();
     int nextLoop = 0;
     int nextNest = 0;
     for (int s = 0; s < tape.size(); ) {
@@ -200,13 +170,13 @@ final class Emitter {
         loop(tape, loop, null, 1);
         s = loop.end();
       } else {
-        reserve(BYTES_PER_INSTRUCTION * (tape.treeSize(s) + 1), 4 * tape.treeSize(s));
+        mv = chunks.reserve(BYTES_PER_INSTRUCTION * (tape.treeSize(s) + 1), 4 * tape.treeSize(s));
         statement(tape, s, null, 0, null);
         s++;
       }
     }
-    endClass();
-    return new Code(List.copyOf(classes), totalChunks, layout.workspaceSize);
+    List<byte[]> classes = chunks.finish();
+    return new Code(classes, chunks.totalChunks(), layout.workspaceSize);
   }
 
   /**
@@ -235,7 +205,8 @@ final class Emitter {
       s = isLoop ? inner.end() : s + 1;
       next += isLoop ? 1 : 0;
     }
-    reserve(copies * (Rolling.LOOP_CONTROL_BYTES + Rolling.tripBytes(tape, nest)), pool);
+    mv =
+        chunks.reserve(copies * (Rolling.LOOP_CONTROL_BYTES + Rolling.tripBytes(tape, nest)), pool);
     int from = tape.indexStart(nest.first());
     int n = tape.indexStart(nest.first() + nest.tripStatements()) - from;
     Indices indices = new Indices(from, n);
@@ -252,7 +223,7 @@ final class Emitter {
   /** Writes trips {@code [start, end)} of {@code nest}, {@code jam} at a time. */
   private void nestLoop(
       Tape tape, Rolling.Nest nest, Indices indices, int jam, int start, int end) {
-    pushInt(start);
+    chunks.pushInt(start);
     mv.visitVarInsn(ISTORE, J);
     Label top = new Label();
     mv.visitLabel(top);
@@ -288,10 +259,7 @@ final class Emitter {
       }
     }
     keys = 0;
-    mv.visitIincInsn(J, jam);
-    mv.visitVarInsn(ILOAD, J);
-    pushInt(end);
-    mv.visitJumpInsn(IF_ICMPLT, top);
+    chunks.loopBack(J, jam, end, top);
   }
 
   /**
@@ -333,7 +301,7 @@ final class Emitter {
     for (int j = 0; j < loop.period(); j++) {
       pool += copies * tape.poolBound(loop.first() + j, 1);
     }
-    reserve(copies * Rolling.loopBytes(tape, loop, 1, Rolling.keyed(tape, loop)), pool);
+    mv = chunks.reserve(copies * Rolling.loopBytes(tape, loop, 1, Rolling.keyed(tape, loop)), pool);
     counted(tape, loop, indices, false, indices.inner, unroll, 0, unrolled, unroll);
     if (unrolled < loop.trips()) {
       counted(tape, loop, indices, false, indices.inner, 1, unrolled, loop.trips(), 1);
@@ -381,7 +349,7 @@ final class Emitter {
         }
       }
     }
-    pushInt(start);
+    chunks.pushInt(start);
     mv.visitVarInsn(ISTORE, I);
     Label top = new Label();
     mv.visitLabel(top);
@@ -403,10 +371,7 @@ final class Emitter {
     }
     keys = outerKeys;
     hoists = 0;
-    mv.visitIincInsn(I, step);
-    mv.visitVarInsn(ILOAD, I);
-    pushInt(end);
-    mv.visitJumpInsn(IF_ICMPLT, top);
+    chunks.loopBack(I, step, end, top);
   }
 
   /**
@@ -477,7 +442,7 @@ final class Emitter {
           int array = Tape.payload(token);
           if (loop == null) {
             mv.visitVarInsn(ALOAD, array);
-            pushInt(tape.index(x));
+            chunks.pushInt(tape.index(x));
           } else {
             int k = x - loop.from;
             int base = loop.base[k] + u * shift[k];
@@ -495,11 +460,11 @@ final class Emitter {
           }
           x++;
         }
-        case Tape.CONST -> pushDouble(Double.longBitsToDouble(tape.token(++t)));
+        case Tape.CONST -> chunks.pushDouble(Double.longBitsToDouble(tape.token(++t)));
         case Tape.OP -> {
           Bytecode code = BYTECODE[Tape.payload(token)];
           for (int c = 0; c < code.constants(); c++) {
-            pushDouble(Double.longBitsToDouble(tape.token(++t)));
+            chunks.pushDouble(Double.longBitsToDouble(tape.token(++t)));
           }
           code.emit(mv);
         }
@@ -526,9 +491,9 @@ final class Emitter {
       pushed = pushScaled(I, inner, pushScaled(J, outer, false));
     }
     if (!pushed) {
-      pushInt(base);
+      chunks.pushInt(base);
     } else if (base != 0) {
-      pushInt(base);
+      chunks.pushInt(base);
       mv.visitInsn(IADD);
     }
   }
@@ -542,7 +507,7 @@ final class Emitter {
     if (stride == -1) {
       mv.visitInsn(INEG);
     } else if (stride != 1) {
-      pushInt(stride);
+      chunks.pushInt(stride);
       mv.visitInsn(IMUL);
     }
     if (add) {
@@ -634,109 +599,6 @@ final class Emitter {
         String descriptor = "(" + "D".repeat(kind.arity) + ")D";
         HELPERS[kind.ordinal()] = Bytecode.call(SCALAR, kind.function, descriptor);
       }
-    }
-  }
-
-  /**
-   * Starts a new chunk (and class) unless code of up to {@code bytes} bytes, adding up to {@code
-   * poolEntries} constants, still fits.
-   */
-  private void reserve(int bytes, int poolEntries) {
-    if (mv != null && offset() + bytes <= CHUNK_BYTES && pool + poolEntries + 8 < POOL_BUDGET) {
-      return;
-    }
-    if (mv != null) {
-      endChunk();
-    }
-    if (chunks == CHUNKS_PER_CLASS || pool + poolEntries + 8 >= POOL_BUDGET) {
-      endClass();
-      startClass();
-    }
-    startChunk();
-  }
-
-  private int offset() {
-    Label here = new Label();
-    mv.visitLabel(here);
-    return here.getOffset();
-  }
-
-  private void startClass() {
-    cw = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-    cw.visit(V17, ACC_FINAL | ACC_SUPER, NAME, null, KERNEL, null);
-    MethodVisitor init = cw.visitMethod(0, "<init>", "()V", null, null);
-    init.visitCode();
-    init.visitVarInsn(ALOAD, 0);
-    init.visitMethodInsn(INVOKESPECIAL, KERNEL, "<init>", "()V", false);
-    init.visitInsn(RETURN);
-    init.visitMaxs(0, 0);
-    init.visitEnd();
-    chunks = 0;
-    pool = 32;
-    doubles.clear();
-    ints.clear();
-  }
-
-  private void startChunk() {
-    mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "chunk" + chunks, RUN, null, null);
-    mv.visitCode();
-    chunks++;
-    totalChunks++;
-    pool += 3;
-  }
-
-  private void endChunk() {
-    mv.visitInsn(RETURN);
-    mv.visitMaxs(0, 0);
-    mv.visitEnd();
-    mv = null;
-  }
-
-  private void endClass() {
-    if (mv != null) {
-      endChunk();
-    }
-    MethodVisitor run = cw.visitMethod(0, "run", RUN, null, null);
-    run.visitCode();
-    for (int c = 0; c < chunks; c++) {
-      for (int arg = 1; arg <= 5; arg++) {
-        run.visitVarInsn(ALOAD, arg);
-      }
-      run.visitMethodInsn(INVOKESTATIC, NAME, "chunk" + c, RUN, false);
-    }
-    run.visitInsn(RETURN);
-    run.visitMaxs(0, 0);
-    run.visitEnd();
-    cw.visitEnd();
-    classes.add(cw.toByteArray());
-  }
-
-  private void pushInt(int v) {
-    if (v >= -1 && v <= 5) {
-      mv.visitInsn(ICONST_0 + v);
-    } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
-      mv.visitIntInsn(BIPUSH, v);
-    } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
-      mv.visitIntInsn(SIPUSH, v);
-    } else {
-      if (ints.add(v)) {
-        pool++;
-      }
-      mv.visitLdcInsn(v);
-    }
-  }
-
-  private void pushDouble(double v) {
-    long bits = Double.doubleToRawLongBits(v);
-    if (bits == 0L) {
-      mv.visitInsn(DCONST_0);
-    } else if (v == 1.0) {
-      mv.visitInsn(DCONST_1);
-    } else {
-      if (doubles.add(bits)) {
-        pool += 2;
-      }
-      mv.visitLdcInsn(v);
     }
   }
 }

@@ -3,14 +3,12 @@ package dev.jitgrad.codegen;
 import static org.objectweb.asm.Opcodes.*;
 
 import dev.jitgrad.engine.Op;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Type;
 
 /**
  * Emits a program as a lane kernel: the per-row program's statements ({@link Tape}), each applied
@@ -40,8 +38,9 @@ import org.objectweb.asm.Type;
  * ({@link #emit} returns null) and runs row by row.
  *
  * <p>Runs that {@link Rolling} rolls become counted loops (local {@link #I}) around the same lane
- * and row loops. Methods are chunked like {@link Emitter}'s (at most {@link Emitter#CHUNK_BYTES},
- * constant pool under {@link Emitter#POOL_BUDGET}); frames are computed by ASM.
+ * and row loops. Methods are chunked by {@link ChunkedClasses} as {@link Emitter}'s are (at most
+ * {@link Emitter#CHUNK_BYTES}, constant pool under {@link Emitter#POOL_BUDGET}); frames are
+ * computed by ASM.
  */
 final class LaneEmitter {
   /**
@@ -50,7 +49,6 @@ final class LaneEmitter {
    */
   static final int LANES = BatchRunner.BLOCK_ROWS;
 
-  private static final String BASE = Type.getInternalName(LaneSegment.class);
   private static final String NAME = "dev/jitgrad/codegen/GeneratedLanes";
   private static final String RUN = "([D[D[DI)V";
 
@@ -90,14 +88,9 @@ final class LaneEmitter {
   /** Where the block's inputs start in the lane array as a row-major copy, row after row. */
   private final int rowMajor;
 
-  private final List<byte[]> classes = new ArrayList<>();
-  private ClassWriter cw;
+  private final ChunkedClasses chunks =
+      new ChunkedClasses(NAME, LaneSegment.class, RUN, ClassWriter.COMPUTE_FRAMES);
   private MethodVisitor mv;
-  private int chunks;
-  private int totalChunks;
-  private int pool;
-  private final Set<Long> doubles = new HashSet<>();
-  private final Set<Integer> ints = new HashSet<>();
 
   private LaneEmitter(Program p, Tape tape, int laneRows) {
     this.p = p;
@@ -107,11 +100,7 @@ final class LaneEmitter {
   }
 
   /** The generated lane classes of one program, not yet loaded. */
-  record Code(List<byte[]> classes, int chunks, int inputCount, int laneRows) {
-    int bytes() {
-      return classes.stream().mapToInt(c -> c.length).sum();
-    }
-  }
+  record Code(List<byte[]> classes, int chunks, int inputCount, int laneRows) {}
 
   /** Returns the lane code of {@code p} laid out by {@code layout}, or null if it has none. */
   static Code emit(Program p, Layout layout) {
@@ -185,15 +174,13 @@ final class LaneEmitter {
 
   /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */
   static LaneKernel load(Code code) {
-    LaneSegment[] segments = new LaneSegment[code.classes().size()];
-    for (int s = 0; s < segments.length; s++) {
-      segments[s] = (LaneSegment) Emitter.instantiate(code.classes().get(s));
-    }
-    return new LaneKernel(segments, code.inputCount(), code.laneRows());
+    return new LaneKernel(
+        ChunkedClasses.load(code.classes(), LaneSegment[]::new),
+        code.inputCount(),
+        code.laneRows());
   }
 
   private Code run(List<Rolling.Loop> loops, int laneRows) {
-    startClass();
     int next = 0;
     for (int s = 0; s < tape.size(); ) {
       Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
@@ -203,13 +190,13 @@ final class LaneEmitter {
         next++;
       } else {
         int end = groupEnd(s, loop == null ? tape.size() : loop.first());
-        reserve(bytesBound(s, end), poolBound(s, end));
+        mv = chunks.reserve(bytesBound(s, end), poolBound(s, end));
         group(s, end, 0);
         s = end;
       }
     }
-    endClass();
-    return new Code(List.copyOf(classes), totalChunks, inputCount, laneRows);
+    List<byte[]> classes = chunks.finish();
+    return new Code(classes, chunks.totalChunks(), inputCount, laneRows);
   }
 
   /**
@@ -279,7 +266,7 @@ final class LaneEmitter {
       return;
     }
     int end = loop.first() + loop.period();
-    reserve(16 + bytesBound(loop.first(), end), 4 + poolBound(loop.first(), end));
+    mv = chunks.reserve(16 + bytesBound(loop.first(), end), 4 + poolBound(loop.first(), end));
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, I);
     Label top = new Label();
@@ -289,10 +276,7 @@ final class LaneEmitter {
       group(s, groupEnd, loop.period());
       s = groupEnd;
     }
-    mv.visitIincInsn(I, 1);
-    mv.visitVarInsn(ILOAD, I);
-    pushInt(loop.trips());
-    mv.visitJumpInsn(IF_ICMPLT, top);
+    chunks.loopBack(I, 1, loop.trips(), top);
   }
 
   /**
@@ -343,14 +327,14 @@ final class LaneEmitter {
     int x = tape.indexStart(s);
     int trips = loop.trips();
     boolean flip = stride(s, x, 1) < 0;
-    reserve(160, 16);
+    mv = chunks.reserve(160, 16);
     int g = stride(s, x + 2, 1) == 0 ? 2 : 3;
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, L);
     Label rows = new Label();
     mv.visitLabel(rows);
     mv.visitVarInsn(ALOAD, WS);
-    pushInt(laneOffset(s, x + g) + tape.index(x + g) * LANES);
+    chunks.pushInt(laneOffset(s, x + g) + tape.index(x + g) * LANES);
     mv.visitVarInsn(ILOAD, L);
     mv.visitInsn(IADD);
     mv.visitInsn(DALOAD);
@@ -376,10 +360,7 @@ final class LaneEmitter {
     mv.visitInsn(DMUL);
     mv.visitInsn(DADD);
     mv.visitInsn(DASTORE);
-    mv.visitIincInsn(I, 1);
-    mv.visitVarInsn(ILOAD, I);
-    pushInt(trips);
-    mv.visitJumpInsn(IF_ICMPLT, elements);
+    chunks.loopBack(I, 1, trips, elements);
     mv.visitIincInsn(L, 1);
     mv.visitVarInsn(ILOAD, L);
     mv.visitVarInsn(ILOAD, ROWS);
@@ -425,11 +406,11 @@ final class LaneEmitter {
         array == Emitter.PG
             ? low
             : array == Emitter.WS ? (inputCount + low) * LANES : rowMajor + low;
-    pushInt(base);
+    chunks.pushInt(base);
     if (step != 0) {
       mv.visitVarInsn(ILOAD, I);
       if (step * scale != 1) {
-        pushInt(step * scale);
+        chunks.pushInt(step * scale);
         mv.visitInsn(IMUL);
       }
       mv.visitInsn(IADD);
@@ -439,7 +420,7 @@ final class LaneEmitter {
       mv.visitInsn(IADD);
     } else if (array == Emitter.IN) {
       mv.visitVarInsn(ILOAD, L);
-      pushInt(inputCount);
+      chunks.pushInt(inputCount);
       mv.visitInsn(IMUL);
       mv.visitInsn(IADD);
     }
@@ -482,7 +463,7 @@ final class LaneEmitter {
     if (gradient) {
       mv.visitVarInsn(ILOAD, ROWS);
     } else {
-      pushInt(LANES);
+      chunks.pushInt(LANES);
     }
     mv.visitJumpInsn(IF_ICMPLT, top);
     if (!gradient) {
@@ -535,11 +516,11 @@ final class LaneEmitter {
           }
           x++;
         }
-        case Tape.CONST -> pushDouble(Double.longBitsToDouble(tape.token(++t)));
+        case Tape.CONST -> chunks.pushDouble(Double.longBitsToDouble(tape.token(++t)));
         case Tape.OP -> {
           int constants = constantsAfter(token);
           for (int c = 0; c < constants; c++) {
-            pushDouble(Double.longBitsToDouble(tape.token(++t)));
+            chunks.pushDouble(Double.longBitsToDouble(tape.token(++t)));
           }
           Emitter.op(mv, Tape.payload(token));
         }
@@ -565,119 +546,17 @@ final class LaneEmitter {
         period == 0 ? 0 : tape.index(tape.indexStart(s + period) + x - tape.indexStart(s)) - index;
     int base = offset + scale * index;
     if (stride == 0) {
-      pushInt(base);
+      chunks.pushInt(base);
       return;
     }
     mv.visitVarInsn(ILOAD, I);
     if (stride * scale != 1) {
-      pushInt(stride * scale);
+      chunks.pushInt(stride * scale);
       mv.visitInsn(IMUL);
     }
     if (base != 0) {
-      pushInt(base);
+      chunks.pushInt(base);
       mv.visitInsn(IADD);
-    }
-  }
-
-  private void reserve(int bytes, int poolEntries) {
-    if (mv != null
-        && offset() + bytes <= Emitter.CHUNK_BYTES
-        && pool + poolEntries + 8 < Emitter.POOL_BUDGET) {
-      return;
-    }
-    if (mv != null) {
-      endChunk();
-    }
-    if (chunks == Emitter.CHUNKS_PER_CLASS || pool + poolEntries + 8 >= Emitter.POOL_BUDGET) {
-      endClass();
-      startClass();
-    }
-    startChunk();
-  }
-
-  private int offset() {
-    Label here = new Label();
-    mv.visitLabel(here);
-    return here.getOffset();
-  }
-
-  private void startClass() {
-    cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES);
-    cw.visit(V17, ACC_FINAL | ACC_SUPER, NAME, null, BASE, null);
-    MethodVisitor init = cw.visitMethod(0, "<init>", "()V", null, null);
-    init.visitCode();
-    init.visitVarInsn(ALOAD, 0);
-    init.visitMethodInsn(INVOKESPECIAL, BASE, "<init>", "()V", false);
-    init.visitInsn(RETURN);
-    init.visitMaxs(0, 0);
-    init.visitEnd();
-    chunks = 0;
-    pool = 32;
-    doubles.clear();
-    ints.clear();
-  }
-
-  private void startChunk() {
-    mv = cw.visitMethod(ACC_PRIVATE | ACC_STATIC, "chunk" + chunks, RUN, null, null);
-    mv.visitCode();
-    chunks++;
-    totalChunks++;
-    pool += 3;
-  }
-
-  private void endChunk() {
-    mv.visitInsn(RETURN);
-    mv.visitMaxs(0, 0);
-    mv.visitEnd();
-    mv = null;
-  }
-
-  private void endClass() {
-    if (mv != null) {
-      endChunk();
-    }
-    MethodVisitor run = cw.visitMethod(0, "run", RUN, null, null);
-    run.visitCode();
-    for (int c = 0; c < chunks; c++) {
-      for (int arg = 1; arg <= 3; arg++) {
-        run.visitVarInsn(ALOAD, arg);
-      }
-      run.visitVarInsn(ILOAD, 4);
-      run.visitMethodInsn(INVOKESTATIC, NAME, "chunk" + c, RUN, false);
-    }
-    run.visitInsn(RETURN);
-    run.visitMaxs(0, 0);
-    run.visitEnd();
-    cw.visitEnd();
-    classes.add(cw.toByteArray());
-  }
-
-  private void pushInt(int v) {
-    if (v >= -1 && v <= 5) {
-      mv.visitInsn(ICONST_0 + v);
-    } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
-      mv.visitIntInsn(BIPUSH, v);
-    } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
-      mv.visitIntInsn(SIPUSH, v);
-    } else {
-      if (ints.add(v)) {
-        pool++;
-      }
-      mv.visitLdcInsn(v);
-    }
-  }
-
-  private void pushDouble(double v) {
-    long bits = Double.doubleToRawLongBits(v);
-    if (bits == 0L) {
-      mv.visitInsn(DCONST_0);
-    } else if (v == 1.0) {
-      mv.visitInsn(DCONST_1);
-    } else {
-      if (doubles.add(bits)) {
-        pool += 2;
-      }
-      mv.visitLdcInsn(v);
     }
   }
 }
