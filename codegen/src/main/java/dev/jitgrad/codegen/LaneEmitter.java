@@ -102,9 +102,17 @@ final class LaneEmitter {
   /** The generated lane classes of one program, not yet loaded. */
   record Code(List<byte[]> classes, int chunks, int inputCount, int laneRows) {}
 
+  /**
+   * Lane code is rolled only from this size of per-row straight-line code on, not from {@link
+   * Rolling#MIN_PROGRAM_BYTES}: 512 rows of 64-32-10 (about 110 KB straight) took 1,033 µs on
+   * rolled lane code and 753–761 µs on straight lane code in one JMH session (RESULTS.md, "Codegen
+   * v2 at the end of the second session"), while 784-64-10 (2.5 MB) needs the loops.
+   */
+  static final int MIN_ROLL_BYTES = 256 * 1024;
+
   /** Returns the lane code of {@code p} laid out by {@code layout}, or null if it has none. */
   static Code emit(Program p, Layout layout) {
-    return emit(p, layout, Rolling.MIN_PROGRAM_BYTES);
+    return emit(p, layout, MIN_ROLL_BYTES);
   }
 
   /**
