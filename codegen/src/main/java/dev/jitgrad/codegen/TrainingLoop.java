@@ -25,10 +25,14 @@ final class TrainingLoop {
   private final int labelStart;
   private final double[] params;
   private final double[] grad;
-  private final double[] row;
   private final double[] out;
   private final double[] outputs;
   private final double[] labels;
+
+  /** Every row's outputs, for the evaluations after each epoch. */
+  private final double[] trainOutputs;
+
+  private final double[] heldOutOutputs;
 
   TrainingLoop(
       CompiledGraph graph,
@@ -53,7 +57,8 @@ final class TrainingLoop {
     this.labels = new double[labelCount];
     this.params = Values.data(modelParams);
     this.grad = new double[params.length];
-    this.row = new double[width];
+    this.trainOutputs = metric != null ? outputRows(train) : null;
+    this.heldOutOutputs = heldOut != null ? outputRows(heldOut) : null;
   }
 
   History run(int batch, long totalSteps, int stepsPerEpoch, long seed, Listener listener) {
@@ -89,30 +94,41 @@ final class TrainingLoop {
         seen += count;
       }
       Values.setData(modelParams, params);
-      double trainMetric = metric != null ? evaluate(train)[1] : Double.NaN;
-      double[] held = heldOut != null ? evaluate(heldOut) : new double[] {Double.NaN, Double.NaN};
+      double trainMetric = metric != null ? evaluate(train, trainOutputs)[1] : Double.NaN;
+      double[] held =
+          heldOut != null
+              ? evaluate(heldOut, heldOutOutputs)
+              : new double[] {Double.NaN, Double.NaN};
       history.add(lossSum * (1.0 / seen), trainMetric, held[0], held[1]);
       listener.onEpoch(epoch, history);
     }
     return history;
   }
 
-  /** Returns the mean loss and the mean metric (NaN without one) over packed rows. */
-  private double[] evaluate(double[] rows) {
+  /**
+   * Returns the mean loss and the mean metric (NaN without one) over packed rows, whose outputs
+   * {@link CompiledGraph#forwardBatch} computes into {@code outputRows} (as {@code forward} would,
+   * to the bit).
+   */
+  private double[] evaluate(double[] rows, double[] outputRows) {
     int n = rows.length / width;
+    graph.forwardBatch(rows, n, params, outputRows);
     double lossSum = 0;
     double metricSum = 0;
     for (int r = 0; r < n; r++) {
-      System.arraycopy(rows, r * width, row, 0, width);
-      graph.forward(row, params, out);
-      lossSum += out[0];
+      int first = r * out.length;
+      lossSum += outputRows[first];
       if (metric != null) {
-        System.arraycopy(out, 1, outputs, 0, outputs.length);
-        System.arraycopy(row, labelStart, labels, 0, labels.length);
+        System.arraycopy(outputRows, first + 1, outputs, 0, outputs.length);
+        System.arraycopy(rows, r * width + labelStart, labels, 0, labels.length);
         metricSum += metric.score(outputs, labels);
       }
     }
     return new double[] {lossSum * (1.0 / n), metric != null ? metricSum * (1.0 / n) : Double.NaN};
+  }
+
+  private double[] outputRows(double[] rows) {
+    return new double[Math.toIntExact((long) (rows.length / width) * out.length)];
   }
 
   /** Fisher-Yates (Knuth, TAOCP vol. 2, Algorithm P), continuing from the previous order. */
