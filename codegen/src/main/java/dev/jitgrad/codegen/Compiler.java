@@ -171,9 +171,12 @@ final class Compiler {
       return new Built(new Interpreter(p), null, null);
     }
     Layout layout = new Layout(p);
-    Emitter.Code code = Emitter.emit(p, layout);
+    Tape tape = Tape.of(p, layout);
+    Emitter.Code code = Emitter.emit(p, layout, tape, Rolling.MIN_PROGRAM_BYTES);
     LaneEmitter.Code laneCode =
-        lanes && wantsLanes(p.size, LANE_MIN_INSTRUCTIONS) ? LaneEmitter.emit(p, layout) : null;
+        lanes && wantsLanes(p.size, LANE_MIN_INSTRUCTIONS)
+            ? LaneEmitter.emit(p, layout, tape, LaneEmitter.MIN_ROLL_BYTES)
+            : null;
     return new Built(
         Emitter.load(code), code, laneCode == null ? null : LaneEmitter.load(laneCode));
   }

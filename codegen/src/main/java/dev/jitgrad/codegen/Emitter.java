@@ -108,7 +108,15 @@ final class Emitter {
 
   /** Returns the bytecode of {@code p}, rolling loops if it is at least {@code minRollBytes}. */
   static Code emit(Program p, Layout layout, int minRollBytes) {
-    return new Emitter(p, layout).run(minRollBytes);
+    return emit(p, layout, Tape.of(p, layout), minRollBytes);
+  }
+
+  /**
+   * Returns the bytecode of {@code p} from its statements {@code tape} (made from {@code layout}),
+   * which the lane emitter reads too.
+   */
+  static Code emit(Program p, Layout layout, Tape tape, int minRollBytes) {
+    return new Emitter(p, layout).run(tape, minRollBytes);
   }
 
   /** Returns {@code classes} as text, with ASM's {@code Textifier}. */
@@ -150,8 +158,7 @@ final class Emitter {
     }
   }
 
-  private Code run(int minRollBytes) {
-    Tape tape = Tape.of(p, layout);
+  private Code run(Tape tape, int minRollBytes) {
     List<Rolling.Loop> loops = Rolling.find(tape, minRollBytes);
     List<Rolling.Nest> nests = Rolling.nests(tape, loops);
     int nextLoop = 0;

@@ -121,11 +121,15 @@ final class LaneEmitter {
    * lane array would not fit in a Java array.
    */
   static Code emit(Program p, Layout layout, int minRollBytes) {
+    return emit(p, layout, Tape.of(p, layout), minRollBytes);
+  }
+
+  /** As {@link #emit(Program, Layout, int)}, from {@code p}'s statements {@code tape}. */
+  static Code emit(Program p, Layout layout, Tape tape, int minRollBytes) {
     long laneRows = (long) p.inputCount + layout.workspaceSize;
     if ((laneRows + p.inputCount) * LANES > Integer.MAX_VALUE - 8) {
       return null;
     }
-    Tape tape = Tape.of(p, layout);
     if (!chainsInOneStatement(tape)) {
       return null;
     }

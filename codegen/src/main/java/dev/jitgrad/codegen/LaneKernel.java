@@ -2,6 +2,8 @@ package dev.jitgrad.codegen;
 
 import static dev.jitgrad.codegen.LaneEmitter.LANES;
 
+import java.util.Arrays;
+
 /**
  * A lane kernel ({@link LaneEmitter}): runs a program on a block of up to {@link LaneEmitter#LANES}
  * rows held in a lane array, inputs first, then workspace slots, each as a row of lanes.
@@ -41,7 +43,7 @@ final class LaneKernel {
     }
     if (rows < LANES) {
       for (int x = 0; x < inputCount; x++) {
-        java.util.Arrays.fill(lanes, x * LANES + rows, (x + 1) * LANES, 0.0);
+        Arrays.fill(lanes, x * LANES + rows, (x + 1) * LANES, 0.0);
       }
     }
   }
