@@ -57,7 +57,9 @@ import java.util.zip.CRC32C;
  * and ops; every rule of {@link Verifier} (operands defined before use, arities as the op table
  * says, integer indices in range, sinks in range and written once, every output written); and which
  * arrays each program may touch (the forward program no gradient array, the gradient program no
- * input gradient). Every allocation grows with the bytes actually read.
+ * input gradient); and that a gradient element a program writes is read only where its accumulation
+ * chain starts, as the compiler writes it, so compiled code and the interpreter agree. Every
+ * allocation grows with the bytes actually read.
  */
 final class SavedGraph {
   static final int VERSION = 1;
@@ -337,6 +339,9 @@ final class SavedGraph {
       if (problem == null) {
         problem = arrays(p, n);
       }
+      if (problem == null) {
+        problem = accumulations(p);
+      }
       if (problem != null) {
         throw fail(problem);
       }
@@ -408,6 +413,57 @@ final class SavedGraph {
               + "] is written, which the "
               + PROGRAMS[n]
               + " program has not";
+        }
+      }
+      return null;
+    }
+
+    /**
+     * Checks that a gradient element the program writes is read only at the head of its own
+     * accumulation chain: from the read to the sink's value, each link has one reader, the next
+     * link, and no link belongs to another chain. Compiled code stores a sink's value where it is
+     * computed ({@link Layout}), and writes the other sinks after the rest; any other read of the
+     * element would see the new value where the interpreter sees the old one.
+     */
+    private static String accumulations(Program p) {
+      int[][] sinkOf = {null, new int[p.paramCount], new int[p.inputCount]};
+      Arrays.fill(sinkOf[Program.PARAM_GRAD], -1);
+      Arrays.fill(sinkOf[Program.INPUT_GRAD], -1);
+      for (int s = 0; s < p.sinkCount(); s++) {
+        if (p.sinkKind[s] != Program.OUTPUT) {
+          sinkOf[p.sinkKind[s]][p.sinkIndex[s]] = s;
+        }
+      }
+      int[] uses = p.useCounts();
+      int[] reader = new int[p.size];
+      Arrays.fill(reader, -1);
+      for (int i = 0; i < p.size; i++) {
+        for (int j = 0; j < p.arity(i); j++) {
+          reader[p.operand(i, j)] = i;
+        }
+      }
+      boolean[] linked = new boolean[p.size];
+      for (int i = 0; i < p.size; i++) {
+        Kind kind = p.kind(i);
+        int array = kind == Kind.PARAM_GRAD ? 1 : kind == Kind.INPUT_GRAD ? 2 : 0;
+        int s = array == 0 ? -1 : sinkOf[array][p.index(i)];
+        if (s < 0) {
+          continue;
+        }
+        for (int link = i; link != p.sinkValue[s]; link = reader[link]) {
+          if (linked[link] || uses[link] != 1 || reader[link] < 0) {
+            return "instruction %"
+                + i
+                + " ("
+                + p.name(i)
+                + ") reads "
+                + SINKS[array]
+                + "["
+                + p.index(i)
+                + "] outside the accumulation chain that ends in its sink's value %"
+                + p.sinkValue[s];
+          }
+          linked[link] = true;
         }
       }
       return null;

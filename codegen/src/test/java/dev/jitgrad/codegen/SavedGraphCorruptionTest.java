@@ -248,6 +248,73 @@ class SavedGraphCorruptionTest {
   }
 
   @Test
+  void readFrom_gradientReadAfterItsSinkIsStored_isRefused() throws IOException {
+    // paramGrad[0] = -(x·p) is stored where it is computed, then output = x·p + paramGrad[0]
+    // would read the new element in compiled code and the old one in the interpreter.
+    String message =
+        forgery(
+            b -> {
+              product(b[0]);
+              product(b[2]);
+              int x = b[1].leaf(Kind.INPUT, 0);
+              int p = b[1].leaf(Kind.PARAM, 0);
+              int xp = b[1].binary(Op.MUL, x, p);
+              b[1].sink(b[1].unary(Op.NEG, xp), Program.PARAM_GRAD, 0);
+              int old = b[1].leaf(Kind.PARAM_GRAD, 0);
+              b[1].sink(b[1].binary(Op.ADD, xp, old), Program.OUTPUT, 0);
+            });
+
+    assertTrue(
+        message.contains("gradient program")
+            && message.contains("reads paramGrad[0] outside the accumulation chain"),
+        message);
+  }
+
+  @Test
+  void readFrom_gradientReadBySinkOfAnotherElement_isRefused() throws IOException {
+    String message =
+        forgery(
+            b -> {
+              product(b[0]);
+              product(b[1]);
+              int x = b[2].leaf(Kind.INPUT, 0);
+              int p = b[2].leaf(Kind.PARAM, 0);
+              int xp = b[2].binary(Op.MUL, x, p);
+              b[2].sink(xp, Program.OUTPUT, 0);
+              b[2].sink(b[2].unary(Op.NEG, xp), Program.PARAM_GRAD, 0);
+              b[2].sink(b[2].leaf(Kind.PARAM_GRAD, 0), Program.INPUT_GRAD, 0);
+            });
+
+    assertTrue(
+        message.contains("input-gradient program")
+            && message.contains("reads paramGrad[0] outside the accumulation chain"),
+        message);
+  }
+
+  @Test
+  void readFrom_accumulationChains_areAccepted() throws IOException {
+    byte[] file =
+        forged(
+            b -> {
+              product(b[0]);
+              product(b[2]);
+              int x = b[1].leaf(Kind.INPUT, 0);
+              int p = b[1].leaf(Kind.PARAM, 0);
+              int xp = b[1].binary(Op.MUL, x, p);
+              b[1].sink(xp, Program.OUTPUT, 0);
+              int old = b[1].leaf(Kind.PARAM_GRAD, 0);
+              b[1].sink(b[1].binary(Op.ADD, old, x), Program.PARAM_GRAD, 0);
+            });
+    CompiledGraph g = SavedGraphs.load(file, JitOptions.defaults());
+    double[] grad = {0.5};
+
+    double value = g.valueAndGrad(new double[] {2}, new double[] {-3}, grad);
+
+    assertEquals(-6.0, value);
+    assertEquals(2.5, grad[0]);
+  }
+
+  @Test
   void readFrom_gradientProgramReadingAnInputGradient_isRefused() throws IOException {
     String message =
         forgery(
