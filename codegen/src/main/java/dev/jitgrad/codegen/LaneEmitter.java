@@ -200,8 +200,11 @@ final class LaneEmitter {
         loop(loop);
         s = loop.end();
         next++;
+      } else if (isChain(s, 0)) {
+        chain(s, 0);
+        s++;
       } else {
-        int end = groupEnd(s, loop == null ? tape.size() : loop.first());
+        int end = groupEnd(s, loop == null ? tape.size() : loop.first(), 0);
         mv = chunks.reserve(bytesBound(s, end), poolBound(s, end));
         group(s, end, 0);
         s = end;
@@ -214,14 +217,15 @@ final class LaneEmitter {
   /**
    * Returns the end of the group that starts at statement {@code s}, before {@code limit}: the
    * statements after it of the same kind (lane or row loop) while they hold at most {@link
-   * #GROUP_TOKENS} tokens and {@link #GROUP_SCALARS} scalar locals together.
+   * #GROUP_TOKENS} tokens and {@link #GROUP_SCALARS} scalar locals together, up to the next chain
+   * ({@link #isChain}) in a rolled loop of {@code period} (0 outside loops).
    */
-  private int groupEnd(int s, int limit) {
+  private int groupEnd(int s, int limit, int period) {
     boolean gradient = isGradient(s);
     int tokens = 0;
     int scalars = 0;
     int end = s;
-    while (end < limit && isGradient(end) == gradient) {
+    while (end < limit && isGradient(end) == gradient && (end == s || !isChain(end, period))) {
       int t = tape.tokenEnd(end) - tape.tokenStart(end);
       int l = scalars(end);
       if (end > s && (tokens + t > GROUP_TOKENS || scalars + l > GROUP_SCALARS)) {
@@ -258,7 +262,8 @@ final class LaneEmitter {
   private int bytesBound(int from, int to) {
     int bytes = 0;
     for (int s = from; s < to; s++) {
-      bytes += STATEMENT_BYTES + BYTES_PER_TOKEN * (tape.tokenEnd(s) - tape.tokenStart(s));
+      int statement = STATEMENT_BYTES + BYTES_PER_TOKEN * (tape.tokenEnd(s) - tape.tokenStart(s));
+      bytes += Math.max(statement, chainTerms(s) > 0 ? chainBytes(s) : 0);
     }
     return bytes;
   }
@@ -284,7 +289,12 @@ final class LaneEmitter {
     Label top = new Label();
     mv.visitLabel(top);
     for (int s = loop.first(); s < end; ) {
-      int groupEnd = groupEnd(s, end);
+      if (isChain(s, loop.period())) {
+        chain(s, loop.period());
+        s++;
+        continue;
+      }
+      int groupEnd = groupEnd(s, end, loop.period());
       group(s, groupEnd, loop.period());
       s = groupEnd;
     }
@@ -546,6 +556,213 @@ final class LaneEmitter {
       mv.visitInsn(DASTORE);
     }
     return local;
+  }
+
+  /** The fewest terms a statement needs to run as a chain ({@link #isChain}). */
+  static final int CHAIN_MIN_TERMS = 4;
+
+  /**
+   * Lanes whose accumulators a chain holds in locals at once: all of a block's. 16 accumulators and
+   * a weight fill x86-64's 16 vector registers but for one or two spills.
+   */
+  static final int CHAIN_LANES = LANES;
+
+  /** Locals of a chain: its term counter, three lane indices, two scalars, the accumulators. */
+  private static final int TERM = SCALARS;
+
+  private static final int KEYS = SCALARS + 1;
+  private static final int WEIGHTS = SCALARS + 4;
+  private static final int ACCUMULATORS = WEIGHTS + 4;
+
+  /**
+   * Bytes of one term for one lane: dload, two operands (aload, iload, lane, iadd, daload), ops.
+   */
+  private static final int LANE_TERM_BYTES = 24;
+
+  private static final long MUL = (long) Tape.OP << 56 | Op.MUL.ordinal();
+
+  /**
+   * Returns how many terms statement {@code s} holds if it has the shape of a chain, else 0: {@code
+   * ws[t] = op(...op(h + a_0·b_0 + a_1·b_1 + ...))}, a head {@code h} loaded from any array, at
+   * least {@link #CHAIN_MIN_TERMS} terms of one shape (two loads, a product, a sum), each of whose
+   * indices advances by the same step from term to term, then unary ops (a neuron's activation).
+   */
+  private int chainTerms(int s) {
+    int t = tape.tokenStart(s);
+    int end = tape.tokenEnd(s);
+    if (isGradient(s)
+        || end - t < 2 + 4 * CHAIN_MIN_TERMS
+        || Tape.type(tape.token(t + 1)) != Tape.LOAD) {
+      return 0;
+    }
+    int terms = 0;
+    for (int u = t + 2; u + 4 <= end && isTerm(t + 2, u); u += 4) {
+      terms++;
+    }
+    if (terms < CHAIN_MIN_TERMS) {
+      return 0;
+    }
+    for (int u = t + 2 + 4 * terms; u < end; u++) {
+      long token = tape.token(u);
+      if (Tape.type(token) != Tape.OP || Op.values()[Tape.payload(token)].arity() != 1) {
+        return 0;
+      }
+      u += constantsAfter(token);
+    }
+    int x = tape.indexStart(s) + 2;
+    for (int j = 2; j < terms; j++) {
+      for (int k = 0; k < 2; k++) {
+        int first = tape.index(x + k);
+        if (tape.index(x + 2 * j + k) - first != j * (tape.index(x + 2 + k) - first)) {
+          return 0;
+        }
+      }
+    }
+    return terms;
+  }
+
+  /**
+   * Returns whether the four tokens at {@code u} are a term of the shape of the one at {@code
+   * first}.
+   */
+  private boolean isTerm(int first, int u) {
+    long sum = tape.token(u + 3);
+    int op = Tape.payload(sum);
+    return Tape.type(tape.token(u)) == Tape.LOAD
+        && Tape.type(tape.token(u + 1)) == Tape.LOAD
+        && tape.token(u + 2) == MUL
+        && Tape.type(sum) == Tape.OP
+        && (op == Op.ADD.ordinal() || op == Op.SUM.ordinal())
+        && tape.token(u) == tape.token(first)
+        && tape.token(u + 1) == tape.token(first + 1)
+        && sum == tape.token(first + 3);
+  }
+
+  /**
+   * Returns whether statement {@code s} runs as a chain inside a rolled loop of {@code period} (0
+   * outside loops): it has the shape ({@link #chainTerms}), and in a loop every term's indices
+   * advance by the same stride per trip.
+   */
+  private boolean isChain(int s, int period) {
+    int terms = chainTerms(s);
+    if (terms == 0) {
+      return false;
+    }
+    int x = tape.indexStart(s) + 2;
+    for (int j = 1; j < terms && period > 0; j++) {
+      for (int k = 0; k < 2; k++) {
+        if (stride(s, x + 2 * j + k, period) != stride(s, x + k, period)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Returns an upper bound on the bytecode of chain statement {@code s}. */
+  private int chainBytes(int s) {
+    int tail = tape.tokenEnd(s) - tape.tokenStart(s) - 2 - 4 * chainTerms(s);
+    return LANES / CHAIN_LANES * (200 + CHAIN_LANES * (2 * LANE_TERM_BYTES + 8 * tail));
+  }
+
+  /**
+   * Writes chain statement {@code s} ({@link #isChain}) with its lanes' accumulators in locals:
+   * {@code acc_l = h(l)}; a loop over the terms, each loading its scalar operands once, then {@code
+   * acc_l = acc_l + a_j(l)·b_j(l)} for every lane {@code l}, written out; {@code ws[t·LANES + l] =
+   * ops(acc_l)}. Each lane computes the per-row statement's operations in its order; the lanes'
+   * chains are independent, so the processor runs them side by side where one lane's chain would
+   * wait on each addition.
+   */
+  private void chain(int s, int period) {
+    int terms = chainTerms(s);
+    int t = tape.tokenStart(s);
+    int x = tape.indexStart(s);
+    if (period == 0) {
+      mv = chunks.reserve(chainBytes(s), 16 + 2 * (tape.tokenEnd(s) - t));
+    }
+    for (int block = 0; block < LANES; block += CHAIN_LANES) {
+      operand(s, x + 1, period, 0, 0, KEYS);
+      for (int l = 0; l < CHAIN_LANES; l++) {
+        laneOperand(s, x + 1, KEYS, WEIGHTS, block + l);
+        mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+      }
+      mv.visitInsn(ICONST_0);
+      mv.visitVarInsn(ISTORE, TERM);
+      Label top = new Label();
+      mv.visitLabel(top);
+      for (int k = 0; k < 2; k++) {
+        int step = tape.index(x + 4 + k) - tape.index(x + 2 + k);
+        operand(s, x + 2 + k, period, step, k, KEYS + 1 + k);
+      }
+      for (int l = 0; l < CHAIN_LANES; l++) {
+        mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
+        laneOperand(s, x + 2, KEYS + 1, WEIGHTS, block + l);
+        laneOperand(s, x + 3, KEYS + 2, WEIGHTS + 2, block + l);
+        Emitter.op(mv, Op.MUL.ordinal());
+        Emitter.op(mv, Tape.payload(tape.token(t + 5)));
+        mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+      }
+      chunks.loopBack(TERM, 1, terms, top);
+      pushIndex(s, x, period, LANES, inputCount * LANES);
+      mv.visitVarInsn(ISTORE, KEYS);
+      for (int l = 0; l < CHAIN_LANES; l++) {
+        mv.visitVarInsn(ALOAD, WS);
+        mv.visitVarInsn(ILOAD, KEYS);
+        chunks.pushInt(block + l);
+        mv.visitInsn(IADD);
+        mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
+        for (int u = t + 2 + 4 * terms; u < tape.tokenEnd(s); u++) {
+          long token = tape.token(u);
+          int constants = constantsAfter(token);
+          for (int c = 0; c < constants; c++) {
+            chunks.pushDouble(Double.longBitsToDouble(tape.token(++u)));
+          }
+          Emitter.op(mv, Tape.payload(token));
+        }
+        mv.visitInsn(DASTORE);
+      }
+    }
+  }
+
+  /**
+   * Prepares operand {@code x} of chain statement {@code s} at term {@link #TERM} (advancing by
+   * {@code step} per term): a parameter is loaded into scalar {@code k} of {@link #WEIGHTS}, a lane
+   * value's lane-0 index is stored in int local {@code key}.
+   */
+  private void operand(int s, int x, int period, int step, int k, int key) {
+    boolean scalar = arrayOf(s, x) == Emitter.P;
+    if (scalar) {
+      mv.visitVarInsn(ALOAD, P);
+    }
+    int scale = scalar ? 1 : LANES;
+    pushIndex(s, x, period, scale, scalar ? 0 : laneOffset(s, x));
+    if (step != 0) {
+      mv.visitVarInsn(ILOAD, TERM);
+      chunks.pushInt(step * scale);
+      mv.visitInsn(IMUL);
+      mv.visitInsn(IADD);
+    }
+    if (scalar) {
+      mv.visitInsn(DALOAD);
+      mv.visitVarInsn(DSTORE, WEIGHTS + 2 * k);
+    } else {
+      mv.visitVarInsn(ISTORE, key);
+    }
+  }
+
+  /** Pushes operand {@code x} of chain statement {@code s} for lane {@code l}, as prepared. */
+  private void laneOperand(int s, int x, int key, int weight, int l) {
+    if (arrayOf(s, x) == Emitter.P) {
+      mv.visitVarInsn(DLOAD, weight);
+      return;
+    }
+    mv.visitVarInsn(ALOAD, WS);
+    mv.visitVarInsn(ILOAD, key);
+    if (l > 0) {
+      chunks.pushInt(l);
+      mv.visitInsn(IADD);
+    }
+    mv.visitInsn(DALOAD);
   }
 
   /**
