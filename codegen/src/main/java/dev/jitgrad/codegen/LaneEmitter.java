@@ -334,59 +334,104 @@ final class LaneEmitter {
   }
 
   /**
+   * Rows of a block whose weight-gradient updates ({@link #scaledUpdate}) one pass over the
+   * elements adds: their adjoints sit in locals, each element is loaded and stored once per pass.
+   */
+  static final int UPDATE_ROWS = 8;
+
+  /**
    * Writes a weight-gradient update loop ({@link #isScaledUpdate}) with its loops exchanged: rows
-   * outside, the gradient elements inside, {@code for r < rows: g = g_r; for j < trips: pg[k_j] =
-   * pg[k_j] + a_r(j)·b_r(j)}. Each element still adds its rows in row order with the same operands,
-   * so the result is the same to the bit; the inner loop has no dependency between its trips. It is
-   * not vectorised: JDK 17's C2 vectorises a loop over two arrays only if both indices are
-   * constants congruent modulo 8 elements; unrolling the rows and moving the run's elements to get
-   * there gave 0.56× the hand-written loops at 784-64-10 once compiled, but C2 took over 40 s to
-   * compile it (80 s and more under load). Descending indices are walked from their low end, which
-   * only reorders distinct elements.
+   * outside, the gradient elements inside. {@link #UPDATE_ROWS} rows at a time while that many are
+   * left, {@code g_0..g_7 = g(r..r+7); for j < trips: pg[k_j] = pg[k_j] + a_r(j)·g_0 + ... +
+   * a_{r+7}(j)·g_7}, then row by row. Each element still adds its rows in row order with the same
+   * operands, so the result is the same to the bit; the inner loop has no dependency between its
+   * trips. It is not vectorised: JDK 17's C2 vectorises a loop over two arrays only if both indices
+   * are constants congruent modulo 8 elements; unrolling the rows and moving the run's elements to
+   * get there gave 0.56× the hand-written loops at 784-64-10 once compiled, but C2 took over 40 s
+   * to compile it (80 s and more under load). Descending indices are walked from their low end,
+   * which only reorders distinct elements.
    */
   private void scaledUpdate(Rolling.Loop loop) {
     int s = loop.first();
     int x = tape.indexStart(s);
     int trips = loop.trips();
     boolean flip = stride(s, x, 1) < 0;
-    mv = chunks.reserve(160, 16);
+    mv = chunks.reserve(200 + 48 * UPDATE_ROWS, 16 + 2 * UPDATE_ROWS);
     int g = stride(s, x + 2, 1) == 0 ? 2 : 3;
+    Label blocks = new Label();
+    Label rest = new Label();
+    Label done = new Label();
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, L);
+    mv.visitLabel(blocks);
+    mv.visitVarInsn(ILOAD, L);
+    chunks.pushInt(UPDATE_ROWS);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ILOAD, ROWS);
+    mv.visitJumpInsn(IF_ICMPGT, rest);
+    for (int r = 0; r < UPDATE_ROWS; r++) {
+      adjoint(s, x + g, r, SCALARS + 2 + 2 * r);
+    }
+    updateElements(s, x, trips, flip, g, UPDATE_ROWS);
+    mv.visitIincInsn(L, UPDATE_ROWS);
+    mv.visitJumpInsn(GOTO, blocks);
+    mv.visitLabel(rest);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitVarInsn(ILOAD, ROWS);
+    mv.visitJumpInsn(IF_ICMPGE, done);
     Label rows = new Label();
     mv.visitLabel(rows);
+    adjoint(s, x + g, 0, SCALARS + 2);
+    updateElements(s, x, trips, flip, g, 1);
+    mv.visitIincInsn(L, 1);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitVarInsn(ILOAD, ROWS);
+    mv.visitJumpInsn(IF_ICMPLT, rows);
+    mv.visitLabel(done);
+  }
+
+  /**
+   * Loads the adjoint {@code x} of statement {@code s} of row {@link #L} + {@code r} into {@code
+   * local}.
+   */
+  private void adjoint(int s, int x, int r, int local) {
     mv.visitVarInsn(ALOAD, WS);
-    chunks.pushInt(laneOffset(s, x + g) + tape.index(x + g) * LANES);
+    chunks.pushInt(laneOffset(s, x) + tape.index(x) * LANES + r);
     mv.visitVarInsn(ILOAD, L);
     mv.visitInsn(IADD);
     mv.visitInsn(DALOAD);
-    mv.visitVarInsn(DSTORE, SCALARS);
+    mv.visitVarInsn(DSTORE, local);
+  }
+
+  /**
+   * Writes the loop over the elements of a weight-gradient update ({@link #scaledUpdate}) that adds
+   * rows {@link #L} to {@code L + rows - 1} in order, their adjoints (operand {@code g}) in locals.
+   */
+  private void updateElements(int s, int x, int trips, boolean flip, int g, int rows) {
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, I);
     Label elements = new Label();
     mv.visitLabel(elements);
     mv.visitVarInsn(ALOAD, PG);
-    exchangedIndex(s, x, trips, flip);
+    exchangedIndex(s, x, trips, flip, 0);
     mv.visitVarInsn(ALOAD, PG);
-    exchangedIndex(s, x, trips, flip);
+    exchangedIndex(s, x, trips, flip, 0);
     mv.visitInsn(DALOAD);
-    for (int j = 2; j <= 3; j++) {
-      if (j == g) {
-        mv.visitVarInsn(DLOAD, SCALARS);
-      } else {
-        mv.visitVarInsn(ALOAD, WS);
-        exchangedIndex(s, x + j, trips, flip);
-        mv.visitInsn(DALOAD);
+    for (int r = 0; r < rows; r++) {
+      for (int j = 2; j <= 3; j++) {
+        if (j == g) {
+          mv.visitVarInsn(DLOAD, SCALARS + 2 + 2 * r);
+        } else {
+          mv.visitVarInsn(ALOAD, WS);
+          exchangedIndex(s, x + j, trips, flip, r);
+          mv.visitInsn(DALOAD);
+        }
       }
+      mv.visitInsn(DMUL);
+      mv.visitInsn(DADD);
     }
-    mv.visitInsn(DMUL);
-    mv.visitInsn(DADD);
     mv.visitInsn(DASTORE);
     chunks.loopBack(I, 1, trips, elements);
-    mv.visitIincInsn(L, 1);
-    mv.visitVarInsn(ILOAD, L);
-    mv.visitVarInsn(ILOAD, ROWS);
-    mv.visitJumpInsn(IF_ICMPLT, rows);
   }
 
   /**
@@ -415,10 +460,10 @@ final class LaneEmitter {
 
   /**
    * Pushes the index, in its array, of element {@code x} of statement {@code s} at trip {@code j}
-   * (local {@link #I}) of the exchanged loop, row {@link #L}: a gradient element, an input read
-   * row-major from the block's row copy, or a slot's lane.
+   * (local {@link #I}) of the exchanged loop, row {@link #L} + {@code row}: a gradient element, an
+   * input read row-major from the block's row copy, or a slot's lane.
    */
-  private void exchangedIndex(int s, int x, int trips, boolean flip) {
+  private void exchangedIndex(int s, int x, int trips, boolean flip, int row) {
     int stride = stride(s, x, 1);
     int low = tape.index(x) + (flip ? stride * (trips - 1) : 0);
     int step = flip ? -stride : stride;
@@ -427,7 +472,9 @@ final class LaneEmitter {
     int base =
         array == Emitter.PG
             ? low
-            : array == Emitter.WS ? (inputCount + low) * LANES : rowMajor + low;
+            : array == Emitter.WS
+                ? (inputCount + low) * LANES + row
+                : rowMajor + low + row * inputCount;
     chunks.pushInt(base);
     if (step != 0) {
       mv.visitVarInsn(ILOAD, I);
