@@ -91,6 +91,8 @@ final class LaneEmitter {
   private final ChunkedClasses chunks =
       new ChunkedClasses(NAME, LaneSegment.class, RUN, ClassWriter.COMPUTE_FRAMES);
   private MethodVisitor mv;
+  private int chainStatements;
+  private int blockedUpdates;
 
   private LaneEmitter(Program p, Tape tape, int laneRows) {
     this.p = p;
@@ -99,8 +101,17 @@ final class LaneEmitter {
     this.rowMajor = laneRows * LANES;
   }
 
-  /** The generated lane classes of one program, not yet loaded. */
-  record Code(List<byte[]> classes, int chunks, int inputCount, int laneRows) {}
+  /**
+   * The generated lane classes of one program, not yet loaded, and how many of its statements ran
+   * as chains ({@link #chain}) and weight-gradient updates as row blocks ({@link #scaledUpdate}).
+   */
+  record Code(
+      List<byte[]> classes,
+      int chunks,
+      int inputCount,
+      int laneRows,
+      int chainStatements,
+      int blockedUpdates) {}
 
   /**
    * Lane code is rolled only from this size of per-row straight-line code on, not from {@link
@@ -211,7 +222,8 @@ final class LaneEmitter {
       }
     }
     List<byte[]> classes = chunks.finish();
-    return new Code(classes, chunks.totalChunks(), inputCount, laneRows);
+    return new Code(
+        classes, chunks.totalChunks(), inputCount, laneRows, chainStatements, blockedUpdates);
   }
 
   /**
@@ -358,6 +370,7 @@ final class LaneEmitter {
     boolean flip = stride(s, x, 1) < 0;
     mv = chunks.reserve(200 + 48 * UPDATE_ROWS, 16 + 2 * UPDATE_ROWS);
     int g = stride(s, x + 2, 1) == 0 ? 2 : 3;
+    blockedUpdates++;
     Label blocks = new Label();
     Label rest = new Label();
     Label done = new Label();
@@ -724,6 +737,7 @@ final class LaneEmitter {
     int terms = chainTerms(s);
     int t = tape.tokenStart(s);
     int x = tape.indexStart(s);
+    chainStatements++;
     if (period == 0) {
       mv = chunks.reserve(chainBytes(s), 16 + 2 * (tape.tokenEnd(s) - t));
     }
