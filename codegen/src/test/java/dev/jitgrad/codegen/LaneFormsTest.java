@@ -21,14 +21,13 @@ class LaneFormsTest {
     Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0.0
   };
 
-  /** Rows of numbers in [-2, 2], about one in eight a special value. */
+  /** Rows of numbers in [-2, 2], one row in four with a special value somewhere. */
   private static double[] data(SplittableRandom random, int rows, int inputs) {
-    double[] data = new double[rows * inputs];
-    for (int i = 0; i < data.length; i++) {
-      data[i] =
-          random.nextInt(8) == 0
-              ? SPECIAL[random.nextInt(SPECIAL.length)]
-              : random.nextDouble(-2, 2);
+    double[] data = random.doubles((long) rows * inputs, -2, 2).toArray();
+    for (int r = 0; r < rows; r++) {
+      if (random.nextInt(4) == 0) {
+        data[r * inputs + random.nextInt(inputs)] = SPECIAL[random.nextInt(SPECIAL.length)];
+      }
     }
     return data;
   }
