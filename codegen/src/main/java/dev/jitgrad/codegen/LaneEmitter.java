@@ -37,6 +37,16 @@ import org.objectweb.asm.MethodVisitor;
  * gradients, would need the statements of all rows interleaved; such a program gets no lane kernel
  * ({@link #emit} returns null) and runs row by row.
  *
+ * <p>Two shapes get register-blocked forms, which keep values in locals (registers once C2 compiles
+ * them) where the lane and row loops store and reload them. A neuron's sum, {@code ws[t] = h +
+ * a_0·b_0 + a_1·b_1 + ... } then its activation (a chain, {@link #chain}), with the partial sums
+ * that {@link Layout} cut it into joined again, runs with the accumulators of {@link #CHAIN_LANES}
+ * lanes in locals: per term its parameter is loaded once, then each lane adds its product. A rolled
+ * weight-gradient update {@code pg[k_j] += a(j)·g} ({@link #scaledUpdate}) adds {@link
+ * #UPDATE_ROWS} rows per pass over the elements, their adjoints {@code g} in locals. Each lane
+ * still computes its row's operations in their order and each gradient element adds its rows in row
+ * order, so results stay the same to the bit.
+ *
  * <p>Runs that {@link Rolling} rolls become counted loops (local {@link #I}) around the same lane
  * and row loops. Methods are chunked by {@link ChunkedClasses} as {@link Emitter}'s are (at most
  * {@link Emitter#CHUNK_BYTES}, constant pool under {@link Emitter#POOL_BUDGET}); frames are
@@ -114,12 +124,13 @@ final class LaneEmitter {
       int blockedUpdates) {}
 
   /**
-   * Lane code is rolled only from this size of per-row straight-line code on, not from {@link
-   * Rolling#MIN_PROGRAM_BYTES}: 512 rows of 64-32-10 (about 110 KB straight) took 1,033 µs on
-   * rolled lane code and 753–761 µs on straight lane code in one JMH session (RESULTS.md, "Codegen
-   * v2 at the end of the second session"), while 784-64-10 (2.5 MB) needs the loops.
+   * Lane code is rolled from the size per-row code is ({@link Rolling#MIN_PROGRAM_BYTES}). With
+   * chains and row-blocked updates, rolled lane code ran 64-32-10 batches as fast as straight lane
+   * code (610 against 622 µs for 512 rows) in a third of the bytes, and 2-64-64-1 batches of 32
+   * rows in 94 against 167 µs (JMH, one thread, benchmarks/RESULTS-v2-step5.md); before them,
+   * straight lane code was faster at 64-32-10, so lanes rolled only from 256 KB.
    */
-  static final int MIN_ROLL_BYTES = 256 * 1024;
+  static final int MIN_ROLL_BYTES = Rolling.MIN_PROGRAM_BYTES;
 
   /** Returns the lane code of {@code p} laid out by {@code layout}, or null if it has none. */
   static Code emit(Program p, Layout layout) {
@@ -212,8 +223,10 @@ final class LaneEmitter {
         s = loop.end();
         next++;
       } else if (isChain(s, 0)) {
-        chain(s, 0);
-        s++;
+        ChainRun run = chainRun(s, loops, next);
+        chain(s, run.last(), run.terms(), 0);
+        s = run.last() + 1;
+        next += run.loops();
       } else {
         int end = groupEnd(s, loop == null ? tape.size() : loop.first(), 0);
         mv = chunks.reserve(bytesBound(s, end), poolBound(s, end));
@@ -302,7 +315,7 @@ final class LaneEmitter {
     mv.visitLabel(top);
     for (int s = loop.first(); s < end; ) {
       if (isChain(s, loop.period())) {
-        chain(s, loop.period());
+        chain(s, s, chainTerms(s), loop.period());
         s++;
         continue;
       }
@@ -622,16 +635,22 @@ final class LaneEmitter {
   static final int CHAIN_MIN_TERMS = 4;
 
   /**
-   * Lanes whose accumulators a chain holds in locals at once: all of a block's. 16 accumulators and
-   * a weight fill x86-64's 16 vector registers but for one or two spills.
+   * Lanes whose accumulators a chain holds in locals at once; a loop runs the chain for each such
+   * part of a block. Eight independent chains of additions keep both of the processor's adders busy
+   * (an addition takes 3 to 4 cycles), fit x86-64's 16 vector registers with the operands, and keep
+   * the code half the size of sixteen.
    */
   static final int CHAIN_LANES = LANES;
 
-  /** Locals of a chain: its term counter, three lane indices, two scalars, the accumulators. */
+  /**
+   * Locals of a chain: its term counter, three lane indices, its first lane, two scalars, the
+   * accumulators.
+   */
   private static final int TERM = SCALARS;
 
   private static final int KEYS = SCALARS + 1;
-  private static final int WEIGHTS = SCALARS + 4;
+  private static final int FIRST_LANE = SCALARS + 4;
+  private static final int WEIGHTS = SCALARS + 5;
   private static final int ACCUMULATORS = WEIGHTS + 4;
 
   /**
@@ -719,76 +738,159 @@ final class LaneEmitter {
     return true;
   }
 
-  /** Returns an upper bound on the bytecode of chain statement {@code s}. */
-  private int chainBytes(int s) {
-    int tail = tape.tokenEnd(s) - tape.tokenStart(s) - 2 - 4 * chainTerms(s);
-    return LANES / CHAIN_LANES * (200 + CHAIN_LANES * (2 * LANE_TERM_BYTES + 8 * tail));
+  /**
+   * A run of chains that continue one sum: statements {@code [first, last]}, {@code terms} terms in
+   * all, among them {@code loops} rolled loops.
+   */
+  private record ChainRun(int last, int terms, int loops) {}
+
+  /**
+   * Returns the run of chains that starts with chain statement {@code s} outside loops: the
+   * statements and rolled loops of one statement after it that continue its sum (a neuron's sum cut
+   * by {@link Layout} into partial sums), {@code loops.get(next)} the next loop. A statement
+   * continues the run if its head loads the run's target, which it writes too, and its terms are
+   * the next ones of the run's (same shape, each index one step on); in a loop, each trip's terms
+   * the next ones of the trip before. The run ends after a statement with ops after its terms.
+   */
+  private ChainRun chainRun(int s, List<Rolling.Loop> loops, int next) {
+    int terms = chainTerms(s);
+    int last = s;
+    int consumed = 0;
+    while (last + 1 < tape.size() && !hasTail(last)) {
+      int n = last + 1;
+      Rolling.Loop loop = next + consumed < loops.size() ? loops.get(next + consumed) : null;
+      boolean rolled = loop != null && loop.first() == n;
+      if (rolled && loop.period() == 1 && continues(s, terms, n, 1)) {
+        terms += loop.trips() * chainTerms(n);
+        last = loop.end() - 1;
+        consumed++;
+      } else if (!rolled && continues(s, terms, n, 0)) {
+        terms += chainTerms(n);
+        last = n;
+      } else {
+        break;
+      }
+    }
+    return new ChainRun(last, terms, consumed);
+  }
+
+  /** Returns whether chain statement {@code s} has ops after its terms. */
+  private boolean hasTail(int s) {
+    return tape.tokenEnd(s) - tape.tokenStart(s) > 2 + 4 * chainTerms(s);
   }
 
   /**
-   * Writes chain statement {@code s} ({@link #isChain}) with its lanes' accumulators in locals:
-   * {@code acc_l = h(l)}; a loop over the terms, each loading its scalar operands once, then {@code
-   * acc_l = acc_l + a_j(l)·b_j(l)} for every lane {@code l}, written out; {@code ws[t·LANES + l] =
-   * ops(acc_l)}. Each lane computes the per-row statement's operations in its order; the lanes'
-   * chains are independent, so the processor runs them side by side where one lane's chain would
-   * wait on each addition.
+   * Returns whether statement {@code n}, alone ({@code period} 0) or as the body of a rolled loop
+   * of period 1, continues the sum of chain statement {@code s} after its first {@code terms}
+   * terms.
    */
-  private void chain(int s, int period) {
-    int terms = chainTerms(s);
+  private boolean continues(int s, int terms, int n, int period) {
+    if (!isChain(n, period)) {
+      return false;
+    }
+    int a = tape.tokenStart(s);
+    int b = tape.tokenStart(n);
+    int x = tape.indexStart(s);
+    int y = tape.indexStart(n);
+    boolean sameSum =
+        Tape.payload(tape.token(b + 1)) == Emitter.WS
+            && tape.index(y + 1) == tape.index(x)
+            && tape.index(y) == tape.index(x);
+    for (int i = 2; i < 6; i++) {
+      sameSum &= tape.token(a + i) == tape.token(b + i);
+    }
+    if (!sameSum || period > 0 && (stride(n, y, 1) != 0 || stride(n, y + 1, 1) != 0)) {
+      return false;
+    }
+    for (int k = 0; k < 2; k++) {
+      int step = tape.index(x + 4 + k) - tape.index(x + 2 + k);
+      if (tape.index(y + 4 + k) - tape.index(y + 2 + k) != step
+          || tape.index(y + 2 + k) != tape.index(x + 2 + k) + terms * step
+          || period > 0 && stride(n, y + 2 + k, 1) != chainTerms(n) * step) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Returns an upper bound on the bytecode of chain statement {@code s}. */
+  private int chainBytes(int s) {
+    int tail = tape.tokenEnd(s) - tape.tokenStart(s) - 2 - 4 * chainTerms(s);
+    return 240 + CHAIN_LANES * (2 * LANE_TERM_BYTES + 8 * tail);
+  }
+
+  /**
+   * Writes chain statement {@code s} ({@link #isChain}), continued up to statement {@code last} to
+   * {@code terms} terms ({@link #chainRun}), with its lanes' accumulators in locals: {@code acc_l =
+   * h(l)}; a loop over the terms, each loading its scalar operands once, then {@code acc_l = acc_l
+   * + a_j(l)·b_j(l)} for every lane {@code l}, written out; {@code ws[t·LANES + l] = ops(acc_l)},
+   * the ops those of {@code last}. Each lane computes the per-row statements' operations in their
+   * order (storing a partial sum and loading it again changes no bit); the lanes' chains are
+   * independent, so the processor runs them side by side where one lane's chain would wait on each
+   * addition.
+   */
+  private void chain(int s, int last, int terms, int period) {
     int t = tape.tokenStart(s);
     int x = tape.indexStart(s);
     chainStatements++;
     if (period == 0) {
-      mv = chunks.reserve(chainBytes(s), 16 + 2 * (tape.tokenEnd(s) - t));
+      mv = chunks.reserve(chainBytes(last), 16 + 2 * (tape.tokenEnd(last) - tape.tokenStart(last)));
     }
-    for (int block = 0; block < LANES; block += CHAIN_LANES) {
-      operand(s, x + 1, period, 0, 0, KEYS);
-      for (int l = 0; l < CHAIN_LANES; l++) {
-        laneOperand(s, x + 1, KEYS, WEIGHTS, block + l);
-        mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
-      }
-      mv.visitInsn(ICONST_0);
-      mv.visitVarInsn(ISTORE, TERM);
-      Label top = new Label();
-      mv.visitLabel(top);
-      for (int k = 0; k < 2; k++) {
-        int step = tape.index(x + 4 + k) - tape.index(x + 2 + k);
-        operand(s, x + 2 + k, period, step, k, KEYS + 1 + k);
-      }
-      for (int l = 0; l < CHAIN_LANES; l++) {
-        mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
-        laneOperand(s, x + 2, KEYS + 1, WEIGHTS, block + l);
-        laneOperand(s, x + 3, KEYS + 2, WEIGHTS + 2, block + l);
-        Emitter.op(mv, Op.MUL.ordinal());
-        Emitter.op(mv, Tape.payload(tape.token(t + 5)));
-        mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
-      }
-      chunks.loopBack(TERM, 1, terms, top);
-      pushIndex(s, x, period, LANES, inputCount * LANES);
-      mv.visitVarInsn(ISTORE, KEYS);
-      for (int l = 0; l < CHAIN_LANES; l++) {
-        mv.visitVarInsn(ALOAD, WS);
-        mv.visitVarInsn(ILOAD, KEYS);
-        chunks.pushInt(block + l);
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, FIRST_LANE);
+    Label lanes = new Label();
+    mv.visitLabel(lanes);
+    operand(s, x + 1, period, 0, 0, KEYS);
+    for (int l = 0; l < CHAIN_LANES; l++) {
+      laneOperand(s, x + 1, KEYS, WEIGHTS, l);
+      mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+    }
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, TERM);
+    Label top = new Label();
+    mv.visitLabel(top);
+    for (int k = 0; k < 2; k++) {
+      int step = tape.index(x + 4 + k) - tape.index(x + 2 + k);
+      operand(s, x + 2 + k, period, step, k, KEYS + 1 + k);
+    }
+    for (int l = 0; l < CHAIN_LANES; l++) {
+      mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
+      laneOperand(s, x + 2, KEYS + 1, WEIGHTS, l);
+      laneOperand(s, x + 3, KEYS + 2, WEIGHTS + 2, l);
+      Emitter.op(mv, Op.MUL.ordinal());
+      Emitter.op(mv, Tape.payload(tape.token(t + 5)));
+      mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+    }
+    chunks.loopBack(TERM, 1, terms, top);
+    pushIndex(s, x, period, LANES, inputCount * LANES);
+    mv.visitVarInsn(ILOAD, FIRST_LANE);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ISTORE, KEYS);
+    for (int l = 0; l < CHAIN_LANES; l++) {
+      mv.visitVarInsn(ALOAD, WS);
+      mv.visitVarInsn(ILOAD, KEYS);
+      if (l > 0) {
+        chunks.pushInt(l);
         mv.visitInsn(IADD);
-        mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
-        for (int u = t + 2 + 4 * terms; u < tape.tokenEnd(s); u++) {
-          long token = tape.token(u);
-          int constants = constantsAfter(token);
-          for (int c = 0; c < constants; c++) {
-            chunks.pushDouble(Double.longBitsToDouble(tape.token(++u)));
-          }
-          Emitter.op(mv, Tape.payload(token));
-        }
-        mv.visitInsn(DASTORE);
       }
+      mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
+      for (int u = tape.tokenStart(last) + 2 + 4 * chainTerms(last); u < tape.tokenEnd(last); u++) {
+        long token = tape.token(u);
+        int constants = constantsAfter(token);
+        for (int c = 0; c < constants; c++) {
+          chunks.pushDouble(Double.longBitsToDouble(tape.token(++u)));
+        }
+        Emitter.op(mv, Tape.payload(token));
+      }
+      mv.visitInsn(DASTORE);
     }
+    chunks.loopBack(FIRST_LANE, CHAIN_LANES, LANES, lanes);
   }
 
   /**
    * Prepares operand {@code x} of chain statement {@code s} at term {@link #TERM} (advancing by
    * {@code step} per term): a parameter is loaded into scalar {@code k} of {@link #WEIGHTS}, a lane
-   * value's lane-0 index is stored in int local {@code key}.
+   * value's index at lane {@link #FIRST_LANE} is stored in int local {@code key}.
    */
   private void operand(int s, int x, int period, int step, int k, int key) {
     boolean scalar = arrayOf(s, x) == Emitter.P;
@@ -807,6 +909,8 @@ final class LaneEmitter {
       mv.visitInsn(DALOAD);
       mv.visitVarInsn(DSTORE, WEIGHTS + 2 * k);
     } else {
+      mv.visitVarInsn(ILOAD, FIRST_LANE);
+      mv.visitInsn(IADD);
       mv.visitVarInsn(ISTORE, key);
     }
   }
