@@ -104,11 +104,21 @@ final class LaneEmitter {
   private int chainStatements;
   private int blockedUpdates;
 
+  /**
+   * Per statement: the token of its sum's head ({@link #shape}), -1 if none, 0 if not yet found.
+   */
+  private final int[] chainHeadOf;
+
+  /** Per statement: how many terms its sum has, 0 if none. */
+  private final int[] chainTermsOf;
+
   private LaneEmitter(Program p, Tape tape, int laneRows) {
     this.p = p;
     this.tape = tape;
     this.inputCount = p.inputCount;
     this.rowMajor = laneRows * LANES;
+    this.chainHeadOf = new int[tape.size()];
+    this.chainTermsOf = new int[tape.size()];
   }
 
   /**
@@ -658,46 +668,95 @@ final class LaneEmitter {
    */
   private static final int LANE_TERM_BYTES = 24;
 
+  /**
+   * Bytes of one other token of a chain for one lane: a load (aload, index, iload, iadd, lane,
+   * iadd, daload), a constant or an op.
+   */
+  private static final int LANE_TOKEN_BYTES = 24;
+
   private static final long MUL = (long) Tape.OP << 56 | Op.MUL.ordinal();
 
   /**
    * Returns how many terms statement {@code s} holds if it has the shape of a chain, else 0: {@code
-   * ws[t] = op(...op(h + a_0·b_0 + a_1·b_1 + ...))}, a head {@code h} loaded from any array, at
-   * least {@link #CHAIN_MIN_TERMS} terms of one shape (two loads, a product, a sum), each of whose
-   * indices advances by the same step from term to term, then unary ops (a neuron's activation).
+   * ws[t] = f(..., h + a_0·b_0 + a_1·b_1 + ...)}, a sum of a head {@code h} loaded from any array
+   * and at least {@link #CHAIN_MIN_TERMS} terms of one shape (two loads, a product, a sum), each of
+   * whose indices advances by the same step from term to term, inside any expression {@code f}
+   * (after the sum, a neuron's activation; around it, the derivative a hidden neuron's adjoint is
+   * multiplied by).
    */
   private int chainTerms(int s) {
-    int t = tape.tokenStart(s);
+    shape(s);
+    return chainTermsOf[s];
+  }
+
+  /** Returns the token of chain statement {@code s} that loads its sum's head. */
+  private int chainHead(int s) {
+    shape(s);
+    return chainHeadOf[s];
+  }
+
+  /** Returns the index of the head of chain statement {@code s}'s sum. */
+  private int headIndex(int s) {
+    return indexAt(s, chainHead(s));
+  }
+
+  /**
+   * Returns the index that the first load or target at or after token {@code u} of {@code s} takes.
+   */
+  private int indexAt(int s, int u) {
+    int x = tape.indexStart(s);
+    for (int v = tape.tokenStart(s); v < u; v++) {
+      long token = tape.token(v);
+      x += Tape.type(token) == Tape.TARGET || Tape.type(token) == Tape.LOAD ? 1 : 0;
+      v += constantsAfter(token);
+    }
+    return x;
+  }
+
+  /** Finds the sum of statement {@code s}, the leftmost load that terms follow, once. */
+  private void shape(int s) {
+    if (chainHeadOf[s] != 0) {
+      return;
+    }
+    chainHeadOf[s] = -1;
+    if (isGradient(s)) {
+      return;
+    }
     int end = tape.tokenEnd(s);
-    if (isGradient(s)
-        || end - t < 2 + 4 * CHAIN_MIN_TERMS
-        || Tape.type(tape.token(t + 1)) != Tape.LOAD) {
-      return 0;
-    }
-    int terms = 0;
-    for (int u = t + 2; u + 4 <= end && isTerm(t + 2, u); u += 4) {
-      terms++;
-    }
-    if (terms < CHAIN_MIN_TERMS) {
-      return 0;
-    }
-    for (int u = t + 2 + 4 * terms; u < end; u++) {
+    int x = tape.indexStart(s) + 1;
+    for (int u = tape.tokenStart(s) + 1; u + 4 * CHAIN_MIN_TERMS < end; u++) {
       long token = tape.token(u);
-      if (Tape.type(token) != Tape.OP || Op.values()[Tape.payload(token)].arity() != 1) {
-        return 0;
+      if (Tape.type(token) == Tape.LOAD) {
+        int terms = termsAfter(s, u, x);
+        if (terms > 0) {
+          chainHeadOf[s] = u;
+          chainTermsOf[s] = terms;
+          return;
+        }
+        x++;
       }
       u += constantsAfter(token);
     }
-    int x = tape.indexStart(s) + 2;
+  }
+
+  /**
+   * Returns how many terms follow the load at token {@code u} (index {@code x}) of statement {@code
+   * s}, if at least {@link #CHAIN_MIN_TERMS} whose indices advance by equal steps, else 0.
+   */
+  private int termsAfter(int s, int u, int x) {
+    int terms = 0;
+    for (int v = u + 1; v + 4 <= tape.tokenEnd(s) && isTerm(u + 1, v); v += 4) {
+      terms++;
+    }
     for (int j = 2; j < terms; j++) {
-      for (int k = 0; k < 2; k++) {
+      for (int k = 1; k <= 2; k++) {
         int first = tape.index(x + k);
         if (tape.index(x + 2 * j + k) - first != j * (tape.index(x + 2 + k) - first)) {
           return 0;
         }
       }
     }
-    return terms;
+    return terms < CHAIN_MIN_TERMS ? 0 : terms;
   }
 
   /**
@@ -727,7 +786,7 @@ final class LaneEmitter {
     if (terms == 0) {
       return false;
     }
-    int x = tape.indexStart(s) + 2;
+    int x = headIndex(s) + 1;
     for (int j = 1; j < terms && period > 0; j++) {
       for (int k = 0; k < 2; k++) {
         if (stride(s, x + 2 * j + k, period) != stride(s, x + k, period)) {
@@ -756,7 +815,7 @@ final class LaneEmitter {
     int terms = chainTerms(s);
     int last = s;
     int consumed = 0;
-    while (last + 1 < tape.size() && !hasTail(last)) {
+    while (last + 1 < tape.size() && !hasPrefix(s) && !hasTail(last)) {
       int n = last + 1;
       Rolling.Loop loop = next + consumed < loops.size() ? loops.get(next + consumed) : null;
       boolean rolled = loop != null && loop.first() == n;
@@ -774,9 +833,14 @@ final class LaneEmitter {
     return new ChainRun(last, terms, consumed);
   }
 
-  /** Returns whether chain statement {@code s} has ops after its terms. */
+  /** Returns whether chain statement {@code s} has tokens after its terms. */
   private boolean hasTail(int s) {
-    return tape.tokenEnd(s) - tape.tokenStart(s) > 2 + 4 * chainTerms(s);
+    return tape.tokenEnd(s) > chainHead(s) + 1 + 4 * chainTerms(s);
+  }
+
+  /** Returns whether chain statement {@code s} has tokens before its sum's head. */
+  private boolean hasPrefix(int s) {
+    return chainHead(s) > tape.tokenStart(s) + 1;
   }
 
   /**
@@ -785,7 +849,7 @@ final class LaneEmitter {
    * terms.
    */
   private boolean continues(int s, int terms, int n, int period) {
-    if (!isChain(n, period)) {
+    if (!isChain(n, period) || hasPrefix(n)) {
       return false;
     }
     int a = tape.tokenStart(s);
@@ -815,8 +879,8 @@ final class LaneEmitter {
 
   /** Returns an upper bound on the bytecode of chain statement {@code s}. */
   private int chainBytes(int s) {
-    int tail = tape.tokenEnd(s) - tape.tokenStart(s) - 2 - 4 * chainTerms(s);
-    return 240 + CHAIN_LANES * (2 * LANE_TERM_BYTES + 8 * tail);
+    int others = tape.tokenEnd(s) - tape.tokenStart(s) - 2 - 4 * chainTerms(s);
+    return 240 + CHAIN_LANES * (2 * LANE_TERM_BYTES + LANE_TOKEN_BYTES * others);
   }
 
   /**
@@ -832,17 +896,23 @@ final class LaneEmitter {
   private void chain(int s, int last, int terms, int period) {
     int t = tape.tokenStart(s);
     int x = tape.indexStart(s);
+    int head = chainHead(s);
+    int h = headIndex(s);
+    int tail = chainHead(last) + 1 + 4 * chainTerms(last);
     chainStatements++;
     if (period == 0) {
-      mv = chunks.reserve(chainBytes(last), 16 + 2 * (tape.tokenEnd(last) - tape.tokenStart(last)));
+      mv =
+          chunks.reserve(
+              Math.max(chainBytes(s), chainBytes(last)),
+              16 + 2 * (tape.tokenEnd(last) - tape.tokenStart(last) + head - t));
     }
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, FIRST_LANE);
     Label lanes = new Label();
     mv.visitLabel(lanes);
-    operand(s, x + 1, period, 0, 0, KEYS);
+    operand(s, h, period, 0, 0, KEYS);
     for (int l = 0; l < CHAIN_LANES; l++) {
-      laneOperand(s, x + 1, KEYS, WEIGHTS, l);
+      laneOperand(s, h, KEYS, WEIGHTS, l);
       mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
     }
     mv.visitInsn(ICONST_0);
@@ -850,15 +920,15 @@ final class LaneEmitter {
     Label top = new Label();
     mv.visitLabel(top);
     for (int k = 0; k < 2; k++) {
-      int step = tape.index(x + 4 + k) - tape.index(x + 2 + k);
-      operand(s, x + 2 + k, period, step, k, KEYS + 1 + k);
+      int step = tape.index(h + 3 + k) - tape.index(h + 1 + k);
+      operand(s, h + 1 + k, period, step, k, KEYS + 1 + k);
     }
     for (int l = 0; l < CHAIN_LANES; l++) {
       mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
-      laneOperand(s, x + 2, KEYS + 1, WEIGHTS, l);
-      laneOperand(s, x + 3, KEYS + 2, WEIGHTS + 2, l);
+      laneOperand(s, h + 1, KEYS + 1, WEIGHTS, l);
+      laneOperand(s, h + 2, KEYS + 2, WEIGHTS + 2, l);
       Emitter.op(mv, Op.MUL.ordinal());
-      Emitter.op(mv, Tape.payload(tape.token(t + 5)));
+      Emitter.op(mv, Tape.payload(tape.token(head + 4)));
       mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
     }
     chunks.loopBack(TERM, 1, terms, top);
@@ -873,18 +943,53 @@ final class LaneEmitter {
         chunks.pushInt(l);
         mv.visitInsn(IADD);
       }
+      laneTokens(s, t + 1, head, x + 1, period, l);
       mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
-      for (int u = tape.tokenStart(last) + 2 + 4 * chainTerms(last); u < tape.tokenEnd(last); u++) {
-        long token = tape.token(u);
-        int constants = constantsAfter(token);
-        for (int c = 0; c < constants; c++) {
-          chunks.pushDouble(Double.longBitsToDouble(tape.token(++u)));
-        }
-        Emitter.op(mv, Tape.payload(token));
-      }
+      laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, l);
       mv.visitInsn(DASTORE);
     }
     chunks.loopBack(FIRST_LANE, CHAIN_LANES, LANES, lanes);
+  }
+
+  /**
+   * Writes tokens {@code [from, to)} of statement {@code s}, whose first load takes index {@code
+   * x}, for lane {@link #FIRST_LANE} + {@code l}, in a rolled loop of {@code period} (0 outside).
+   */
+  private void laneTokens(int s, int from, int to, int x, int period, int l) {
+    for (int u = from; u < to; u++) {
+      long token = tape.token(u);
+      int payload = Tape.payload(token);
+      switch (Tape.type(token)) {
+        case Tape.LOAD -> {
+          if (payload == Emitter.P) {
+            mv.visitVarInsn(ALOAD, P);
+            pushIndex(s, x, period, 1, 0);
+          } else if (payload == Emitter.WS || payload == Emitter.IN) {
+            mv.visitVarInsn(ALOAD, WS);
+            pushIndex(s, x, period, LANES, payload == Emitter.WS ? inputCount * LANES : 0);
+            mv.visitVarInsn(ILOAD, FIRST_LANE);
+            mv.visitInsn(IADD);
+            if (l > 0) {
+              chunks.pushInt(l);
+              mv.visitInsn(IADD);
+            }
+          } else {
+            throw new JitBugException("a lane statement loads array " + payload);
+          }
+          mv.visitInsn(DALOAD);
+          x++;
+        }
+        case Tape.CONST -> chunks.pushDouble(Double.longBitsToDouble(tape.token(++u)));
+        case Tape.OP -> {
+          for (int c = constantsAfter(token); c > 0; c--) {
+            chunks.pushDouble(Double.longBitsToDouble(tape.token(++u)));
+          }
+          Emitter.op(mv, payload);
+        }
+        case Tape.HELPER -> Emitter.helper(mv, payload);
+        default -> throw new JitBugException("unknown tape token " + Long.toHexString(token));
+      }
+    }
   }
 
   /**

@@ -141,6 +141,24 @@ class LaneFormsTest {
   }
 
   @Test
+  void run_adjointSumsInsideDerivativeProducts_equalsPerRowKernelRowByRow() {
+    SplittableRandom random = new SplittableRandom(101);
+    LoopFormsTest.Graph m = LoopFormsTest.Graph.mlp(random, 0, 6, 40, 30, 3);
+    for (boolean exact : new boolean[] {false, true}) {
+      Program gradient = m.programs(JitOptions.defaults().withExact(exact)).get(1);
+      String what = "6-40-30-3" + (exact ? ", exact" : "");
+
+      LaneEmitter.Code straight =
+          assertLanesEqualPerRowKernel(gradient, Integer.MAX_VALUE, random, what);
+      LaneEmitter.Code rolled =
+          assertLanesEqualPerRowKernel(gradient, 0, random, what + ", rolled");
+
+      assertTrue(straight.chainStatements() >= 70, what + ": " + straight.chainStatements());
+      assertTrue(rolled.chainStatements() > 0, what + ": " + rolled.chainStatements());
+    }
+  }
+
+  @Test
   void run_chainsOfEveryOperandKindWithOpsAfter_equalsPerRowKernelRowByRow() {
     SplittableRandom random = new SplittableRandom(89);
     LoopFormsTest.Graph m = chains(random);
@@ -154,7 +172,7 @@ class LaneFormsTest {
         LaneEmitter.Code rolled =
             assertLanesEqualPerRowKernel(programs.get(which), 0, random, what + ", rolled");
 
-        assertTrue(straight.chainStatements() >= 18, what + ": " + straight.chainStatements());
+        assertTrue(straight.chainStatements() >= 6, what + ": " + straight.chainStatements());
         assertTrue(rolled.chainStatements() >= 3, what + ": " + rolled.chainStatements());
       }
     }
