@@ -112,6 +112,9 @@ final class LaneEmitter {
   /** Per statement: how many terms its sum has, 0 if none. */
   private final int[] chainTermsOf;
 
+  /** Per statement: whether its sum starts with a product instead of a head ({@link #shape}). */
+  private final boolean[] headlessOf;
+
   private LaneEmitter(Program p, Tape tape, int laneRows) {
     this.p = p;
     this.tape = tape;
@@ -119,6 +122,7 @@ final class LaneEmitter {
     this.rowMajor = laneRows * LANES;
     this.chainHeadOf = new int[tape.size()];
     this.chainTermsOf = new int[tape.size()];
+    this.headlessOf = new boolean[tape.size()];
   }
 
   /**
@@ -689,15 +693,41 @@ final class LaneEmitter {
     return chainTermsOf[s];
   }
 
-  /** Returns the token of chain statement {@code s} that loads its sum's head. */
+  /**
+   * Returns the token of chain statement {@code s} that loads its sum's head, or if it has none
+   * ({@link #headless}) the first operand of its first product.
+   */
   private int chainHead(int s) {
     shape(s);
     return chainHeadOf[s];
   }
 
-  /** Returns the index of the head of chain statement {@code s}'s sum. */
+  /**
+   * Returns whether chain statement {@code s}'s sum starts with its first product, {@code a_0·b_0 +
+   * a_1·b_1 + ...}.
+   */
+  private boolean headless(int s) {
+    shape(s);
+    return headlessOf[s];
+  }
+
+  /**
+   * Returns the index of the head of chain statement {@code s}'s sum (if headless, of {@code a_0}).
+   */
   private int headIndex(int s) {
     return indexAt(s, chainHead(s));
+  }
+
+  /**
+   * Returns the index of {@code a_0}, the first operand of chain statement {@code s}'s first term.
+   */
+  private int firstTerm(int s) {
+    return headIndex(s) + (headless(s) ? 0 : 1);
+  }
+
+  /** Returns the token after chain statement {@code s}'s sum. */
+  private int sumEnd(int s) {
+    return chainHead(s) + 4 * chainTerms(s) + (headless(s) ? -1 : 1);
   }
 
   /**
@@ -713,7 +743,10 @@ final class LaneEmitter {
     return x;
   }
 
-  /** Finds the sum of statement {@code s}, the leftmost load that terms follow, once. */
+  /**
+   * Finds the sum of statement {@code s} once: the leftmost load that terms follow, or that starts
+   * a product that terms follow.
+   */
   private void shape(int s) {
     if (chainHeadOf[s] != 0) {
       return;
@@ -724,13 +757,24 @@ final class LaneEmitter {
     }
     int end = tape.tokenEnd(s);
     int x = tape.indexStart(s) + 1;
-    for (int u = tape.tokenStart(s) + 1; u + 4 * CHAIN_MIN_TERMS < end; u++) {
+    for (int u = tape.tokenStart(s) + 1; u + 4 * CHAIN_MIN_TERMS <= end; u++) {
       long token = tape.token(u);
       if (Tape.type(token) == Tape.LOAD) {
-        int terms = termsAfter(s, u, x);
-        if (terms > 0) {
+        int terms = termsFrom(s, u + 1, x + 1);
+        boolean product =
+            terms == 0
+                && Tape.type(tape.token(u + 1)) == Tape.LOAD
+                && tape.token(u + 2) == MUL
+                && tape.token(u + 3) == token
+                && tape.token(u + 4) == tape.token(u + 1);
+        if (product) {
+          int after = termsFrom(s, u + 3, x + 2);
+          terms = after > 0 && steps(x, x + 2) ? after + 1 : 0;
+        }
+        if (terms >= CHAIN_MIN_TERMS) {
           chainHeadOf[s] = u;
           chainTermsOf[s] = terms;
+          headlessOf[s] = product;
           return;
         }
         x++;
@@ -740,23 +784,34 @@ final class LaneEmitter {
   }
 
   /**
-   * Returns how many terms follow the load at token {@code u} (index {@code x}) of statement {@code
-   * s}, if at least {@link #CHAIN_MIN_TERMS} whose indices advance by equal steps, else 0.
+   * Returns how many terms of one shape start at token {@code u} of statement {@code s}, the
+   * operands of the first at indices {@code x} and {@code x + 1}, if at least {@link
+   * #CHAIN_MIN_TERMS} - 1 and their indices advance by equal steps, else 0.
    */
-  private int termsAfter(int s, int u, int x) {
+  private int termsFrom(int s, int u, int x) {
     int terms = 0;
-    for (int v = u + 1; v + 4 <= tape.tokenEnd(s) && isTerm(u + 1, v); v += 4) {
+    for (int v = u; v + 4 <= tape.tokenEnd(s) && isTerm(u, v); v += 4) {
       terms++;
     }
-    for (int j = 2; j < terms; j++) {
-      for (int k = 1; k <= 2; k++) {
-        int first = tape.index(x + k);
-        if (tape.index(x + 2 * j + k) - first != j * (tape.index(x + 2 + k) - first)) {
-          return 0;
-        }
+    for (int j = 1; j + 1 < terms; j++) {
+      if (!steps(x + 2 * j - 2, x + 2 * j)) {
+        return 0;
       }
     }
-    return terms < CHAIN_MIN_TERMS ? 0 : terms;
+    return terms < CHAIN_MIN_TERMS - 1 ? 0 : terms;
+  }
+
+  /**
+   * Returns whether the operands at indices {@code b} and {@code b + 1} are as far from those at
+   * {@code a} and {@code a + 1} as those at {@code b + 2} and {@code b + 3} are from them.
+   */
+  private boolean steps(int a, int b) {
+    for (int k = 0; k < 2; k++) {
+      if (tape.index(b + k) - tape.index(a + k) != tape.index(b + 2 + k) - tape.index(b + k)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -786,7 +841,7 @@ final class LaneEmitter {
     if (terms == 0) {
       return false;
     }
-    int x = headIndex(s) + 1;
+    int x = firstTerm(s);
     for (int j = 1; j < terms && period > 0; j++) {
       for (int k = 0; k < 2; k++) {
         if (stride(s, x + 2 * j + k, period) != stride(s, x + k, period)) {
@@ -815,7 +870,7 @@ final class LaneEmitter {
     int terms = chainTerms(s);
     int last = s;
     int consumed = 0;
-    while (last + 1 < tape.size() && !hasPrefix(s) && !hasTail(last)) {
+    while (last + 1 < tape.size() && !hasPrefix(s) && !headless(s) && !hasTail(last)) {
       int n = last + 1;
       Rolling.Loop loop = next + consumed < loops.size() ? loops.get(next + consumed) : null;
       boolean rolled = loop != null && loop.first() == n;
@@ -835,7 +890,7 @@ final class LaneEmitter {
 
   /** Returns whether chain statement {@code s} has tokens after its terms. */
   private boolean hasTail(int s) {
-    return tape.tokenEnd(s) > chainHead(s) + 1 + 4 * chainTerms(s);
+    return tape.tokenEnd(s) > sumEnd(s);
   }
 
   /** Returns whether chain statement {@code s} has tokens before its sum's head. */
@@ -849,7 +904,7 @@ final class LaneEmitter {
    * terms.
    */
   private boolean continues(int s, int terms, int n, int period) {
-    if (!isChain(n, period) || hasPrefix(n)) {
+    if (!isChain(n, period) || hasPrefix(n) || headless(n)) {
       return false;
     }
     int a = tape.tokenStart(s);
@@ -879,7 +934,7 @@ final class LaneEmitter {
 
   /** Returns an upper bound on the bytecode of chain statement {@code s}. */
   private int chainBytes(int s) {
-    int others = tape.tokenEnd(s) - tape.tokenStart(s) - 2 - 4 * chainTerms(s);
+    int others = tape.tokenEnd(s) - tape.tokenStart(s) - 1 - (sumEnd(s) - chainHead(s));
     return 240 + CHAIN_LANES * (2 * LANE_TERM_BYTES + LANE_TOKEN_BYTES * others);
   }
 
@@ -898,7 +953,8 @@ final class LaneEmitter {
     int x = tape.indexStart(s);
     int head = chainHead(s);
     int h = headIndex(s);
-    int tail = chainHead(last) + 1 + 4 * chainTerms(last);
+    int first = firstTerm(s);
+    int tail = sumEnd(last);
     chainStatements++;
     if (period == 0) {
       mv =
@@ -910,25 +966,38 @@ final class LaneEmitter {
     mv.visitVarInsn(ISTORE, FIRST_LANE);
     Label lanes = new Label();
     mv.visitLabel(lanes);
-    operand(s, h, period, 0, 0, KEYS);
-    for (int l = 0; l < CHAIN_LANES; l++) {
-      laneOperand(s, h, KEYS, WEIGHTS, l);
-      mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+    if (headless(s)) {
+      for (int k = 0; k < 2; k++) {
+        operand(s, first + k, period, 0, k, KEYS + 1 + k);
+      }
+      for (int l = 0; l < CHAIN_LANES; l++) {
+        laneOperand(s, first, KEYS + 1, WEIGHTS, l);
+        laneOperand(s, first + 1, KEYS + 2, WEIGHTS + 2, l);
+        Emitter.op(mv, Op.MUL.ordinal());
+        mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+      }
+    } else {
+      operand(s, h, period, 0, 0, KEYS);
+      for (int l = 0; l < CHAIN_LANES; l++) {
+        laneOperand(s, h, KEYS, WEIGHTS, l);
+        mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+      }
     }
-    mv.visitInsn(ICONST_0);
+    chunks.pushInt(headless(s) ? 1 : 0);
     mv.visitVarInsn(ISTORE, TERM);
     Label top = new Label();
     mv.visitLabel(top);
     for (int k = 0; k < 2; k++) {
-      int step = tape.index(h + 3 + k) - tape.index(h + 1 + k);
-      operand(s, h + 1 + k, period, step, k, KEYS + 1 + k);
+      int step = tape.index(first + 2 + k) - tape.index(first + k);
+      operand(s, first + k, period, step, k, KEYS + 1 + k);
     }
+    int sum = head + (headless(s) ? 6 : 4);
     for (int l = 0; l < CHAIN_LANES; l++) {
       mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
-      laneOperand(s, h + 1, KEYS + 1, WEIGHTS, l);
-      laneOperand(s, h + 2, KEYS + 2, WEIGHTS + 2, l);
+      laneOperand(s, first, KEYS + 1, WEIGHTS, l);
+      laneOperand(s, first + 1, KEYS + 2, WEIGHTS + 2, l);
       Emitter.op(mv, Op.MUL.ordinal());
-      Emitter.op(mv, Tape.payload(tape.token(head + 4)));
+      Emitter.op(mv, Tape.payload(tape.token(sum)));
       mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
     }
     chunks.loopBack(TERM, 1, terms, top);
