@@ -38,11 +38,12 @@ import org.objectweb.asm.MethodVisitor;
  * ({@link #emit} returns null) and runs row by row.
  *
  * <p>Two shapes get register-blocked forms, which keep values in locals (registers once C2 compiles
- * them) where the lane and row loops store and reload them. A neuron's sum, {@code ws[t] = h +
- * a_0·b_0 + a_1·b_1 + ... } then its activation (a chain, {@link #chain}), with the partial sums
- * that {@link Layout} cut it into joined again, runs with the accumulators of {@link #CHAIN_LANES}
- * lanes in locals: per term its parameter is loaded once, then each lane adds its product. A rolled
- * weight-gradient update {@code pg[k_j] += a(j)·g} ({@link #scaledUpdate}) adds {@link
+ * them) where the lane and row loops store and reload them. A long sum of products, {@code h +
+ * a_0·b_0 + a_1·b_1 + ...} (a chain, {@link #chain}: a neuron's weighted sum, with the partial sums
+ * that {@link Layout} cut it into joined again, or a hidden neuron's adjoint sum), runs with the
+ * accumulators of {@link #CHAIN_LANES} lanes in locals: per term its parameter is loaded once, then
+ * each lane adds its product; what the statement does around the sum is done per lane at the store.
+ * A rolled weight-gradient update {@code pg[k_j] += a(j)·g} ({@link #scaledUpdate}) adds {@link
  * #UPDATE_ROWS} rows per pass over the elements, their adjoints {@code g} in locals. Each lane
  * still computes its row's operations in their order and each gradient element adds its rows in row
  * order, so results stay the same to the bit.
@@ -653,10 +654,11 @@ final class LaneEmitter {
   static final int CHAIN_MIN_TERMS = 12;
 
   /**
-   * Lanes whose accumulators a chain holds in locals at once; a loop runs the chain for each such
-   * part of a block. Eight independent chains of additions keep both of the processor's adders busy
-   * (an addition takes 3 to 4 cycles), fit x86-64's 16 vector registers with the operands, and keep
-   * the code half the size of sixteen.
+   * Lanes whose accumulators a chain holds in locals at once, a divisor of {@link #LANES}; a loop
+   * runs the chain for each such part of a block. Measured (JMH, one thread,
+   * benchmarks/RESULTS-v2-step5.md): 16 lanes ran the 64-32-10 forward batch in 222 µs against 249
+   * µs with 8 (the whole batch in 571 against 591 µs), and 784-64-10 the same; 8 lanes write half
+   * the code of a chain.
    */
   static final int CHAIN_LANES = LANES;
 
