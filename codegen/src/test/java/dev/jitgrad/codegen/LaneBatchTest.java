@@ -22,10 +22,12 @@ import org.junit.jupiter.api.Test;
 class LaneBatchTest {
   private static final int[] ROWS = {1, 15, 16, 17, 1000};
 
-  /** Rows of inputs in [-2, 2], with NaN, +Inf and -Inf in three rows when there are enough. */
-  private static double[] data(SplittableRandom random, int rows, int inputs) {
+  /**
+   * Rows of inputs in [-2, 2], with NaN, +Inf, -Inf and -0.0 in four rows when there are enough.
+   */
+  static double[] data(SplittableRandom random, int rows, int inputs) {
     double[] data = random.doubles((long) rows * inputs, -2, 2).toArray();
-    double[] special = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+    double[] special = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0};
     for (int i = 0; i < special.length && inputs > 0; i++) {
       int row = rows > 16 ? 3 + 7 * i : 0;
       if (row < rows && (rows > 16 || i == 0)) {
@@ -36,7 +38,7 @@ class LaneBatchTest {
   }
 
   /** Returns a row count large enough for {@code g} to split the batch over threads. */
-  private static int parallelRows(CompiledGraph g) {
+  static int parallelRows(CompiledGraph g) {
     int rows = 1000;
     while (!g.isParallel(rows)) {
       rows *= 2;
@@ -122,15 +124,15 @@ class LaneBatchTest {
     assertTrue(withLanes >= 8, "only " + withLanes + " of 16 graphs ran on lanes");
   }
 
-  @Test
-  void valueAndGradBatch_exactMode_equalsInterpreterRowByRow() {
-    StructuredGraphProperties.Mixed m =
-        new StructuredGraphProperties.Mixed(new SplittableRandom(31));
+  /**
+   * Asserts that {@code output}'s exact-mode batch gradient over {@code rows} rows is what the
+   * interpreter's {@code backward()} adds up row by row, blocks summed in order, to the bit.
+   */
+  private static void assertExactBatchEqualsInterpreter(
+      Value output, List<Value> inputs, List<Value> params, int rows, SplittableRandom random) {
     CompiledGraph g =
-        Jit.compile(List.of(m.output), m.inputs, m.params, JitOptions.defaults().withExact(true));
-    SplittableRandom random = new SplittableRandom(37);
+        Jit.compile(List.of(output), inputs, params, JitOptions.defaults().withExact(true));
     double[] p = random.doubles(g.paramCount(), -1, 1).toArray();
-    int rows = 17;
     double[] data = data(random, rows, g.inputCount());
     double[] expectedGrad = new double[p.length];
     double expectedSum = 0;
@@ -139,14 +141,14 @@ class LaneBatchTest {
       double[] blockGrad = new double[p.length];
       for (int r = start; r < Math.min(rows, start + CompiledGraph.BATCH_BLOCK_ROWS); r++) {
         double[] x = Arrays.copyOfRange(data, r * g.inputCount(), (r + 1) * g.inputCount());
-        Values.setData(m.inputs, x);
-        Values.setData(m.params, p);
-        m.output.forward();
-        Values.setGrads(m.inputs, new double[x.length]);
-        Values.setGrads(m.params, blockGrad);
-        m.output.backward(); // adds into the block's gradient, as the kernel does
-        blockSum += m.output.data();
-        blockGrad = Values.grads(m.params);
+        Values.setData(inputs, x);
+        Values.setData(params, p);
+        output.forward();
+        Values.setGrads(inputs, new double[x.length]);
+        Values.setGrads(params, blockGrad);
+        output.backward(); // adds into the block's gradient, as the kernel does
+        blockSum += output.data();
+        blockGrad = Values.grads(params);
       }
       expectedSum += blockSum;
       for (int i = 0; i < p.length; i++) {
@@ -161,7 +163,41 @@ class LaneBatchTest {
     Oracle.assertBitIdentical(
         Oracle.concat(expectedSum, new double[0], expectedGrad),
         Oracle.concat(sum, new double[0], grad),
-        "sum and gradient");
+        "sum and gradient, " + rows + " rows");
+  }
+
+  @Test
+  void valueAndGradBatch_exactMode_equalsInterpreterRowByRow() {
+    StructuredGraphProperties.Mixed m =
+        new StructuredGraphProperties.Mixed(new SplittableRandom(31));
+
+    assertExactBatchEqualsInterpreter(m.output, m.inputs, m.params, 17, new SplittableRandom(37));
+  }
+
+  @Test
+  void valueAndGradBatch_exactModeMlpChains_equalsInterpreterRowByRow() {
+    SplittableRandom random = new SplittableRandom(97);
+    LoopFormsTest.Graph m = LoopFormsTest.Graph.mlp(random, 0, 64, 24, 10);
+
+    for (int rows : ROWS) {
+      assertExactBatchEqualsInterpreter(m.loss(), m.inputs(), m.params(), rows, random);
+    }
+  }
+
+  @Test
+  void valueAndGradBatch_mlpCrossEntropyChains_equalsBlockwiseSingleCalls() {
+    SplittableRandom random = new SplittableRandom(79);
+    LoopFormsTest.Graph m = LoopFormsTest.Graph.mlp(random, 0, 64, 24, 10);
+    for (boolean exact : new boolean[] {false, true}) {
+      CompiledGraph g =
+          Jit.compile(
+              List.of(m.loss()), m.inputs(), m.params(), JitOptions.defaults().withExact(exact));
+      String what = "64-24-10" + (exact ? ", exact" : "");
+
+      assertTrue(g.hasBatchLanes() && g.hasForwardLanes(), what);
+      assertBatchEqualsSingleCalls(g, random, what);
+      assertForwardBatchEqualsSingleCalls(g, random, what);
+    }
   }
 
   @Test

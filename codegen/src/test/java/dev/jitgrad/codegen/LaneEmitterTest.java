@@ -41,25 +41,26 @@ class LaneEmitterTest {
     CompiledGraph g = Jit.compile(m.loss(), m.inputs(), m.params());
     SplittableRandom random = new SplittableRandom(19);
     double[] p = random.doubles(m.params().size(), -0.5, 0.5).toArray();
-    int rows = 37;
-    double[] data = new double[rows * (features + classes)];
-    for (int r = 0; r < rows; r++) {
-      double[] x = m.sample(random, classes);
-      System.arraycopy(x, 0, data, r * x.length, x.length);
-    }
-    double[] expected = Oracle.blockwiseSingleCalls(g, data, rows, p);
-    double[] grad = new double[p.length];
-    double[] outputs = new double[rows];
+    int width = features + classes;
+    for (int rows : new int[] {1, 15, 16, 17, 1000, LaneBatchTest.parallelRows(g)}) {
+      double[] data = LaneBatchTest.data(random, rows, width);
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(m.sample(random, classes), features, data, r * width + features, classes);
+      }
+      double[] expected = Oracle.blockwiseSingleCalls(g, data, rows, p);
+      double[] grad = new double[p.length];
+      double[] outputs = new double[rows];
 
-    double sum = g.valueAndGradBatch(data, rows, p, grad);
-    g.forwardBatch(data, rows, p, outputs);
+      double sum = g.valueAndGradBatch(data, rows, p, grad);
+      g.forwardBatch(data, rows, p, outputs);
 
-    assertTrue(g.hasBatchLanes(), "the rolled gradient program runs on lanes");
-    Oracle.assertBitIdentical(expected, Oracle.concat(sum, new double[0], grad), "batch");
-    for (int r = 0; r < rows; r++) {
-      double[] x =
-          Arrays.copyOfRange(data, r * (features + classes), (r + 1) * (features + classes));
-      assertEquals(g.forward(x, p), outputs[r], "row " + r);
+      assertTrue(g.hasBatchLanes(), "the rolled gradient program runs on lanes");
+      Oracle.assertBitIdentical(
+          expected, Oracle.concat(sum, new double[0], grad), rows + " rows, batch");
+      for (int r = 0; r < rows; r++) {
+        double[] x = Arrays.copyOfRange(data, r * width, (r + 1) * width);
+        assertEquals(g.forward(x, p), outputs[r], rows + " rows, row " + r);
+      }
     }
   }
 }
