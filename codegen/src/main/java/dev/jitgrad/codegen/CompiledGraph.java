@@ -48,8 +48,8 @@ public final class CompiledGraph implements Serializable {
 
   private final Kernel forward;
 
-  /** The forward program's lane kernel, for {@link #forwardBatch}, or null if none. */
-  private final LaneKernel forwardLanes;
+  /** The forward program's lane kernel, for {@link #forwardBatch}, made on its first call. */
+  private final LazyLanes forwardLanes;
 
   private final Kernel gradient;
   private volatile Kernel inputGradient;
@@ -72,8 +72,7 @@ public final class CompiledGraph implements Serializable {
     int size = Math.max(forward.workspaceSize(), gradient.workspaceSize());
     int inputs = inputCount;
     int params = paramCount;
-    int laneSize = forwardLanes == null ? 0 : forwardLanes.arraySize();
-    this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params, laneSize));
+    this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params));
     this.batches =
         new BatchRunner(
             gradient, compiled.gradient().lanes(), inputCount, paramCount, compiled.gradientSize());
@@ -243,15 +242,17 @@ public final class CompiledGraph implements Serializable {
     checkDistinct(outputRows, "outputRows", inputRows, "inputRows");
     checkDistinct(outputRows, "outputRows", params, "params");
     Workspace w = workspace(forward);
+    LaneKernel lanes = rows > 0 ? forwardLanes.get() : null;
     for (int start = 0; start < rows; start += BATCH_BLOCK_ROWS) {
       int n = Math.min(BATCH_BLOCK_ROWS, rows - start);
-      if (forwardLanes != null) {
-        forwardLanes.gather(inputRows, start, n, w.lanes);
-        forwardLanes.run(w.lanes, params, null, n);
+      if (lanes != null) {
+        double[] array = w.lanes(lanes);
+        lanes.gather(inputRows, start, n, array);
+        lanes.run(array, params, null, n);
         for (int o = 0; o < outputCount; o++) {
-          int from = forwardLanes.output(o);
+          int from = lanes.output(o);
           for (int r = 0; r < n; r++) {
-            outputRows[(start + r) * outputCount + o] = w.lanes[from + r];
+            outputRows[(start + r) * outputCount + o] = array[from + r];
           }
         }
       } else {
@@ -281,14 +282,25 @@ public final class CompiledGraph implements Serializable {
     }
   }
 
-  /** Returns whether {@link #forwardBatch} runs on a lane kernel, for tests. */
+  /**
+   * Returns whether {@link #forwardBatch} runs on a lane kernel, building it if no call has yet,
+   * for tests.
+   */
   boolean hasForwardLanes() {
-    return forwardLanes != null;
+    return forwardLanes.get() != null;
   }
 
-  /** Returns whether {@link #valueAndGradBatch} runs on a lane kernel, for tests. */
+  /**
+   * Returns whether {@link #valueAndGradBatch} runs on a lane kernel, building it if no call has
+   * yet, for tests.
+   */
   boolean hasBatchLanes() {
     return batches.hasLanes();
+  }
+
+  /** Returns whether lane code is still to be built: forward's, then the gradient's, for tests. */
+  boolean[] lanesPending() {
+    return new boolean[] {forwardLanes.pending(), batches.lanesPending()};
   }
 
   /** Returns whether a batch of {@code rows} is split over threads. */

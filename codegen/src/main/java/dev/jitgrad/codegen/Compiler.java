@@ -18,7 +18,8 @@ import java.util.Locale;
  *  7. statements         one token list per statement to write                  {@link Tape}
  *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
  *  9. emit               bytecode in chunk methods and classes                  {@link Emitter}
- *     and lanes          the same statements over blocks of rows, for batches   {@link LaneEmitter}
+ *     and lanes          the same statements over blocks of rows, for batches,  {@link LaneEmitter}
+ *                        on the first batch call                                {@link LazyLanes}
  * 10. load               hidden classes → a kernel                              {@link Emitter#load}
  * </pre>
  *
@@ -57,10 +58,11 @@ final class Compiler {
       Program differentiable, Built forward, Built gradient, int gradientSize, String summary) {}
 
   /**
-   * A program made runnable, with its bytecode (null on the IR interpreter) and its lane kernel
-   * (null on the IR interpreter, when not asked for, or when the program has none).
+   * A program made runnable, with its bytecode (null on the IR interpreter) and its lane kernel,
+   * built on first use ({@link LazyLanes#NONE} on the IR interpreter, when not asked for, or when
+   * the program is too small for lanes).
    */
-  record Built(Kernel kernel, Emitter.Code code, LaneKernel lanes) {}
+  record Built(Kernel kernel, Emitter.Code code, LazyLanes lanes) {}
 
   /** Runs every stage on a checked graph. */
   static Compiled compile(
@@ -74,7 +76,7 @@ final class Compiler {
     Program forward = forwardProgram(differentiable, options);
     int forwardSize = forward.size;
     Built f = build(forward, options, true);
-    forward = null; // each program and its layout go before the next program is made
+    forward = null; // from here only its lane code, until built, holds the program and its layout
     Program gradient = gradientProgram(differentiable, false, options);
     int gradientSize = gradient.size;
     Built g = build(gradient, options, true);
@@ -164,21 +166,21 @@ final class Compiler {
 
   /**
    * Stages 6 to 10, and with {@code lanes} the lane kernel ({@link LaneEmitter}) from the same
-   * layout; or the IR interpreter when the options ask for it.
+   * statements, emitted on first use ({@link LazyLanes}); or the IR interpreter when the options
+   * ask for it.
    */
   static Built build(Program p, JitOptions options, boolean lanes) {
     if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
-      return new Built(new Interpreter(p), null, null);
+      return new Built(new Interpreter(p), null, LazyLanes.NONE);
     }
     Layout layout = new Layout(p);
     Tape tape = Tape.of(p, layout);
     Emitter.Code code = Emitter.emit(p, layout, tape, Rolling.MIN_PROGRAM_BYTES);
-    LaneEmitter.Code laneCode =
+    LazyLanes laneCode =
         lanes && wantsLanes(p.size, LANE_MIN_INSTRUCTIONS)
-            ? LaneEmitter.emit(p, layout, tape, LaneEmitter.MIN_ROLL_BYTES)
-            : null;
-    return new Built(
-        Emitter.load(code), code, laneCode == null ? null : LaneEmitter.load(laneCode));
+            ? LazyLanes.of(p, layout, tape)
+            : LazyLanes.NONE;
+    return new Built(Emitter.load(code), code, laneCode);
   }
 
   /** Stages 6 to 9: the bytecode of {@code p}. */

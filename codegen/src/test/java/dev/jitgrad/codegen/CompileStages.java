@@ -39,21 +39,68 @@ final class CompileStages {
     lap("forward passes", forward);
     forward = Lowering.expandNary(forward);
     lap("forward expand n-ary", forward);
-    Layout forwardLayout = new Layout(forward);
-    lap("forward layout", forward);
-    Emitter.load(Emitter.emit(forward, forwardLayout));
-    lap("forward statements, loops, emit, load", forward);
+    Object[] forwardLanes = backEnd("forward", forward);
     Program gradient = Reverse.differentiate(differentiable, false, options.exact());
     lap("reverse mode", gradient);
     gradient = Compiler.run(Passes.forOptions(options), gradient);
     lap("gradient passes", gradient);
     gradient = Lowering.expandNary(gradient);
     lap("gradient expand n-ary", gradient);
-    Layout gradientLayout = new Layout(gradient);
-    lap("gradient layout", gradient);
-    Emitter.load(Emitter.emit(gradient, gradientLayout));
-    lap("gradient statements, loops, emit, load", gradient);
+    Object[] gradientLanes = backEnd("gradient", gradient);
     System.out.printf(Locale.ROOT, "%-40s %8.1f ms%n", "total", (System.nanoTime() - start) / 1e6);
+    for (Program p : List.of(forward, gradient)) {
+      Layout again = new Layout(p);
+      lap("again: layout", p);
+      Tape.of(p, again);
+      lap("again: statements", p);
+    }
+    long held = usedHeap();
+    forwardLanes[2] = null;
+    gradientLanes[2] = null;
+    long noTape = usedHeap();
+    forwardLanes[1] = null;
+    gradientLanes[1] = null;
+    long programs = usedHeap();
+    forwardLanes = null;
+    gradientLanes = null;
+    long none = usedHeap();
+    System.out.printf(
+        Locale.ROOT,
+        "held for lanes: programs %.1f MB, layouts %.1f MB, tapes %.1f MB%n",
+        (programs - none) / 1e6,
+        (noTape - programs) / 1e6,
+        (held - noTape) / 1e6);
+  }
+
+  /** Runs stages 6 to 10 on {@code p} and the lane code; returns what lazy lanes would keep. */
+  private static Object[] backEnd(String name, Program p) {
+    Layout layout = new Layout(p);
+    lap(name + " layout", p);
+    Tape tape = Tape.of(p, layout);
+    lap(name + " statements", p);
+    Rolling.find(tape, Rolling.MIN_PROGRAM_BYTES);
+    lap(name + " loops (alone, not kept)", p);
+    Emitter.Code code = Emitter.emit(p, layout, tape, Rolling.MIN_PROGRAM_BYTES);
+    lap(name + " loops, emit", p);
+    Emitter.load(code);
+    lap(name + " load", p);
+    if (Compiler.wantsLanes(p.size, Compiler.DEFAULT_LANE_MIN_INSTRUCTIONS)) {
+      LaneEmitter.Code lanes = LaneEmitter.emit(p, layout, tape, LaneEmitter.MIN_ROLL_BYTES);
+      lap(name + " lanes: loops, emit", p);
+      if (lanes != null) {
+        LaneEmitter.load(lanes);
+        lap(name + " lanes: load", p);
+      }
+    }
+    return new Object[] {p, layout, tape};
+  }
+
+  private static long usedHeap() {
+    Runtime r = Runtime.getRuntime();
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return r.totalMemory() - r.freeMemory();
   }
 
   private static void lap(String stage, Program p) {

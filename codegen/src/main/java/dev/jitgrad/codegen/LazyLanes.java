@@ -1,0 +1,63 @@
+package dev.jitgrad.codegen;
+
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * A program's lane kernel ({@link LaneEmitter}), emitted and loaded on first use rather than at
+ * compile time, so a graph that never runs a batch never pays for it.
+ *
+ * <p>Until then it holds what the per-row code was made from (program, layout and statements), so
+ * the lane kernel comes from the same statements, and its loops ({@link Tape#loops}) are not
+ * searched again. Threads that ask at the same time each build a kernel, without waiting for one
+ * another, and one compare-and-set decides which is kept; the holder then lets go of the program.
+ * Lane code is an optimisation: if emitting or loading it fails, or the program has none, {@link
+ * #get} returns null from then on and batches run row by row.
+ */
+final class LazyLanes {
+  /** Lanes for no program: the state once a program turned out to have none. */
+  static final LazyLanes NONE = new LazyLanes(null);
+
+  private static final Object ABSENT = new Object();
+
+  /** The builder while pending, then the {@link LaneKernel} or {@link #ABSENT}. */
+  private final AtomicReference<Object> state;
+
+  /** Lanes that {@code builder} makes on first use (null: the program has none). */
+  LazyLanes(Supplier<LaneKernel> builder) {
+    this.state = new AtomicReference<>(builder == null ? ABSENT : builder);
+  }
+
+  /** Returns lanes built from the statements {@code tape} of {@code p}, on first use. */
+  static LazyLanes of(Program p, Layout layout, Tape tape) {
+    return new LazyLanes(
+        () -> {
+          LaneEmitter.Code code = LaneEmitter.emit(p, layout, tape, LaneEmitter.MIN_ROLL_BYTES);
+          return code == null ? null : LaneEmitter.load(code);
+        });
+  }
+
+  /** Returns the lane kernel, building it now if no call has yet, or null if there is none. */
+  LaneKernel get() {
+    Object s = state.get();
+    if (s instanceof Supplier<?> builder) {
+      state.compareAndSet(s, build(builder));
+      s = state.get();
+    }
+    return s instanceof LaneKernel kernel ? kernel : null;
+  }
+
+  /** Returns whether the lane kernel is still to be built (what it is built from is still held). */
+  boolean pending() {
+    return state.get() instanceof Supplier<?>;
+  }
+
+  private static Object build(Supplier<?> builder) {
+    try {
+      Object kernel = builder.get();
+      return kernel == null ? ABSENT : kernel;
+    } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+      return ABSENT;
+    }
+  }
+}
