@@ -76,7 +76,7 @@ final class Compiler {
     Program forward = forwardProgram(differentiable, options);
     int forwardSize = forward.size;
     Built f = build(forward, options, true);
-    forward = null; // from here only its lane code, until built, holds the program and its layout
+    forward = null; // from here only its lane code, until built, holds the program
     Program gradient = gradientProgram(differentiable, false, options);
     int gradientSize = gradient.size;
     Built g = build(gradient, options, true);
@@ -165,7 +165,7 @@ final class Compiler {
   }
 
   /**
-   * Stages 6 to 10, and with {@code lanes} the lane kernel ({@link LaneEmitter}) from the same
+   * Stages 6 to 10, and with {@code lanes} the lane kernel ({@link LaneEmitter}) of the same
    * statements, emitted on first use ({@link LazyLanes}); or the IR interpreter when the options
    * ask for it.
    */
@@ -178,7 +178,7 @@ final class Compiler {
     Emitter.Code code = Emitter.emit(p, layout, tape, Rolling.MIN_PROGRAM_BYTES);
     LazyLanes laneCode =
         lanes && wantsLanes(p.size, LANE_MIN_INSTRUCTIONS)
-            ? LazyLanes.of(p, layout, tape)
+            ? LazyLanes.of(p, tape.loops)
             : LazyLanes.NONE;
     return new Built(Emitter.load(code), code, laneCode);
   }

@@ -203,7 +203,7 @@ final class Rolling {
 
   /**
    * Returns the loops in {@code tape}, or none if it is smaller than {@code minProgramBytes}. The
-   * search runs once per tape: the per-row and the lane emitter both ask.
+   * search runs once per tape, and not at all if {@link Tape#loops} was given them.
    */
   static List<Loop> find(Tape tape, int minProgramBytes) {
     long bytes = 0;

@@ -36,7 +36,10 @@ final class Tape {
   private final Program p;
   private final Layout layout;
 
-  /** The loops {@link Rolling#find(Tape, int)} found here, once it has searched. */
+  /**
+   * The loops {@link Rolling#find(Tape, int)} found here once it has searched, or those it found in
+   * the same statements written before (see {@link LazyLanes}); null until then.
+   */
   volatile List<Rolling.Loop> loops;
 
   private Tape(Program p, Layout layout) {

@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * benchmarks/RESULTS-v2-progress.md} (step 3). Not a benchmark: run it in a fresh JVM for the cold
  * cost, e.g. {@code java -cp ... dev.jitgrad.codegen.CompileStages mlp} ({@code mlp} is 784-64-10
  * with a per-sample softmax cross-entropy; {@code chain N} and {@code sum N} are the graphs of
- * {@code MillionNodeChild}).
+ * {@code MillionNodeChild}, {@code random N} the one of {@code CompileCostBenchmark}).
  */
 final class CompileStages {
   private static long last;
@@ -35,15 +35,13 @@ final class CompileStages {
     lap("trace", traced);
     Program differentiable = Compiler.run(Passes.beforeReverse(options), traced);
     lap("passes before reverse", differentiable);
-    Program forward = Compiler.run(Passes.forOptions(options), differentiable);
-    lap("forward passes", forward);
+    Program forward = passes("forward", Passes.forOptions(options), differentiable);
     forward = Lowering.expandNary(forward);
     lap("forward expand n-ary", forward);
     Object[] forwardLanes = backEnd("forward", forward);
     Program gradient = Reverse.differentiate(differentiable, false, options.exact());
     lap("reverse mode", gradient);
-    gradient = Compiler.run(Passes.forOptions(options), gradient);
-    lap("gradient passes", gradient);
+    gradient = passes("gradient", Passes.forOptions(options), gradient);
     gradient = Lowering.expandNary(gradient);
     lap("gradient expand n-ary", gradient);
     Object[] gradientLanes = backEnd("gradient", gradient);
@@ -70,6 +68,15 @@ final class CompileStages {
         (programs - none) / 1e6,
         (noTape - programs) / 1e6,
         (held - noTape) / 1e6);
+  }
+
+  /** Runs {@code passes} on {@code p}, timing each. */
+  private static Program passes(String name, List<Passes.Pass> passes, Program p) {
+    for (Passes.Pass pass : passes) {
+      p = pass.run().apply(p);
+      lap(name + " pass: " + pass.name(), p);
+    }
+    return p;
   }
 
   /** Runs stages 6 to 10 on {@code p} and the lane code; returns what lazy lanes would keep. */
@@ -110,6 +117,30 @@ final class CompileStages {
     last = System.nanoTime();
   }
 
+  /** The random graph of {@code CompileCostBenchmark} ({@code Workloads.randomGraph}). */
+  private static Value random(int nodes, List<Value> inputs, List<Value> params) {
+    SplittableRandom random = new SplittableRandom(42);
+    for (int i = 0; i < 2; i++) {
+      inputs.add(Value.of(random.nextDouble(-1, 1)));
+    }
+    for (int i = 0; i < 8; i++) {
+      params.add(Value.of(random.nextDouble(-1, 1)));
+    }
+    List<Value> all = new ArrayList<>(inputs);
+    all.addAll(params);
+    Value prev = inputs.get(0).mul(inputs.get(1));
+    all.add(prev);
+    for (int i = all.size(); i < nodes; i++) {
+      switch (i % 3) {
+        case 0 -> prev = prev.mul(params.get(random.nextInt(params.size())));
+        case 1 -> prev = prev.add(all.get(random.nextInt(all.size())));
+        default -> prev = prev.tanh();
+      }
+      all.add(prev);
+    }
+    return prev;
+  }
+
   private static Value graph(String name, int n, List<Value> inputs, List<Value> params) {
     switch (name) {
       case "mlp":
@@ -128,8 +159,10 @@ final class CompileStages {
         return MillionNodeChild.chain(n, params);
       case "sum":
         return MillionNodeChild.sum(n, params);
+      case "random":
+        return random(n, inputs, params);
       default:
-        throw new IllegalArgumentException("graph must be mlp, chain or sum, got " + name);
+        throw new IllegalArgumentException("graph must be mlp, chain, sum or random, got " + name);
     }
   }
 }
