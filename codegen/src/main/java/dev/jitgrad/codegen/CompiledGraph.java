@@ -34,8 +34,6 @@ public final class CompiledGraph implements Serializable {
   public static final int BATCH_BLOCK_ROWS = BatchRunner.BLOCK_ROWS;
 
   private static final AtomicLong IDS = new AtomicLong();
-  private static final String RUN =
-      "_" + ProcessHandle.current().pid() + "-" + Long.toString(System.currentTimeMillis(), 36);
 
   private final long id = IDS.incrementAndGet();
   private final JitOptions options;
@@ -53,7 +51,7 @@ public final class CompiledGraph implements Serializable {
 
   private final Kernel gradient;
   private volatile Kernel inputGradient;
-  private final String summary;
+  private final Compiler.Summary summary;
   private final ThreadLocal<Workspace> workspaces;
   private final BatchRunner batches;
 
@@ -479,12 +477,22 @@ public final class CompiledGraph implements Serializable {
       int n = 0;
       for (Emitter.Code c : code) {
         for (byte[] bytes : c.classes()) {
-          Files.write(directory.resolve("Graph" + id + "_" + prefix + n++ + RUN + ".class"), bytes);
+          Files.write(
+              directory.resolve("Graph" + id + "_" + prefix + n++ + DumpRun.ID + ".class"), bytes);
         }
       }
     } catch (java.io.IOException e) {
       throw new UncheckedIOException("could not dump generated classes to " + directory, e);
     }
+  }
+
+  /**
+   * This JVM's suffix of dumped class files' names, made on the first dump: asking for the process
+   * id took about 10 ms in a fresh JVM, too much to pay on every first compile.
+   */
+  private static final class DumpRun {
+    static final String ID =
+        "_" + ProcessHandle.current().pid() + "-" + Long.toString(System.currentTimeMillis(), 36);
   }
 
   /** Returns a summary: sizes before and after passes, chunks, bytecode size and compile time. */

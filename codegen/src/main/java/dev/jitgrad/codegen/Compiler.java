@@ -55,7 +55,60 @@ final class Compiler {
    * their code and a summary.
    */
   record Compiled(
-      Program differentiable, Built forward, Built gradient, int gradientSize, String summary) {}
+      Program differentiable, Built forward, Built gradient, int gradientSize, Summary summary) {}
+
+  /**
+   * What a compiled graph's {@code toString} reports, as numbers: formatted only when asked, since
+   * the first {@code String.format} in a JVM loads locale data, tens of milliseconds in a fresh
+   * one. {@code traced} is -1 for a loaded graph; {@code chunks} is -1 on the IR interpreter.
+   */
+  record Summary(
+      long traced, int forward, int gradient, int chunks, int classes, long bytes, long nanos) {
+    static Summary of(long traced, int forward, int gradient, Built f, Built g, long start) {
+      long nanos = System.nanoTime() - start;
+      if (f.code() == null) {
+        return new Summary(traced, forward, gradient, -1, 0, 0, nanos);
+      }
+      return new Summary(
+          traced,
+          forward,
+          gradient,
+          f.code().chunks() + g.code().chunks(),
+          f.code().classes().size() + g.code().classes().size(),
+          f.code().bytes() + g.code().bytes(),
+          nanos);
+    }
+
+    @Override
+    public String toString() {
+      String code =
+          chunks < 0
+              ? "IR interpreter"
+              : String.format(
+                  Locale.ROOT,
+                  "%d chunks in %d classes, %d bytes of bytecode",
+                  chunks,
+                  classes,
+                  bytes);
+      return traced < 0
+          ? String.format(
+              Locale.ROOT,
+              "loaded forward program %d nodes, gradient program %d nodes; %s; loaded in %.1f ms",
+              forward,
+              gradient,
+              code,
+              nanos / 1e6)
+          : String.format(
+              Locale.ROOT,
+              "traced %d IR nodes, %d after passes; gradient program %d nodes; %s; compiled in %.1f"
+                  + " ms",
+              traced,
+              forward,
+              gradient,
+              code,
+              nanos / 1e6);
+    }
+  }
 
   /**
    * A program made runnable, with its bytecode (null on the IR interpreter) and its lane kernel,
@@ -80,15 +133,7 @@ final class Compiler {
     Program gradient = gradientProgram(differentiable, false, options);
     int gradientSize = gradient.size;
     Built g = build(gradient, options, true);
-    String summary =
-        String.format(
-            Locale.ROOT,
-            "traced %d IR nodes, %d after passes; gradient program %d nodes; %s; compiled in %.1f ms",
-            tracedSize,
-            forwardSize,
-            gradientSize,
-            codeSummary(f, g),
-            (System.nanoTime() - start) / 1e6);
+    Summary summary = Summary.of(tracedSize, forwardSize, gradientSize, f, g, start);
     return new Compiled(differentiable, f, g, gradientSize, summary);
   }
 
@@ -100,26 +145,9 @@ final class Compiler {
     long start = System.nanoTime();
     Built f = build(saved.forward(), options, true);
     Built g = build(saved.gradient(), options, true);
-    String summary =
-        String.format(
-            Locale.ROOT,
-            "loaded forward program %d nodes, gradient program %d nodes; %s; loaded in %.1f ms",
-            saved.forward().size,
-            saved.gradient().size,
-            codeSummary(f, g),
-            (System.nanoTime() - start) / 1e6);
-    return new Compiled(null, f, g, saved.gradient().size, summary);
-  }
-
-  private static String codeSummary(Built f, Built g) {
-    return f.code() == null
-        ? "IR interpreter"
-        : String.format(
-            Locale.ROOT,
-            "%d chunks in %d classes, %d bytes of bytecode",
-            f.code().chunks() + g.code().chunks(),
-            f.code().classes().size() + g.code().classes().size(),
-            f.code().bytes() + g.code().bytes());
+    int forward = saved.forward().size;
+    int gradient = saved.gradient().size;
+    return new Compiled(null, f, g, gradient, Summary.of(-1, forward, gradient, f, g, start));
   }
 
   /** Stages 4 and 5 on the differentiable program: the optimised forward program. */

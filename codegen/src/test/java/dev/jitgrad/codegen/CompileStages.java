@@ -38,36 +38,26 @@ final class CompileStages {
     Program forward = passes("forward", Passes.forOptions(options), differentiable);
     forward = Lowering.expandNary(forward);
     lap("forward expand n-ary", forward);
-    Object[] forwardLanes = backEnd("forward", forward);
+    List<Rolling.Loop> forwardLoops = backEnd("forward", forward);
     Program gradient = Reverse.differentiate(differentiable, false, options.exact());
     lap("reverse mode", gradient);
     gradient = passes("gradient", Passes.forOptions(options), gradient);
     gradient = Lowering.expandNary(gradient);
     lap("gradient expand n-ary", gradient);
-    Object[] gradientLanes = backEnd("gradient", gradient);
-    System.out.printf(Locale.ROOT, "%-40s %8.1f ms%n", "total", (System.nanoTime() - start) / 1e6);
-    for (Program p : List.of(forward, gradient)) {
-      Layout again = new Layout(p);
-      lap("again: layout", p);
-      Tape.of(p, again);
-      lap("again: statements", p);
-    }
-    long held = usedHeap();
-    forwardLanes[2] = null;
-    gradientLanes[2] = null;
-    long noTape = usedHeap();
-    forwardLanes[1] = null;
-    gradientLanes[1] = null;
-    long programs = usedHeap();
-    forwardLanes = null;
-    gradientLanes = null;
-    long none = usedHeap();
+    List<Rolling.Loop> gradientLoops = backEnd("gradient", gradient);
     System.out.printf(
-        Locale.ROOT,
-        "held for lanes: programs %.1f MB, layouts %.1f MB, tapes %.1f MB%n",
-        (programs - none) / 1e6,
-        (noTape - programs) / 1e6,
-        (held - noTape) / 1e6);
+        Locale.ROOT, "%-40s %8.1f ms%n", "Jit.compile", (System.nanoTime() - start) / 1e6);
+    lanes("gradient", gradient, gradientLoops);
+    lanes("forward", forward, forwardLoops);
+    System.out.printf(
+        Locale.ROOT, "%-40s %8.1f ms%n", "with both lanes", (System.nanoTime() - start) / 1e6);
+  }
+
+  private static void lap(String stage, Program p) {
+    long now = System.nanoTime();
+    System.out.printf(
+        Locale.ROOT, "%-40s %8.1f ms  %,11d instructions%n", stage, (now - last) / 1e6, p.size);
+    last = System.nanoTime();
   }
 
   /** Runs {@code passes} on {@code p}, timing each. */
@@ -79,42 +69,27 @@ final class CompileStages {
     return p;
   }
 
-  /** Runs stages 6 to 10 on {@code p} and the lane code; returns what lazy lanes would keep. */
-  private static Object[] backEnd(String name, Program p) {
+  /** Runs stages 6 to 10 on {@code p}; returns its loops. */
+  private static List<Rolling.Loop> backEnd(String name, Program p) {
     Layout layout = new Layout(p);
     lap(name + " layout", p);
     Tape tape = Tape.of(p, layout);
     lap(name + " statements", p);
-    Rolling.find(tape, Rolling.MIN_PROGRAM_BYTES);
-    lap(name + " loops (alone, not kept)", p);
+    List<Rolling.Loop> loops = Rolling.find(tape, Rolling.MIN_PROGRAM_BYTES);
+    lap(name + " loops", p);
     Emitter.Code code = Emitter.emit(p, layout, tape, Rolling.MIN_PROGRAM_BYTES);
-    lap(name + " loops, emit", p);
+    lap(name + " emit", p);
     Emitter.load(code);
     lap(name + " load", p);
+    return loops;
+  }
+
+  /** Builds the lane kernel of {@code p} as its first batch call does ({@link LazyLanes}). */
+  private static void lanes(String name, Program p, List<Rolling.Loop> loops) {
     if (Compiler.wantsLanes(p.size, Compiler.DEFAULT_LANE_MIN_INSTRUCTIONS)) {
-      LaneEmitter.Code lanes = LaneEmitter.emit(p, layout, tape, LaneEmitter.MIN_ROLL_BYTES);
-      lap(name + " lanes: loops, emit", p);
-      if (lanes != null) {
-        LaneEmitter.load(lanes);
-        lap(name + " lanes: load", p);
-      }
+      LazyLanes.of(p, loops).get();
+      lap("first batch: " + name + " lanes", p);
     }
-    return new Object[] {p, layout, tape};
-  }
-
-  private static long usedHeap() {
-    Runtime r = Runtime.getRuntime();
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-    }
-    return r.totalMemory() - r.freeMemory();
-  }
-
-  private static void lap(String stage, Program p) {
-    long now = System.nanoTime();
-    System.out.printf(
-        Locale.ROOT, "%-40s %8.1f ms  %,11d instructions%n", stage, (now - last) / 1e6, p.size);
-    last = System.nanoTime();
   }
 
   /** The random graph of {@code CompileCostBenchmark} ({@code Workloads.randomGraph}). */
