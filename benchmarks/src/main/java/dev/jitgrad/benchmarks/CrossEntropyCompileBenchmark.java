@@ -22,9 +22,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Time to steady state for the classifier MLPs of {@link CrossEntropySampleBenchmark}: {@code
  * compile} is {@code Jit.compile} of the per-sample softmax cross-entropy to bytecode, {@code
  * compileAndCall} adds the first {@code calls} {@code valueAndGrad} calls on one sample, one cold
- * shot per measurement; {@code compileAndBatch} compiles and runs one batch instead. Fresh generated classes start in HotSpot's interpreter and C2 compiles
- * their chunk methods one by one, so the first calls of a large program cost far more than the
- * steady state; Codegen v2 (issue 12) must lower the total, not move it into C2.
+ * shot per measurement; {@code compileAndBatch} compiles and runs one batch instead. Fresh
+ * generated classes start in HotSpot's interpreter and C2 compiles their chunk methods one by one,
+ * so the first calls of a large program cost far more than the steady state; Codegen v2 (issue 12)
+ * must lower the total, not move it into C2.
  *
  * <p>The graph is built once per trial. With the default warm-up the compiler's own code is hot;
  * for the cost in a fresh JVM (the issue's "compile, fresh JVM") run one shot per fork: {@code -f
