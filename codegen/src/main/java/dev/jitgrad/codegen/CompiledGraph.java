@@ -190,7 +190,8 @@ public final class CompiledGraph implements Serializable {
    * <p>Rows are summed in blocks of {@link #BATCH_BLOCK_ROWS}, each in row order, and the blocks
    * are combined in block order, so the result is the same to the bit on any machine and with any
    * number of threads; blocks run on the common {@link ForkJoinPool} when the batch is large enough
-   * to gain from it.
+   * to gain from it. For a large program the first call generates code that computes a block's rows
+   * at once, with the same results.
    *
    * @throws IllegalArgumentException if {@code rows} is negative or more than {@code inputRows}
    *     holds, or an array has the wrong length
@@ -213,7 +214,7 @@ public final class CompiledGraph implements Serializable {
    * left as they are.
    *
    * <p>Runs on the calling thread, {@link #BATCH_BLOCK_ROWS} rows at a time on code that computes
-   * each operation for a whole block of rows at once.
+   * each operation for a whole block of rows at once; the first call generates that code.
    *
    * @throws IllegalArgumentException if {@code rows} is negative or more than {@code inputRows}
    *     holds, {@code params} has the wrong length, {@code outputRows} is shorter than {@code
