@@ -33,27 +33,36 @@ class LazyLanesTest {
     return Jit.compile(List.of(m.output), m.inputs, m.params, JitOptions.defaults());
   }
 
+  /**
+   * Params and {@link #ROWS} rows for {@code g}, with per-row calls summed blockwise: the oracle.
+   */
+  private record Batch(double[] p, double[] data, double[] expected) {
+    static Batch draw(CompiledGraph g, long seed) {
+      SplittableRandom random = new SplittableRandom(seed);
+      double[] p = random.doubles(g.paramCount(), -1, 1).toArray();
+      double[] data = random.doubles((long) ROWS * g.inputCount(), -2, 2).toArray();
+      return new Batch(p, data, Oracle.blockwiseSingleCalls(g, data, ROWS, p));
+    }
+  }
+
   @Test
   void compile_graphWithLanes_buildsEachLaneKernelOnItsFirstBatchCall() {
     StructuredGraphProperties.Mixed m = mixed(3);
     CompiledGraph g = compile(m);
-    SplittableRandom random = new SplittableRandom(5);
-    double[] p = random.doubles(g.paramCount(), -1, 1).toArray();
-    double[] data = random.doubles((long) ROWS * g.inputCount(), -2, 2).toArray();
-    double[] expected = Oracle.blockwiseSingleCalls(g, data, ROWS, p);
+    Batch b = Batch.draw(g, 5);
     boolean[] afterCompile = g.lanesPending();
-    double[] grad = new double[p.length];
+    double[] grad = new double[b.p().length];
 
-    double sum = g.valueAndGradBatch(data, ROWS, p, grad);
+    double sum = g.valueAndGradBatch(b.data(), ROWS, b.p(), grad);
     boolean[] afterBatch = g.lanesPending();
-    g.forwardBatch(data, ROWS, p, new double[ROWS * g.outputCount()]);
+    g.forwardBatch(b.data(), ROWS, b.p(), new double[ROWS * g.outputCount()]);
     boolean[] afterForwardBatch = g.lanesPending();
 
     assertArrayEquals(new boolean[] {true, true}, afterCompile, "forward, gradient");
     assertArrayEquals(new boolean[] {true, false}, afterBatch, "forward, gradient");
     assertArrayEquals(new boolean[] {false, false}, afterForwardBatch, "forward, gradient");
     assertTrue(g.hasBatchLanes() && g.hasForwardLanes());
-    Oracle.assertBitIdentical(expected, Oracle.concat(sum, new double[0], grad), "first batch");
+    Oracle.assertBitIdentical(b.expected(), Oracle.concat(sum, new double[0], grad), "first batch");
   }
 
   @Test
@@ -61,28 +70,21 @@ class LazyLanesTest {
     StructuredGraphProperties.Mixed m = mixed(7);
     CompiledGraph g = SavedGraphs.load(SavedGraphs.bytes(compile(m)), JitOptions.defaults());
     boolean[] afterLoad = g.lanesPending();
-    SplittableRandom random = new SplittableRandom(11);
-    double[] p = random.doubles(g.paramCount(), -1, 1).toArray();
-    double[] data = random.doubles((long) ROWS * g.inputCount(), -2, 2).toArray();
-    double[] expected = Oracle.blockwiseSingleCalls(g, data, ROWS, p);
-    double[] grad = new double[p.length];
+    Batch b = Batch.draw(g, 11);
+    double[] grad = new double[b.p().length];
 
-    double sum = g.valueAndGradBatch(data, ROWS, p, grad);
+    double sum = g.valueAndGradBatch(b.data(), ROWS, b.p(), grad);
 
     assertArrayEquals(new boolean[] {true, true}, afterLoad, "forward, gradient");
     assertFalse(g.lanesPending()[1], "the gradient's lane code is built");
     assertTrue(g.hasBatchLanes());
-    Oracle.assertBitIdentical(expected, Oracle.concat(sum, new double[0], grad), "loaded");
+    Oracle.assertBitIdentical(b.expected(), Oracle.concat(sum, new double[0], grad), "loaded");
   }
 
   @Test
   void valueAndGradBatch_threadsRacingOnTheFirstCall_eachGetTheSerialResult() throws Exception {
     StructuredGraphProperties.Mixed m = mixed(13);
-    CompiledGraph reference = compile(m);
-    SplittableRandom random = new SplittableRandom(17);
-    double[] p = random.doubles(reference.paramCount(), -1, 1).toArray();
-    double[] data = random.doubles((long) ROWS * reference.inputCount(), -2, 2).toArray();
-    double[] expected = Oracle.blockwiseSingleCalls(reference, data, ROWS, p);
+    Batch b = Batch.draw(compile(m), 17);
     CompiledGraph g = compile(m);
     int threads = 4;
     CountDownLatch start = new CountDownLatch(1);
@@ -95,9 +97,9 @@ class LazyLanesTest {
         calls[t] =
             pool.submit(
                 () -> {
-                  double[] grad = new double[p.length];
+                  double[] grad = new double[b.p().length];
                   start.await();
-                  double sum = g.valueAndGradBatch(data, ROWS, p, grad);
+                  double sum = g.valueAndGradBatch(b.data(), ROWS, b.p(), grad);
                   results[slot] = Oracle.concat(sum, new double[0], grad);
                   return null;
                 });
@@ -109,7 +111,7 @@ class LazyLanesTest {
       }
 
       for (int t = 0; t < threads; t++) {
-        Oracle.assertBitIdentical(expected, results[t], "thread " + t);
+        Oracle.assertBitIdentical(b.expected(), results[t], "thread " + t);
       }
       assertTrue(g.hasBatchLanes());
     } finally {
