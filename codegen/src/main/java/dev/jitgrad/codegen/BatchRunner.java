@@ -146,7 +146,7 @@ final class BatchRunner {
     double[] rowsData;
 
     double[] params;
-    LaneKernel lanes;
+    LaneKernel laneKernel;
     int rows;
     int first;
     int count;
@@ -164,12 +164,12 @@ final class BatchRunner {
         int rows,
         double[] params,
         double[] paramGrad,
-        LaneKernel lanes,
+        LaneKernel laneKernel,
         boolean parallel) {
       this.rowsData = rowsData;
       this.rows = rows;
       this.params = params;
-      this.lanes = lanes;
+      this.laneKernel = laneKernel;
       this.caller = Thread.currentThread();
       int blocks = blockCount(rows);
       double sum = 0;
@@ -205,7 +205,7 @@ final class BatchRunner {
       }
       this.rowsData = null;
       this.params = null;
-      this.lanes = null;
+      this.laneKernel = null;
       this.caller = null;
       return sum;
     }
@@ -249,7 +249,7 @@ final class BatchRunner {
     private void compute(int b, Workspace w) {
       double[] data = rowsData;
       double[] p = params;
-      LaneKernel lanes = this.lanes;
+      LaneKernel lanes = laneKernel;
       int block = first + b;
       int start = block * BLOCK_ROWS;
       int end = blockEnd(block, rows);

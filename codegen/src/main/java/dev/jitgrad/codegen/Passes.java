@@ -86,7 +86,13 @@ final class Passes {
     return p.rewrite((out, in, i, renamed) -> fold(out, in, i, renamed, KEEP));
   }
 
-  /** Applies the identities of {@link #simplify} to every instruction, as it is appended. */
+  /**
+   * Applies identities that hold for every double, signed zeros included: {@code x + -0.0}, {@code
+   * -0.0 + x}, {@code x - +0.0}, {@code x·1}, {@code 1·x}, {@code x/1}, {@code --x} and {@code x^1}
+   * become x; {@code -0.0 - x} and {@code x·-1} become -x; a sum loses its -0.0 terms, and a sum of
+   * one term is that term. (No {@code x^2 → x·x}: {@link Math#pow} promises only to be within an
+   * ulp, so that rewrite could change a value.)
+   */
   static Program simplify(Program p) {
     return p.rewrite((out, in, i, renamed) -> simplify(out, out.copy(in, i, renamed), KEEP));
   }
@@ -158,12 +164,8 @@ final class Passes {
   }
 
   /**
-   * Applies identities that hold for every double, signed zeros included, to instruction {@code x},
-   * just appended: {@code x + -0.0}, {@code -0.0 + x}, {@code x - +0.0}, {@code x·1}, {@code 1·x},
-   * {@code x/1}, {@code --x} and {@code x^1} become x; {@code -0.0 - x} and {@code x·-1} become -x;
-   * a sum loses its -0.0 terms, and a sum of one term is that term. (No {@code x^2 → x·x}: {@link
-   * Math#pow} promises only to be within an ulp, so that rewrite could change a value.) What stays
-   * or is appended goes to {@code next}.
+   * Applies the identities of {@link #simplify(Program)} to instruction {@code x}, just appended;
+   * what stays or is appended instead goes to {@code next}.
    */
   private static int simplify(Program.Builder out, int x, Step next) {
     Op op = out.op(x);
