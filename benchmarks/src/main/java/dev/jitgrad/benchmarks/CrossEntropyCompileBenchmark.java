@@ -22,9 +22,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Time to steady state for the classifier MLPs of {@link CrossEntropySampleBenchmark}: {@code
  * compile} is {@code Jit.compile} of the per-sample softmax cross-entropy to bytecode, {@code
  * compileAndCall} adds the first {@code calls} {@code valueAndGrad} calls on one sample, one cold
- * shot per measurement. Fresh generated classes start in HotSpot's interpreter and C2 compiles
- * their chunk methods one by one, so the first calls of a large program cost far more than the
- * steady state; Codegen v2 (issue 12) must lower the total, not move it into C2.
+ * shot per measurement; {@code compileAndBatch} compiles and runs one batch instead. Fresh
+ * generated classes start in HotSpot's interpreter and C2 compiles their chunk methods one by one,
+ * so the first calls of a large program cost far more than the steady state; Codegen v2 (issue 12)
+ * must lower the total, not move it into C2.
  *
  * <p>The graph is built once per trial. With the default warm-up the compiler's own code is hot;
  * for the cost in a fresh JVM (the issue's "compile, fresh JVM") run one shot per fork: {@code -f
@@ -41,8 +42,12 @@ public class CrossEntropyCompileBenchmark {
   @Param({"2-16-10", "64-32-10", "784-64-10"})
   public String shape;
 
+  /** Rows of the batch in {@link #compileAndBatch}, as in {@link CrossEntropyBatchBenchmark}. */
+  static final int BATCH_ROWS = 256;
+
   Workloads.Graph graph;
   double[] sample;
+  double[] batch;
   double[] weights;
   double[] grad;
 
@@ -54,6 +59,7 @@ public class CrossEntropyCompileBenchmark {
     MLP model = Workloads.mlp(sizes, Init.HE);
     graph = Workloads.sampleGraph(model, classes, Workloads::softmaxCrossEntropy);
     sample = Workloads.oneHotRows(sizes[0], classes, 1);
+    batch = Workloads.oneHotRows(sizes[0], classes, BATCH_ROWS);
     weights = Values.data(graph.params);
     grad = new double[weights.length];
   }
@@ -68,6 +74,15 @@ public class CrossEntropyCompileBenchmark {
   @Benchmark
   public double compileAndCall(Calls calls) {
     return Workloads.callRepeatedly(compile(), sample, weights, grad, calls.calls);
+  }
+
+  /**
+   * Compiles, then runs one {@code valueAndGradBatch} of {@link #BATCH_ROWS} rows: time to the
+   * first batch, which includes making the batch's lane code where the program gets one.
+   */
+  @Benchmark
+  public double compileAndBatch() {
+    return compile().valueAndGradBatch(batch, BATCH_ROWS, weights, grad);
   }
 
   /** How many calls follow the compile in {@link #compileAndCall}. */

@@ -102,11 +102,19 @@ class BenchmarkMethodsTest {
 
     CompiledGraph compiled = state.compile();
     double loss = state.compileAndCall(calls);
+    double batchLoss = state.compileAndBatch();
 
     double expected =
         hand.crossEntropyLossAndGrad(state.weights, state.sample, 0, new double[state.grad.length]);
+    double expectedBatch = 0;
+    for (int r = 0; r < CrossEntropyCompileBenchmark.BATCH_ROWS; r++) {
+      expectedBatch +=
+          hand.crossEntropyLossAndGrad(
+              state.weights, state.batch, r * state.sample.length, new double[state.grad.length]);
+    }
     assertEquals(state.sample.length, compiled.inputCount());
     assertEquals(expected, loss, 1e-12);
+    assertEquals(expectedBatch, batchLoss, 1e-9 * Math.abs(expectedBatch));
   }
 
   @Test

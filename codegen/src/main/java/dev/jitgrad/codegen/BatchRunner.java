@@ -64,8 +64,8 @@ final class BatchRunner {
 
   private final Kernel kernel;
 
-  /** The lane kernel of the same program, which computes a block at once, or null if none. */
-  private final LaneKernel lanes;
+  /** The lane kernel of the same program, which computes a block at once, made on first use. */
+  private final LazyLanes lanes;
 
   private final int inputCount;
   private final int paramCount;
@@ -73,11 +73,11 @@ final class BatchRunner {
   private final AtomicReference<Wave> spare = new AtomicReference<>();
 
   BatchRunner(Kernel kernel, int inputCount, int paramCount, long workPerRow) {
-    this(kernel, null, inputCount, paramCount, workPerRow);
+    this(kernel, LazyLanes.NONE, inputCount, paramCount, workPerRow);
   }
 
-  /** A runner that computes each block with {@code lanes} if not null, else row by row. */
-  BatchRunner(Kernel kernel, LaneKernel lanes, int inputCount, int paramCount, long workPerRow) {
+  /** A runner that computes each block with the kernel of {@code lanes} if any, else row by row. */
+  BatchRunner(Kernel kernel, LazyLanes lanes, int inputCount, int paramCount, long workPerRow) {
     this.kernel = kernel;
     this.lanes = lanes;
     this.inputCount = inputCount;
@@ -85,9 +85,14 @@ final class BatchRunner {
     this.workPerRow = workPerRow;
   }
 
-  /** Returns whether blocks run on a lane kernel. */
+  /** Returns whether blocks run on a lane kernel, building it if no call has yet. */
   boolean hasLanes() {
-    return lanes != null;
+    return lanes.get() != null;
+  }
+
+  /** Returns whether the lane kernel is still to be built. */
+  boolean lanesPending() {
+    return lanes.pending();
   }
 
   /** Returns whether a batch of {@code rows} is worth splitting over threads. */
@@ -101,7 +106,8 @@ final class BatchRunner {
     if (wave == null) {
       wave = new Wave();
     }
-    double sum = wave.run(inputRows, rows, params, paramGrad, isParallel(rows));
+    LaneKernel laneKernel = rows > 0 ? lanes.get() : null;
+    double sum = wave.run(inputRows, rows, params, paramGrad, laneKernel, isParallel(rows));
     spare.set(wave);
     return sum;
   }
@@ -140,6 +146,7 @@ final class BatchRunner {
     double[] rowsData;
 
     double[] params;
+    LaneKernel laneKernel;
     int rows;
     int first;
     int count;
@@ -152,10 +159,17 @@ final class BatchRunner {
       }
     }
 
-    double run(double[] rowsData, int rows, double[] params, double[] paramGrad, boolean parallel) {
+    double run(
+        double[] rowsData,
+        int rows,
+        double[] params,
+        double[] paramGrad,
+        LaneKernel laneKernel,
+        boolean parallel) {
       this.rowsData = rowsData;
       this.rows = rows;
       this.params = params;
+      this.laneKernel = laneKernel;
       this.caller = Thread.currentThread();
       int blocks = blockCount(rows);
       double sum = 0;
@@ -191,6 +205,7 @@ final class BatchRunner {
       }
       this.rowsData = null;
       this.params = null;
+      this.laneKernel = null;
       this.caller = null;
       return sum;
     }
@@ -224,8 +239,7 @@ final class BatchRunner {
     }
 
     private Workspace workspace() {
-      return new Workspace(
-          kernel.workspaceSize(), inputCount, paramCount, lanes == null ? 0 : lanes.arraySize());
+      return new Workspace(kernel.workspaceSize(), inputCount, paramCount);
     }
 
     /**
@@ -235,17 +249,19 @@ final class BatchRunner {
     private void compute(int b, Workspace w) {
       double[] data = rowsData;
       double[] p = params;
+      LaneKernel lanes = laneKernel;
       int block = first + b;
       int start = block * BLOCK_ROWS;
       int end = blockEnd(block, rows);
       Arrays.fill(w.grad, 0.0);
       double sum = 0;
       if (lanes != null) {
-        lanes.gather(data, start, end - start, w.lanes);
-        lanes.run(w.lanes, p, w.grad, end - start);
+        double[] array = w.lanes(lanes);
+        lanes.gather(data, start, end - start, array);
+        lanes.run(array, p, w.grad, end - start);
         int output = lanes.output(0);
         for (int r = 0; r < end - start; r++) {
-          sum += w.lanes[output + r];
+          sum += array[output + r];
         }
       } else {
         for (int r = start; r < end; r++) {
@@ -327,14 +343,21 @@ final class BatchRunner {
     final double[] row;
     final double[] grad;
 
-    /** A lane kernel's array ({@link LaneKernel#arraySize}), empty if there is none. */
-    final double[] lanes;
+    /** A lane kernel's array ({@link LaneKernel#arraySize}), made when a lane kernel first runs. */
+    private double[] lanes = new double[0];
 
-    Workspace(int size, int inputs, int params, int laneSize) {
+    Workspace(int size, int inputs, int params) {
       ws = new double[size];
       row = new double[inputs];
       grad = new double[params];
-      lanes = new double[laneSize];
+    }
+
+    /** Returns an array of at least {@code kernel}'s lane array size. */
+    double[] lanes(LaneKernel kernel) {
+      if (lanes.length < kernel.arraySize()) {
+        lanes = new double[kernel.arraySize()];
+      }
+      return lanes;
     }
   }
 }

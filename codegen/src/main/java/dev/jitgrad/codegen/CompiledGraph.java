@@ -34,8 +34,6 @@ public final class CompiledGraph implements Serializable {
   public static final int BATCH_BLOCK_ROWS = BatchRunner.BLOCK_ROWS;
 
   private static final AtomicLong IDS = new AtomicLong();
-  private static final String RUN =
-      "_" + ProcessHandle.current().pid() + "-" + Long.toString(System.currentTimeMillis(), 36);
 
   private final long id = IDS.incrementAndGet();
   private final JitOptions options;
@@ -48,12 +46,12 @@ public final class CompiledGraph implements Serializable {
 
   private final Kernel forward;
 
-  /** The forward program's lane kernel, for {@link #forwardBatch}, or null if none. */
-  private final LaneKernel forwardLanes;
+  /** The forward program's lane kernel, for {@link #forwardBatch}, made on its first call. */
+  private final LazyLanes forwardLanes;
 
   private final Kernel gradient;
   private volatile Kernel inputGradient;
-  private final String summary;
+  private final Compiler.Summary summary;
   private final ThreadLocal<Workspace> workspaces;
   private final BatchRunner batches;
 
@@ -72,8 +70,7 @@ public final class CompiledGraph implements Serializable {
     int size = Math.max(forward.workspaceSize(), gradient.workspaceSize());
     int inputs = inputCount;
     int params = paramCount;
-    int laneSize = forwardLanes == null ? 0 : forwardLanes.arraySize();
-    this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params, laneSize));
+    this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params));
     this.batches =
         new BatchRunner(
             gradient, compiled.gradient().lanes(), inputCount, paramCount, compiled.gradientSize());
@@ -193,7 +190,8 @@ public final class CompiledGraph implements Serializable {
    * <p>Rows are summed in blocks of {@link #BATCH_BLOCK_ROWS}, each in row order, and the blocks
    * are combined in block order, so the result is the same to the bit on any machine and with any
    * number of threads; blocks run on the common {@link ForkJoinPool} when the batch is large enough
-   * to gain from it.
+   * to gain from it. For a large program the first call generates code that computes a block's rows
+   * at once, with the same results.
    *
    * @throws IllegalArgumentException if {@code rows} is negative or more than {@code inputRows}
    *     holds, or an array has the wrong length
@@ -216,7 +214,7 @@ public final class CompiledGraph implements Serializable {
    * left as they are.
    *
    * <p>Runs on the calling thread, {@link #BATCH_BLOCK_ROWS} rows at a time on code that computes
-   * each operation for a whole block of rows at once.
+   * each operation for a whole block of rows at once; the first call generates that code.
    *
    * @throws IllegalArgumentException if {@code rows} is negative or more than {@code inputRows}
    *     holds, {@code params} has the wrong length, {@code outputRows} is shorter than {@code
@@ -243,15 +241,17 @@ public final class CompiledGraph implements Serializable {
     checkDistinct(outputRows, "outputRows", inputRows, "inputRows");
     checkDistinct(outputRows, "outputRows", params, "params");
     Workspace w = workspace(forward);
+    LaneKernel lanes = rows > 0 ? forwardLanes.get() : null;
     for (int start = 0; start < rows; start += BATCH_BLOCK_ROWS) {
       int n = Math.min(BATCH_BLOCK_ROWS, rows - start);
-      if (forwardLanes != null) {
-        forwardLanes.gather(inputRows, start, n, w.lanes);
-        forwardLanes.run(w.lanes, params, null, n);
+      if (lanes != null) {
+        double[] array = w.lanes(lanes);
+        lanes.gather(inputRows, start, n, array);
+        lanes.run(array, params, null, n);
         for (int o = 0; o < outputCount; o++) {
-          int from = forwardLanes.output(o);
+          int from = lanes.output(o);
           for (int r = 0; r < n; r++) {
-            outputRows[(start + r) * outputCount + o] = w.lanes[from + r];
+            outputRows[(start + r) * outputCount + o] = array[from + r];
           }
         }
       } else {
@@ -281,14 +281,25 @@ public final class CompiledGraph implements Serializable {
     }
   }
 
-  /** Returns whether {@link #forwardBatch} runs on a lane kernel, for tests. */
+  /**
+   * Returns whether {@link #forwardBatch} runs on a lane kernel, building it if no call has yet,
+   * for tests.
+   */
   boolean hasForwardLanes() {
-    return forwardLanes != null;
+    return forwardLanes.get() != null;
   }
 
-  /** Returns whether {@link #valueAndGradBatch} runs on a lane kernel, for tests. */
+  /**
+   * Returns whether {@link #valueAndGradBatch} runs on a lane kernel, building it if no call has
+   * yet, for tests.
+   */
   boolean hasBatchLanes() {
     return batches.hasLanes();
+  }
+
+  /** Returns whether lane code is still to be built: forward's, then the gradient's, for tests. */
+  boolean[] lanesPending() {
+    return new boolean[] {forwardLanes.pending(), batches.lanesPending()};
   }
 
   /** Returns whether a batch of {@code rows} is split over threads. */
@@ -467,12 +478,22 @@ public final class CompiledGraph implements Serializable {
       int n = 0;
       for (Emitter.Code c : code) {
         for (byte[] bytes : c.classes()) {
-          Files.write(directory.resolve("Graph" + id + "_" + prefix + n++ + RUN + ".class"), bytes);
+          Files.write(
+              directory.resolve("Graph" + id + "_" + prefix + n++ + DumpRun.ID + ".class"), bytes);
         }
       }
     } catch (java.io.IOException e) {
       throw new UncheckedIOException("could not dump generated classes to " + directory, e);
     }
+  }
+
+  /**
+   * This JVM's suffix of dumped class files' names, made on the first dump: asking for the process
+   * id took about 10 ms in a fresh JVM, too much to pay on every first compile.
+   */
+  private static final class DumpRun {
+    static final String ID =
+        "_" + ProcessHandle.current().pid() + "-" + Long.toString(System.currentTimeMillis(), 36);
   }
 
   /** Returns a summary: sizes before and after passes, chunks, bytecode size and compile time. */

@@ -18,7 +18,8 @@ import java.util.Locale;
  *  7. statements         one token list per statement to write                  {@link Tape}
  *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
  *  9. emit               bytecode in chunk methods and classes                  {@link Emitter}
- *     and lanes          the same statements over blocks of rows, for batches   {@link LaneEmitter}
+ *     and lanes          the same statements over blocks of rows, for batches,  {@link LaneEmitter}
+ *                        on the first batch call                                {@link LazyLanes}
  * 10. load               hidden classes → a kernel                              {@link Emitter#load}
  * </pre>
  *
@@ -54,13 +55,67 @@ final class Compiler {
    * their code and a summary.
    */
   record Compiled(
-      Program differentiable, Built forward, Built gradient, int gradientSize, String summary) {}
+      Program differentiable, Built forward, Built gradient, int gradientSize, Summary summary) {}
 
   /**
-   * A program made runnable, with its bytecode (null on the IR interpreter) and its lane kernel
-   * (null on the IR interpreter, when not asked for, or when the program has none).
+   * What a compiled graph's {@code toString} reports, as numbers: formatted only when asked, since
+   * the first {@code String.format} in a JVM loads locale data, tens of milliseconds in a fresh
+   * one. {@code traced} is -1 for a loaded graph; {@code chunks} is -1 on the IR interpreter.
    */
-  record Built(Kernel kernel, Emitter.Code code, LaneKernel lanes) {}
+  record Summary(
+      long traced, int forward, int gradient, int chunks, int classes, long bytes, long nanos) {
+    static Summary of(long traced, int forward, int gradient, Built f, Built g, long start) {
+      long nanos = System.nanoTime() - start;
+      if (f.code() == null) {
+        return new Summary(traced, forward, gradient, -1, 0, 0, nanos);
+      }
+      return new Summary(
+          traced,
+          forward,
+          gradient,
+          f.code().chunks() + g.code().chunks(),
+          f.code().classes().size() + g.code().classes().size(),
+          f.code().bytes() + g.code().bytes(),
+          nanos);
+    }
+
+    @Override
+    public String toString() {
+      String code =
+          chunks < 0
+              ? "IR interpreter"
+              : String.format(
+                  Locale.ROOT,
+                  "%d chunks in %d classes, %d bytes of bytecode",
+                  chunks,
+                  classes,
+                  bytes);
+      return traced < 0
+          ? String.format(
+              Locale.ROOT,
+              "loaded forward program %d nodes, gradient program %d nodes; %s; loaded in %.1f ms",
+              forward,
+              gradient,
+              code,
+              nanos / 1e6)
+          : String.format(
+              Locale.ROOT,
+              "traced %d IR nodes, %d after passes; gradient program %d nodes; %s; compiled in %.1f"
+                  + " ms",
+              traced,
+              forward,
+              gradient,
+              code,
+              nanos / 1e6);
+    }
+  }
+
+  /**
+   * A program made runnable, with its bytecode (null on the IR interpreter) and its lane kernel,
+   * built on first use ({@link LazyLanes#NONE} on the IR interpreter, when not asked for, or when
+   * the program is too small for lanes).
+   */
+  record Built(Kernel kernel, Emitter.Code code, LazyLanes lanes) {}
 
   /** Runs every stage on a checked graph. */
   static Compiled compile(
@@ -74,19 +129,11 @@ final class Compiler {
     Program forward = forwardProgram(differentiable, options);
     int forwardSize = forward.size;
     Built f = build(forward, options, true);
-    forward = null; // each program and its layout go before the next program is made
+    forward = null; // from here only its lane code, until built, holds the program
     Program gradient = gradientProgram(differentiable, false, options);
     int gradientSize = gradient.size;
     Built g = build(gradient, options, true);
-    String summary =
-        String.format(
-            Locale.ROOT,
-            "traced %d IR nodes, %d after passes; gradient program %d nodes; %s; compiled in %.1f ms",
-            tracedSize,
-            forwardSize,
-            gradientSize,
-            codeSummary(f, g),
-            (System.nanoTime() - start) / 1e6);
+    Summary summary = Summary.of(tracedSize, forwardSize, gradientSize, f, g, start);
     return new Compiled(differentiable, f, g, gradientSize, summary);
   }
 
@@ -98,26 +145,9 @@ final class Compiler {
     long start = System.nanoTime();
     Built f = build(saved.forward(), options, true);
     Built g = build(saved.gradient(), options, true);
-    String summary =
-        String.format(
-            Locale.ROOT,
-            "loaded forward program %d nodes, gradient program %d nodes; %s; loaded in %.1f ms",
-            saved.forward().size,
-            saved.gradient().size,
-            codeSummary(f, g),
-            (System.nanoTime() - start) / 1e6);
-    return new Compiled(null, f, g, saved.gradient().size, summary);
-  }
-
-  private static String codeSummary(Built f, Built g) {
-    return f.code() == null
-        ? "IR interpreter"
-        : String.format(
-            Locale.ROOT,
-            "%d chunks in %d classes, %d bytes of bytecode",
-            f.code().chunks() + g.code().chunks(),
-            f.code().classes().size() + g.code().classes().size(),
-            f.code().bytes() + g.code().bytes());
+    int forward = saved.forward().size;
+    int gradient = saved.gradient().size;
+    return new Compiled(null, f, g, gradient, Summary.of(-1, forward, gradient, f, g, start));
   }
 
   /** Stages 4 and 5 on the differentiable program: the optimised forward program. */
@@ -163,22 +193,22 @@ final class Compiler {
   }
 
   /**
-   * Stages 6 to 10, and with {@code lanes} the lane kernel ({@link LaneEmitter}) from the same
-   * layout; or the IR interpreter when the options ask for it.
+   * Stages 6 to 10, and with {@code lanes} the lane kernel ({@link LaneEmitter}) of the same
+   * statements, emitted on first use ({@link LazyLanes}); or the IR interpreter when the options
+   * ask for it.
    */
   static Built build(Program p, JitOptions options, boolean lanes) {
     if (options.backend() == JitOptions.Backend.IR_INTERPRETER) {
-      return new Built(new Interpreter(p), null, null);
+      return new Built(new Interpreter(p), null, LazyLanes.NONE);
     }
     Layout layout = new Layout(p);
     Tape tape = Tape.of(p, layout);
     Emitter.Code code = Emitter.emit(p, layout, tape, Rolling.MIN_PROGRAM_BYTES);
-    LaneEmitter.Code laneCode =
+    LazyLanes laneCode =
         lanes && wantsLanes(p.size, LANE_MIN_INSTRUCTIONS)
-            ? LaneEmitter.emit(p, layout, tape, LaneEmitter.MIN_ROLL_BYTES)
-            : null;
-    return new Built(
-        Emitter.load(code), code, laneCode == null ? null : LaneEmitter.load(laneCode));
+            ? LazyLanes.of(p, tape.loops)
+            : LazyLanes.NONE;
+    return new Built(Emitter.load(code), code, laneCode);
   }
 
   /** Stages 6 to 9: the bytecode of {@code p}. */

@@ -97,7 +97,11 @@ final class Emitter {
   /** The generated classes of one program, not yet loaded. */
   record Code(List<byte[]> classes, int chunks, int workspaceSize) {
     int bytes() {
-      return classes.stream().mapToInt(c -> c.length).sum();
+      int bytes = 0;
+      for (byte[] c : classes) {
+        bytes += c.length;
+      }
+      return bytes;
     }
   }
 

@@ -35,12 +35,17 @@ final class Passes {
           new Pass("constant folding", Passes::foldConstants),
           new Pass("dead code", Passes::eliminateDeadCode));
 
-  /** The default pipeline, for forward programs and for gradient programs after reverse mode. */
+  /**
+   * The default pipeline, for forward programs and for gradient programs after reverse mode:
+   * constant folding, algebraic identities and common subexpressions, then dead code. The first
+   * three run as one rewrite ({@link #foldSimplifyMerge}), which gives the program that running
+   * them one after another gives, with one copy of the program instead of three.
+   */
   static final List<Pass> DEFAULT =
       List.of(
-          new Pass("constant folding", Passes::foldConstants),
-          new Pass("algebraic identities", Passes::simplify),
-          new Pass("common subexpressions", Passes::eliminateCommonSubexpressions),
+          new Pass(
+              "constant folding, algebraic identities, common subexpressions",
+              Passes::foldSimplifyMerge),
           new Pass("dead code", Passes::eliminateDeadCode));
 
   /**
@@ -61,6 +66,16 @@ final class Passes {
   }
 
   /**
+   * What becomes of an instruction just appended to the new program: it stays, or it is dropped for
+   * an instruction that computes the same; returns the id that stands for it.
+   */
+  private interface Step {
+    int apply(Program.Builder out, int x);
+  }
+
+  private static final Step KEEP = (out, x) -> x;
+
+  /**
    * Replaces an operation whose operands are all constants by its value, and the leading constant
    * terms of a sum by their sum (the fold computes them first either way).
    */
@@ -68,35 +83,69 @@ final class Passes {
     if (!anyFoldable(p)) {
       return p;
     }
-    return p.rewrite(
-        (out, in, i, renamed) -> {
-          int n = in.arity(i);
-          int constants = 0;
-          while (constants < n && out.kind(renamed[in.operand(i, constants)]) == Kind.CONST) {
-            constants++;
-          }
-          if (constants == n && n >= 1) {
-            double[] values = new double[n];
-            for (int j = 0; j < n; j++) {
-              values[j] = out.k(renamed[in.operand(i, j)]);
-            }
-            return out.constant(Interpreter.apply(in, i, values));
-          }
-          if (constants < 2 || in.op(i) != Op.SUM) {
-            return out.copy(in, i, renamed);
-          }
-          double acc = out.k(renamed[in.operand(i, 0)]);
-          for (int j = 1; j < constants; j++) {
-            acc += out.k(renamed[in.operand(i, j)]);
-          }
-          int head = out.constant(acc);
-          int id = out.start(Op.SUM, 0, 0);
-          out.operand(head);
-          for (int j = constants; j < n; j++) {
-            out.operand(renamed[in.operand(i, j)]);
-          }
-          return id;
-        });
+    return p.rewrite((out, in, i, renamed) -> fold(out, in, i, renamed, KEEP));
+  }
+
+  /**
+   * Applies identities that hold for every double, signed zeros included: {@code x + -0.0}, {@code
+   * -0.0 + x}, {@code x - +0.0}, {@code x·1}, {@code 1·x}, {@code x/1}, {@code --x} and {@code x^1}
+   * become x; {@code -0.0 - x} and {@code x·-1} become -x; a sum loses its -0.0 terms, and a sum of
+   * one term is that term. (No {@code x^2 → x·x}: {@link Math#pow} promises only to be within an
+   * ulp, so that rewrite could change a value.)
+   */
+  static Program simplify(Program p) {
+    return p.rewrite((out, in, i, renamed) -> simplify(out, out.copy(in, i, renamed), KEEP));
+  }
+
+  /** Merges instructions that compute the same op on the same operands (hash-consing). */
+  static Program eliminateCommonSubexpressions(Program p) {
+    Step merge = new Merge(p.size);
+    return p.rewrite((out, in, i, renamed) -> merge.apply(out, out.copy(in, i, renamed)));
+  }
+
+  /**
+   * Runs {@link #foldConstants}, {@link #simplify} and {@link #eliminateCommonSubexpressions} as
+   * one rewrite: each instruction is folded, and what folding appends is simplified, and what that
+   * appends is merged, as it is appended. Each rule decides on its instruction and the kinds,
+   * constants and ops of its operands, which merging never changes (it maps an instruction to an
+   * equal one), so the result is the program that the three passes give one after another.
+   */
+  static Program foldSimplifyMerge(Program p) {
+    Step merge = new Merge(2 * p.size); // folding and the identities append at most one more each
+    Step simplifyThenMerge = (out, x) -> simplify(out, x, merge);
+    return p.rewrite((out, in, i, renamed) -> fold(out, in, i, renamed, simplifyThenMerge));
+  }
+
+  /**
+   * Appends instruction {@code i} of {@code in}, folded, passing what it appends to {@code next}.
+   */
+  private static int fold(Program.Builder out, Program in, int i, int[] renamed, Step next) {
+    int n = in.arity(i);
+    int constants = 0;
+    while (constants < n && out.kind(renamed[in.operand(i, constants)]) == Kind.CONST) {
+      constants++;
+    }
+    if (constants == n && n >= 1) {
+      double[] values = new double[n];
+      for (int j = 0; j < n; j++) {
+        values[j] = out.k(renamed[in.operand(i, j)]);
+      }
+      return next.apply(out, out.constant(Interpreter.apply(in, i, values)));
+    }
+    if (constants < 2 || in.op(i) != Op.SUM) {
+      return next.apply(out, out.copy(in, i, renamed));
+    }
+    double acc = out.k(renamed[in.operand(i, 0)]);
+    for (int j = 1; j < constants; j++) {
+      acc += out.k(renamed[in.operand(i, j)]);
+    }
+    int head = next.apply(out, out.constant(acc));
+    int id = out.start(Op.SUM, 0, 0);
+    out.operand(head);
+    for (int j = constants; j < n; j++) {
+      out.operand(renamed[in.operand(i, j)]);
+    }
+    return next.apply(out, id);
   }
 
   /**
@@ -115,82 +164,94 @@ final class Passes {
   }
 
   /**
-   * Applies identities that hold for every double, signed zeros included: {@code x + -0.0}, {@code
-   * -0.0 + x}, {@code x - +0.0}, {@code x·1}, {@code 1·x}, {@code x/1}, {@code --x} and {@code x^1}
-   * become x; {@code -0.0 - x} and {@code x·-1} become -x; a sum loses its -0.0 terms, and a sum of
-   * one term is that term. (No {@code x^2 → x·x}: {@link Math#pow} promises only to be within an
-   * ulp, so that rewrite could change a value.)
+   * Applies the identities of {@link #simplify(Program)} to instruction {@code x}, just appended;
+   * what stays or is appended instead goes to {@code next}.
    */
-  static Program simplify(Program p) {
-    return p.rewrite(
-        (out, in, i, renamed) -> {
-          Op op = in.op(i);
-          if (op == Op.SUM) {
-            return sumWithoutNegativeZeros(out, in, i, renamed);
-          }
-          if (op == null || in.arity(i) > 2) {
-            return out.copy(in, i, renamed);
-          }
-          int a = renamed[in.operand(i, 0)];
-          int b = in.arity(i) == 2 ? renamed[in.operand(i, 1)] : -1;
-          switch (op) {
-            case ADD:
-              return is(out, b, -0.0) ? a : is(out, a, -0.0) ? b : out.copy(in, i, renamed);
-            case SUB:
-              if (is(out, b, 0.0)) {
-                return a;
-              }
-              return is(out, a, -0.0) ? out.unary(Op.NEG, b) : out.copy(in, i, renamed);
-            case MUL:
-              if (is(out, b, 1) || is(out, a, 1)) {
-                return is(out, b, 1) ? a : b;
-              }
-              if (is(out, b, -1) || is(out, a, -1)) {
-                return out.unary(Op.NEG, is(out, b, -1) ? a : b);
-              }
-              return out.copy(in, i, renamed);
-            case DIV:
-              return is(out, b, 1) ? a : out.copy(in, i, renamed);
-            case NEG:
-              return out.op(a) == Op.NEG ? out.operand(a, 0) : out.copy(in, i, renamed);
-            case POW:
-              return in.k[i] == 1 ? a : out.copy(in, i, renamed);
-            default:
-              return out.copy(in, i, renamed);
-          }
-        });
+  private static int simplify(Program.Builder out, int x, Step next) {
+    Op op = out.op(x);
+    if (op == Op.SUM) {
+      return sumWithoutNegativeZeros(out, x, next);
+    }
+    if (op == null || out.arity(x) > 2) {
+      return next.apply(out, x);
+    }
+    int a = out.operand(x, 0);
+    int b = out.arity(x) == 2 ? out.operand(x, 1) : -1;
+    switch (op) {
+      case ADD:
+        return is(out, b, -0.0)
+            ? replace(out, a)
+            : is(out, a, -0.0) ? replace(out, b) : next.apply(out, x);
+      case SUB:
+        if (is(out, b, 0.0)) {
+          return replace(out, a);
+        }
+        return is(out, a, -0.0) ? negate(out, b, next) : next.apply(out, x);
+      case MUL:
+        if (is(out, b, 1) || is(out, a, 1)) {
+          return replace(out, is(out, b, 1) ? a : b);
+        }
+        if (is(out, b, -1) || is(out, a, -1)) {
+          return negate(out, is(out, b, -1) ? a : b, next);
+        }
+        return next.apply(out, x);
+      case DIV:
+        return is(out, b, 1) ? replace(out, a) : next.apply(out, x);
+      case NEG:
+        return out.op(a) == Op.NEG ? replace(out, out.operand(a, 0)) : next.apply(out, x);
+      case POW:
+        return out.k(x) == 1 ? replace(out, a) : next.apply(out, x);
+      default:
+        return next.apply(out, x);
+    }
+  }
+
+  /** Drops the instruction appended last for {@code y}, which computes the same. */
+  private static int replace(Program.Builder out, int y) {
+    out.dropLast();
+    return y;
+  }
+
+  /** Drops the instruction appended last for {@code -y}, passed to {@code next}. */
+  private static int negate(Program.Builder out, int y, Step next) {
+    out.dropLast();
+    return next.apply(out, out.unary(Op.NEG, y));
   }
 
   /**
-   * Appends sum {@code i} without its -0.0 terms, which change no partial sum; a sum left with one
-   * term is that term ({@code c0 + -0.0 = c0}).
+   * Simplifies sum {@code x}, just appended, to itself without its -0.0 terms, which change no
+   * partial sum; a sum left with one term is that term ({@code c0 + -0.0 = c0}).
    */
-  private static int sumWithoutNegativeZeros(
-      Program.Builder out, Program in, int i, int[] renamed) {
-    int n = in.arity(i);
+  private static int sumWithoutNegativeZeros(Program.Builder out, int x, Step next) {
+    int n = out.arity(x);
     int kept = 0;
     int last = -1;
     for (int j = 0; j < n; j++) {
-      int o = renamed[in.operand(i, j)];
+      int o = out.operand(x, j);
       if (!is(out, o, -0.0)) {
         kept++;
         last = o;
       }
     }
     if (kept == n && n > 1) {
-      return out.copy(in, i, renamed);
+      return next.apply(out, x);
     }
     if (kept <= 1) {
-      return kept == 1 ? last : renamed[in.operand(i, 0)];
+      return replace(out, kept == 1 ? last : out.operand(x, 0));
     }
-    int id = out.start(Op.SUM, 0, 0);
-    for (int j = 0; j < n; j++) {
-      int o = renamed[in.operand(i, j)];
+    int[] terms = new int[kept];
+    for (int j = 0, t = 0; j < n; j++) {
+      int o = out.operand(x, j);
       if (!is(out, o, -0.0)) {
-        out.operand(o);
+        terms[t++] = o;
       }
     }
-    return id;
+    out.dropLast();
+    int id = out.start(Op.SUM, 0, 0);
+    for (int o : terms) {
+      out.operand(o);
+    }
+    return next.apply(out, id);
   }
 
   /**
@@ -201,49 +262,58 @@ final class Passes {
         && Double.doubleToRawLongBits(out.k(i)) == Double.doubleToRawLongBits(value);
   }
 
-  /** Merges instructions that compute the same op on the same operands (hash-consing). */
-  static Program eliminateCommonSubexpressions(Program p) {
-    // Open addressing over instruction ids, keyed by (code, operands, bits of k and k2) of the new
-    // program.
-    int[] table = new int[Integer.highestOneBit(Math.max(p.size, 8)) * 4];
-    Arrays.fill(table, -1);
-    int mask = table.length - 1;
-    return p.rewrite(
-        (out, in, i, renamed) -> {
-          int n = in.arity(i);
-          long h = in.code(i) * 31L + Double.doubleToRawLongBits(in.k[i]);
-          h = h * 1_000_003L + Double.doubleToRawLongBits(in.k2(i));
-          for (int j = 0; j < n; j++) {
-            h = h * 1_000_003L + renamed[in.operand(i, j)];
-          }
-          int hash = Long.hashCode(h * 0x9E3779B97F4A7C15L);
-          for (int slot = (hash ^ (hash >>> 16)) & mask; ; slot = (slot + 1) & mask) {
-            int id = table[slot];
-            if (id == -1) {
-              return table[slot] = out.copy(in, i, renamed);
-            }
-            if (same(out, id, in, i, renamed)) {
-              return id;
-            }
-          }
-        });
-  }
+  /**
+   * Merges an instruction just appended into an earlier equal one: same code, constants (to the
+   * bit) and operands, in order. Open addressing over the new program's ids.
+   */
+  private static final class Merge implements Step {
+    private final int[] table;
+    private final int mask;
 
-  /** Returns whether {@code out}'s instruction {@code id} is instruction {@code i}, renamed. */
-  private static boolean same(Program.Builder out, int id, Program in, int i, int[] renamed) {
-    int n = in.arity(i);
-    if (out.code(id) != in.code(i)
-        || out.arity(id) != n
-        || Double.doubleToRawLongBits(out.k(id)) != Double.doubleToRawLongBits(in.k[i])
-        || Double.doubleToRawLongBits(out.k2(id)) != Double.doubleToRawLongBits(in.k2(i))) {
-      return false;
+    /** A table for up to {@code instructions} instructions, at most half full. */
+    Merge(int instructions) {
+      table = new int[Integer.highestOneBit(Math.max(instructions, 8)) * 4];
+      Arrays.fill(table, -1);
+      mask = table.length - 1;
     }
-    for (int j = 0; j < n; j++) {
-      if (out.operand(id, j) != renamed[in.operand(i, j)]) {
-        return false;
+
+    @Override
+    public int apply(Program.Builder out, int x) {
+      int n = out.arity(x);
+      long h = out.code(x) * 31L + Double.doubleToRawLongBits(out.k(x));
+      h = h * 1_000_003L + Double.doubleToRawLongBits(out.k2(x));
+      for (int j = 0; j < n; j++) {
+        h = h * 1_000_003L + out.operand(x, j);
+      }
+      int hash = Long.hashCode(h * 0x9E3779B97F4A7C15L);
+      for (int slot = (hash ^ (hash >>> 16)) & mask; ; slot = (slot + 1) & mask) {
+        int id = table[slot];
+        if (id == -1) {
+          return table[slot] = x;
+        }
+        if (same(out, id, x)) {
+          out.dropLast();
+          return id;
+        }
       }
     }
-    return true;
+
+    /** Returns whether instructions {@code id} and {@code x} of {@code out} are equal. */
+    private static boolean same(Program.Builder out, int id, int x) {
+      int n = out.arity(x);
+      if (out.code(id) != out.code(x)
+          || out.arity(id) != n
+          || Double.doubleToRawLongBits(out.k(id)) != Double.doubleToRawLongBits(out.k(x))
+          || Double.doubleToRawLongBits(out.k2(id)) != Double.doubleToRawLongBits(out.k2(x))) {
+        return false;
+      }
+      for (int j = 0; j < n; j++) {
+        if (out.operand(id, j) != out.operand(x, j)) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   /** Drops instructions that no sink depends on; returns {@code p} itself if there are none. */

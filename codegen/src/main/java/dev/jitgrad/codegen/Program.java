@@ -279,6 +279,12 @@ final class Program {
       return start(OP_BASE + op.ordinal(), k1, k2value);
     }
 
+    /** Removes the instruction appended last, which nothing reads yet. */
+    void dropLast() {
+      size--;
+      operandCount = operandStart[size];
+    }
+
     /** Appends operand {@code id} to the instruction started last. */
     void operand(int id) {
       if (operandCount == operands.length) {

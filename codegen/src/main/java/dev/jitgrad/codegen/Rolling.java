@@ -201,13 +201,24 @@ final class Rolling {
     return find(tape, MIN_PROGRAM_BYTES);
   }
 
-  /** Returns the loops in {@code tape}, or none if it is smaller than {@code minProgramBytes}. */
+  /**
+   * Returns the loops in {@code tape}, or none if it is smaller than {@code minProgramBytes}. The
+   * search runs once per tape, and not at all if {@link Tape#loops} was given them.
+   */
   static List<Loop> find(Tape tape, int minProgramBytes) {
     long bytes = 0;
     for (int s = 0; s < tape.size() && bytes < minProgramBytes; s++) {
       bytes += tape.bytesBound(s, false);
     }
-    return bytes < minProgramBytes ? List.of() : find(tape, MIN_TRIPS, MIN_RUN_BYTES);
+    if (bytes < minProgramBytes) {
+      return List.of();
+    }
+    List<Loop> loops = tape.loops;
+    if (loops == null) {
+      loops = List.copyOf(find(tape, MIN_TRIPS, MIN_RUN_BYTES));
+      tape.loops = loops;
+    }
+    return loops;
   }
 
   /** Returns the loops in {@code tape} with at least {@code minTrips} and {@code minBytes}. */

@@ -2,6 +2,7 @@ package dev.jitgrad.codegen;
 
 import dev.jitgrad.engine.Op;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The statements the emitter writes, in order, each as flat tokens: what the statement computes
@@ -34,6 +35,12 @@ final class Tape {
 
   private final Program p;
   private final Layout layout;
+
+  /**
+   * The loops {@link Rolling#find(Tape, int)} found here once it has searched, or those it found in
+   * the same statements written before (see {@link LazyLanes}); null until then.
+   */
+  volatile List<Rolling.Loop> loops;
 
   private Tape(Program p, Layout layout) {
     this.p = p;

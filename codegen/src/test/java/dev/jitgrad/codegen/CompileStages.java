@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
  * benchmarks/RESULTS-v2-progress.md} (step 3). Not a benchmark: run it in a fresh JVM for the cold
  * cost, e.g. {@code java -cp ... dev.jitgrad.codegen.CompileStages mlp} ({@code mlp} is 784-64-10
  * with a per-sample softmax cross-entropy; {@code chain N} and {@code sum N} are the graphs of
- * {@code MillionNodeChild}).
+ * {@code MillionNodeChild}, {@code random N} the one of {@code CompileCostBenchmark}).
  */
 final class CompileStages {
   private static long last;
@@ -35,25 +35,22 @@ final class CompileStages {
     lap("trace", traced);
     Program differentiable = Compiler.run(Passes.beforeReverse(options), traced);
     lap("passes before reverse", differentiable);
-    Program forward = Compiler.run(Passes.forOptions(options), differentiable);
-    lap("forward passes", forward);
+    Program forward = passes("forward", Passes.forOptions(options), differentiable);
     forward = Lowering.expandNary(forward);
     lap("forward expand n-ary", forward);
-    Layout forwardLayout = new Layout(forward);
-    lap("forward layout", forward);
-    Emitter.load(Emitter.emit(forward, forwardLayout));
-    lap("forward statements, loops, emit, load", forward);
+    List<Rolling.Loop> forwardLoops = backEnd("forward", forward);
     Program gradient = Reverse.differentiate(differentiable, false, options.exact());
     lap("reverse mode", gradient);
-    gradient = Compiler.run(Passes.forOptions(options), gradient);
-    lap("gradient passes", gradient);
+    gradient = passes("gradient", Passes.forOptions(options), gradient);
     gradient = Lowering.expandNary(gradient);
     lap("gradient expand n-ary", gradient);
-    Layout gradientLayout = new Layout(gradient);
-    lap("gradient layout", gradient);
-    Emitter.load(Emitter.emit(gradient, gradientLayout));
-    lap("gradient statements, loops, emit, load", gradient);
-    System.out.printf(Locale.ROOT, "%-40s %8.1f ms%n", "total", (System.nanoTime() - start) / 1e6);
+    List<Rolling.Loop> gradientLoops = backEnd("gradient", gradient);
+    System.out.printf(
+        Locale.ROOT, "%-40s %8.1f ms%n", "Jit.compile", (System.nanoTime() - start) / 1e6);
+    lanes("gradient", gradient, gradientLoops);
+    lanes("forward", forward, forwardLoops);
+    System.out.printf(
+        Locale.ROOT, "%-40s %8.1f ms%n", "with both lanes", (System.nanoTime() - start) / 1e6);
   }
 
   private static void lap(String stage, Program p) {
@@ -61,6 +58,62 @@ final class CompileStages {
     System.out.printf(
         Locale.ROOT, "%-40s %8.1f ms  %,11d instructions%n", stage, (now - last) / 1e6, p.size);
     last = System.nanoTime();
+  }
+
+  /** Runs {@code passes} on {@code p}, timing each. */
+  private static Program passes(String name, List<Passes.Pass> passes, Program p) {
+    for (Passes.Pass pass : passes) {
+      p = pass.run().apply(p);
+      lap(name + " pass: " + pass.name(), p);
+    }
+    return p;
+  }
+
+  /** Runs stages 6 to 10 on {@code p}; returns its loops. */
+  private static List<Rolling.Loop> backEnd(String name, Program p) {
+    Layout layout = new Layout(p);
+    lap(name + " layout", p);
+    Tape tape = Tape.of(p, layout);
+    lap(name + " statements", p);
+    List<Rolling.Loop> loops = Rolling.find(tape, Rolling.MIN_PROGRAM_BYTES);
+    lap(name + " loops", p);
+    Emitter.Code code = Emitter.emit(p, layout, tape, Rolling.MIN_PROGRAM_BYTES);
+    lap(name + " emit", p);
+    Emitter.load(code);
+    lap(name + " load", p);
+    return loops;
+  }
+
+  /** Builds the lane kernel of {@code p} as its first batch call does ({@link LazyLanes}). */
+  private static void lanes(String name, Program p, List<Rolling.Loop> loops) {
+    if (Compiler.wantsLanes(p.size, Compiler.DEFAULT_LANE_MIN_INSTRUCTIONS)) {
+      LazyLanes.of(p, loops).get();
+      lap("first batch: " + name + " lanes", p);
+    }
+  }
+
+  /** The random graph of {@code CompileCostBenchmark} ({@code Workloads.randomGraph}). */
+  private static Value random(int nodes, List<Value> inputs, List<Value> params) {
+    SplittableRandom random = new SplittableRandom(42);
+    for (int i = 0; i < 2; i++) {
+      inputs.add(Value.of(random.nextDouble(-1, 1)));
+    }
+    for (int i = 0; i < 8; i++) {
+      params.add(Value.of(random.nextDouble(-1, 1)));
+    }
+    List<Value> all = new ArrayList<>(inputs);
+    all.addAll(params);
+    Value prev = inputs.get(0).mul(inputs.get(1));
+    all.add(prev);
+    for (int i = all.size(); i < nodes; i++) {
+      switch (i % 3) {
+        case 0 -> prev = prev.mul(params.get(random.nextInt(params.size())));
+        case 1 -> prev = prev.add(all.get(random.nextInt(all.size())));
+        default -> prev = prev.tanh();
+      }
+      all.add(prev);
+    }
+    return prev;
   }
 
   private static Value graph(String name, int n, List<Value> inputs, List<Value> params) {
@@ -81,8 +134,10 @@ final class CompileStages {
         return MillionNodeChild.chain(n, params);
       case "sum":
         return MillionNodeChild.sum(n, params);
+      case "random":
+        return random(n, inputs, params);
       default:
-        throw new IllegalArgumentException("graph must be mlp, chain or sum, got " + name);
+        throw new IllegalArgumentException("graph must be mlp, chain, sum or random, got " + name);
     }
   }
 }

@@ -66,7 +66,8 @@ class CompilerTest {
         Compiler.compile(List.of(Value.sum(w)), List.of(), w, JitOptions.defaults());
 
     // 4 params and 3 adds: the size the tracer reported when it expanded sums itself
-    assertTrue(c.summary().startsWith("traced 7 IR nodes, 7 after passes"), c.summary());
+    String summary = c.summary().toString();
+    assertTrue(summary.startsWith("traced 7 IR nodes, 7 after passes"), summary);
   }
 
   @Test

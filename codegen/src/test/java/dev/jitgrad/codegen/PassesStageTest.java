@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.jitgrad.engine.Op;
+import dev.jitgrad.engine.Value;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** The passes on n-ary instructions, which keep sums whole until stage 5 expands them. */
@@ -23,6 +26,78 @@ class PassesStageTest {
       b.sink(id, Program.OUTPUT, s);
     }
     return b.build();
+  }
+
+  /** Asserts that the fused rewrite gives what the three passes give one after another. */
+  private static void assertFusedEqualsSequence(Program p, String what) {
+    Program sequence =
+        Passes.eliminateCommonSubexpressions(Passes.simplify(Passes.foldConstants(p)));
+
+    Program fused = Passes.foldSimplifyMerge(p);
+
+    assertEquals(sequence.toString(), fused.toString(), what);
+  }
+
+  @Test
+  void foldSimplifyMerge_randomAndStructuredGraphsAndTheirGradients_equalsThePassesInSequence() {
+    SplittableRandom random = new SplittableRandom(31);
+    for (int t = 0; t < 40; t++) {
+      List<Value> outputs;
+      List<Value> inputs;
+      List<Value> params;
+      if (t % 4 == 3) {
+        StructuredGraphProperties.Mixed m = new StructuredGraphProperties.Mixed(random);
+        outputs = List.of(m.output);
+        inputs = m.inputs;
+        params = m.params;
+      } else {
+        Oracle.RandomCase c = Oracle.RandomCase.draw(random, 6, 40);
+        outputs = List.of(c.sample().output());
+        inputs = c.inputs();
+        params = c.params();
+      }
+      Program traced = Tracer.trace(outputs, inputs, params);
+      Program differentiable = Passes.eliminateDeadCode(Passes.foldConstants(traced));
+
+      assertFusedEqualsSequence(traced, "traced graph " + t);
+      assertFusedEqualsSequence(differentiable, "graph " + t);
+      assertFusedEqualsSequence(
+          Reverse.differentiate(differentiable, false, false), "gradient of graph " + t);
+      assertFusedEqualsSequence(
+          Reverse.differentiate(differentiable, true, false), "input gradient of graph " + t);
+    }
+  }
+
+  @Test
+  void foldSimplifyMerge_identitiesThatAppendAndConstantsToMerge_equalsThePassesInSequence() {
+    Program.Builder b = new Program.Builder(1, 0, 4);
+    int x = b.leaf(Kind.INPUT, 0);
+    int minusZero = b.constant(-0.0);
+    int minusOne = b.constant(-1);
+    int two = b.constant(2);
+    int three = b.constant(3);
+    int negated = b.binary(Op.SUB, minusZero, x); // becomes NEG x
+    int timesMinusOne = b.binary(Op.MUL, x, minusOne); // NEG x again: merged with the first
+    int sum = b.start(Op.SUM, 0, 0); // 2 + 3 folds to 5; the -0.0 term goes
+    b.operand(two);
+    b.operand(three);
+    b.operand(minusZero);
+    b.operand(x);
+    int five = b.binary(Op.ADD, two, three); // the 5 of the sum's head: merged
+    b.sink(negated, Program.OUTPUT, 0);
+    b.sink(timesMinusOne, Program.OUTPUT, 1);
+    b.sink(sum, Program.OUTPUT, 2);
+    b.sink(five, Program.OUTPUT, 3);
+    Program p = b.build();
+
+    Program fused = Passes.eliminateDeadCode(Passes.foldSimplifyMerge(p));
+
+    assertFusedEqualsSequence(p, "hand-made program");
+    assertEquals(fused.sinkValue[0], fused.sinkValue[1], "one NEG x");
+    assertEquals(Op.NEG, fused.op(fused.sinkValue[0]));
+    assertEquals(5.0, fused.k[fused.sinkValue[3]]);
+    assertEquals(fused.sinkValue[3], fused.operand(fused.sinkValue[2], 0), "the sum's head is 5");
+    assertEquals(2, fused.arity(fused.sinkValue[2]), "5 + x");
   }
 
   @Test
