@@ -155,9 +155,12 @@ class SavedGraphCorruptionTest {
 
   /** Appends {@code x·p} written to output 0. */
   private static void product(Program.Builder b) {
-    int x = b.leaf(Kind.INPUT, 0);
-    int p = b.leaf(Kind.PARAM, 0);
-    b.sink(b.binary(Op.MUL, x, p), Program.OUTPUT, 0);
+    b.sink(xp(b), Program.OUTPUT, 0);
+  }
+
+  /** Appends {@code x·p} and returns it. */
+  private static int xp(Program.Builder b) {
+    return b.binary(Op.MUL, b.leaf(Kind.INPUT, 0), b.leaf(Kind.PARAM, 0));
   }
 
   private static String forgery(java.util.function.Consumer<Program.Builder[]> edit)
@@ -256,9 +259,7 @@ class SavedGraphCorruptionTest {
             b -> {
               product(b[0]);
               product(b[2]);
-              int x = b[1].leaf(Kind.INPUT, 0);
-              int p = b[1].leaf(Kind.PARAM, 0);
-              int xp = b[1].binary(Op.MUL, x, p);
+              int xp = xp(b[1]);
               b[1].sink(b[1].unary(Op.NEG, xp), Program.PARAM_GRAD, 0);
               int old = b[1].leaf(Kind.PARAM_GRAD, 0);
               b[1].sink(b[1].binary(Op.ADD, xp, old), Program.OUTPUT, 0);
@@ -277,9 +278,7 @@ class SavedGraphCorruptionTest {
             b -> {
               product(b[0]);
               product(b[1]);
-              int x = b[2].leaf(Kind.INPUT, 0);
-              int p = b[2].leaf(Kind.PARAM, 0);
-              int xp = b[2].binary(Op.MUL, x, p);
+              int xp = xp(b[2]);
               b[2].sink(xp, Program.OUTPUT, 0);
               b[2].sink(b[2].unary(Op.NEG, xp), Program.PARAM_GRAD, 0);
               b[2].sink(b[2].leaf(Kind.PARAM_GRAD, 0), Program.INPUT_GRAD, 0);
@@ -298,12 +297,10 @@ class SavedGraphCorruptionTest {
             b -> {
               product(b[0]);
               product(b[2]);
-              int x = b[1].leaf(Kind.INPUT, 0);
-              int p = b[1].leaf(Kind.PARAM, 0);
-              int xp = b[1].binary(Op.MUL, x, p);
+              int xp = xp(b[1]);
               b[1].sink(xp, Program.OUTPUT, 0);
               int old = b[1].leaf(Kind.PARAM_GRAD, 0);
-              b[1].sink(b[1].binary(Op.ADD, old, x), Program.PARAM_GRAD, 0);
+              b[1].sink(b[1].binary(Op.ADD, old, xp), Program.PARAM_GRAD, 0);
             });
     CompiledGraph g = SavedGraphs.load(file, JitOptions.defaults());
     double[] grad = {0.5};
@@ -311,7 +308,7 @@ class SavedGraphCorruptionTest {
     double value = g.valueAndGrad(new double[] {2}, new double[] {-3}, grad);
 
     assertEquals(-6.0, value);
-    assertEquals(2.5, grad[0]);
+    assertEquals(0.5 + 2 * -3, grad[0]);
   }
 
   @Test
