@@ -883,7 +883,7 @@ final class LaneEmitter {
       int n = last + 1;
       Rolling.Loop loop = next + consumed < loops.size() ? loops.get(next + consumed) : null;
       boolean rolled = loop != null && loop.first() == n;
-      if (rolled && loop.period() == 1 && continues(s, terms, n, 1)) {
+      if (rolled && loop.period() == 1 && !hasTail(n) && continues(s, terms, n, loop.trips())) {
         terms += loop.trips() * chainTerms(n);
         last = loop.end() - 1;
         consumed++;
@@ -908,12 +908,17 @@ final class LaneEmitter {
   }
 
   /**
-   * Returns whether statement {@code n}, alone ({@code period} 0) or as the body of a rolled loop
-   * of period 1, continues the sum of chain statement {@code s} after its first {@code terms}
-   * terms.
+   * Returns whether statement {@code n}, alone ({@code trips} 0) or as the body of a rolled loop of
+   * period 1 and {@code trips} trips, continues the sum of chain statement {@code s} after its
+   * first {@code terms} terms. It must not read the run's slot but at its head: in the joined chain
+   * that slot holds the partial sum only at the end.
    */
-  private boolean continues(int s, int terms, int n, int period) {
-    if (!isChain(n, period) || hasPrefix(n) || headless(n)) {
+  private boolean continues(int s, int terms, int n, int trips) {
+    int period = trips == 0 ? 0 : 1;
+    if (!isChain(n, period)
+        || hasPrefix(n)
+        || headless(n)
+        || readsSlot(n, tape.index(tape.indexStart(s)), Math.max(trips, 1))) {
       return false;
     }
     int a = tape.tokenStart(s);
@@ -939,6 +944,28 @@ final class LaneEmitter {
       }
     }
     return true;
+  }
+
+  /**
+   * Returns whether statement {@code n} loads workspace slot {@code slot} anywhere but at its
+   * chain's head, on any of {@code trips} trips of a rolled loop of period 1 (1 outside loops).
+   */
+  private boolean readsSlot(int n, int slot, int trips) {
+    int x = tape.indexStart(n);
+    for (int u = tape.tokenStart(n); u < tape.tokenEnd(n); u++) {
+      long token = tape.token(u);
+      int type = Tape.type(token);
+      if (type == Tape.LOAD && u != chainHead(n) && Tape.payload(token) == Emitter.WS) {
+        int gap = slot - tape.index(x);
+        int step = trips > 1 ? stride(n, x, 1) : 0;
+        if (step == 0 ? gap == 0 : gap % step == 0 && gap / step >= 0 && gap / step < trips) {
+          return true;
+        }
+      }
+      x += type == Tape.TARGET || type == Tape.LOAD ? 1 : 0;
+      u += constantsAfter(token);
+    }
+    return false;
   }
 
   /** Returns an upper bound on the bytecode of chain statement {@code s}. */
