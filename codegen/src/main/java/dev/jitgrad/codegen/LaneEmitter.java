@@ -106,6 +106,19 @@ final class LaneEmitter {
   private int blockedUpdates;
 
   /**
+   * Whether statements may run as chains ({@link #isChain}): not in a rolled loop whose body would
+   * then not fit one chunk method, since a chain writes what surrounds its sum once per lane.
+   */
+  private boolean chains = true;
+
+  /**
+   * The most bytes a chain, or a rolled loop with chains, may take by {@link #chainBytes}'s upper
+   * bound: above {@link Emitter#CHUNK_BYTES}, since that bound is loose, but under HotSpot's
+   * 8,000-byte limit on the methods it compiles, with room for the chunk's return.
+   */
+  private static final int MAX_CHAIN_BYTES = 7_900;
+
+  /**
    * Per statement: the token of its sum's head ({@link #shape}), -1 if none, 0 if not yet found.
    */
   private final int[] chainHeadOf;
@@ -303,7 +316,7 @@ final class LaneEmitter {
     int bytes = 0;
     for (int s = from; s < to; s++) {
       int statement = STATEMENT_BYTES + BYTES_PER_TOKEN * (tape.tokenEnd(s) - tape.tokenStart(s));
-      bytes += Math.max(statement, chainTerms(s) > 0 ? chainBytes(s) : 0);
+      bytes += Math.max(statement, chains && chainTerms(s) > 0 ? chainBytes(s) : 0);
     }
     return bytes;
   }
@@ -323,6 +336,7 @@ final class LaneEmitter {
       return;
     }
     int end = loop.first() + loop.period();
+    chains = 16 + bytesBound(loop.first(), end) <= MAX_CHAIN_BYTES;
     mv = chunks.reserve(16 + bytesBound(loop.first(), end), 4 + poolBound(loop.first(), end));
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, I);
@@ -339,6 +353,7 @@ final class LaneEmitter {
       s = groupEnd;
     }
     chunks.loopBack(I, 1, loop.trips(), top);
+    chains = true;
   }
 
   /**
@@ -842,12 +857,13 @@ final class LaneEmitter {
 
   /**
    * Returns whether statement {@code s} runs as a chain inside a rolled loop of {@code period} (0
-   * outside loops): it has the shape ({@link #chainTerms}), and in a loop every term's indices
-   * advance by the same stride per trip.
+   * outside loops): chains are allowed here ({@link #chains}), it has the shape ({@link
+   * #chainTerms}), its code fits a chunk method, and in a loop every term's indices advance by the
+   * same stride per trip.
    */
   private boolean isChain(int s, int period) {
     int terms = chainTerms(s);
-    if (terms == 0) {
+    if (!chains || terms == 0 || chainBytes(s) > MAX_CHAIN_BYTES - 16) {
       return false;
     }
     int x = firstTerm(s);

@@ -527,6 +527,7 @@ class LaneAdversarialTest {
     assertTrue(g.hasBatchLanes() && g.hasForwardLanes());
   }
 
+  /** A balanced tree over {@code leaves}, adds and products by turns. */
   private static Value tree(List<Value> leaves, int depth) {
     if (leaves.size() == 1) {
       return leaves.get(0);
@@ -537,7 +538,12 @@ class LaneAdversarialTest {
     return depth % 2 == 0 ? a.add(b) : a.mul(b);
   }
 
-  /** Chains with 24 loads after their terms, in a rolled loop of {@code period} per trip. */
+  /**
+   * {@code period · trips} sums of 12 terms over the same 12 inputs, each then combined (by one of
+   * {@code period} ops, in turn) with a balanced tree of {@code tail} further inputs of its own:
+   * chains with many loads after their terms, rolled {@code period} statements per trip. From 25
+   * loads on the sums have no head, as the tree takes the room an expression has.
+   */
   static LoopFormsTest.Graph wideTails(SplittableRandom random, int period, int trips, int tail) {
     int n = trips * period;
     List<Value> x = leaves("x", 12 + n * tail, null);
@@ -568,25 +574,95 @@ class LaneAdversarialTest {
   }
 
   @Test
-  void scratch_wideTails() {
-    for (int tail : new int[] {24, 25, 26}) {
-      SplittableRandom random = new SplittableRandom(tail);
-      LoopFormsTest.Graph m = wideTails(random, 1, 6, tail);
-      Program p = m.programs(JitOptions.defaults()).get(0);
-      Tape tape = Tape.of(p, new Layout(p));
-      System.out.println(Rolling.find(tape, 0));
-      LaneEmitter.Code code = LaneEmitter.emit(p, new Layout(p), 0);
-      LaneEmitter.Code code2 = LaneEmitter.emit(p, new Layout(p), Integer.MAX_VALUE);
-      for (LaneEmitter.Code c : List.of(code, code2)) {
-        for (byte[] k : c.classes()) {
-          try {
-            CompiledGraphTest.assertVerifiesUnderHugeMethodLimit(k);
-          } catch (AssertionError e) {
-            System.out.println(tail + " " + e.getMessage());
-          }
+  void run_chainsWithWideTails_equalsPerRowKernelRowByRow() {
+    for (int tail : new int[] {4, 24}) {
+      for (int period = 1; period <= 3; period++) {
+        SplittableRandom random = new SplittableRandom(period);
+        LoopFormsTest.Graph m = wideTails(random, period, 5, tail);
+        for (boolean exact : new boolean[] {false, true}) {
+          Program forward = m.programs(JitOptions.defaults().withExact(exact)).get(0);
+          String what = "tail " + tail + ", period " + period + ", exact " + exact;
+
+          LaneEmitter.Code straight =
+              assertLanesEqualPerRowKernel(forward, Integer.MAX_VALUE, random, what);
+          LaneEmitter.Code rolled =
+              period == 1
+                  ? assertLanesEqualPerRowKernel(forward, 0, random, what + ", rolled")
+                  : null;
+
+          // a 24-load tail written once per lane would not fit a method: no chain then
+          assertEquals(tail == 4, straight.chainStatements() > 0, what);
+          assertTrue(
+              rolled == null || (rolled.chainStatements() > 0) == (tail == 4),
+              what + ": " + (rolled == null ? "" : rolled.chainStatements()));
         }
       }
-      System.out.println(tail + ": " + code.chainStatements() + " " + code2.chainStatements());
+    }
+  }
+
+  @Test
+  void emit_rolledChainsWithWideTails_everyLaneMethodStaysUnderHugeMethodLimit() {
+    for (int[] shape : new int[][] {{2, 24}, {1, 25}}) {
+      SplittableRandom random = new SplittableRandom(shape[1]);
+      Program forward =
+          wideTails(random, shape[0], 80 / shape[0], shape[1])
+              .programs(JitOptions.defaults())
+              .get(0);
+
+      LaneEmitter.Code code = LaneEmitter.emit(forward, new Layout(forward));
+
+      assertTrue(Compiler.wantsLanes(forward.size, Compiler.DEFAULT_LANE_MIN_INSTRUCTIONS));
+      for (byte[] c : code.classes()) {
+        CompiledGraphTest.assertVerifiesUnderHugeMethodLimit(c);
+      }
+    }
+  }
+
+  @Test
+  void run_weightUpdatesScaledByAnInput_equalsPerRowKernelRowByRow() {
+    SplittableRandom random = new SplittableRandom(3);
+    List<Value> x = leaves("x", 130, null);
+    List<Value> w = leaves("w", 128, random);
+    List<Value> ascending = new ArrayList<>();
+    List<Value> descending = new ArrayList<>();
+    for (int j = 0; j < 64; j++) {
+      ascending.add(w.get(j).mul(x.get(j)));
+      descending.add(w.get(64 + j).mul(x.get(127 - j)));
+    }
+    Value loss =
+        x.get(128).mul(Value.sum(ascending)).add(x.get(129).mul(Value.sum(descending).tanh()));
+    LoopFormsTest.Graph m = graph(List.of(loss), x, w);
+    Program gradient = m.programs(JitOptions.defaults()).get(1);
+
+    LaneEmitter.Code rolled = assertLanesEqualPerRowKernel(gradient, 0, random, "scaled by x");
+
+    assertTrue(rolled.blockedUpdates() >= 2, "row-blocked updates: " + rolled.blockedUpdates());
+  }
+
+  @Test
+  void run_headlessChainOfNegativeZeroProducts_keepsTheSignOfZero() {
+    SplittableRandom random = new SplittableRandom(71);
+    List<Value> x = leaves("x", 13, null);
+    List<Value> w = leaves("w", 13, random);
+    Program forward = graph(List.of(Value.dot(w, x)), x, w).programs(JitOptions.defaults()).get(0);
+    double[] params = random.doubles(13, 0.1, 1).toArray();
+    double[] data = new double[LaneEmitter.LANES * 13];
+    Arrays.fill(data, -0.0);
+    for (int minRollBytes : new int[] {0, Integer.MAX_VALUE}) {
+      Layout layout = new Layout(forward);
+      LaneEmitter.Code code = LaneEmitter.emit(forward, layout, minRollBytes);
+      LaneKernel lanes = LaneEmitter.load(code);
+      double[] laneArray = new double[lanes.arraySize()];
+      double[] actual = new double[LaneEmitter.LANES];
+
+      lanes.gather(data, 0, LaneEmitter.LANES, laneArray);
+      lanes.run(laneArray, params, null, LaneEmitter.LANES);
+      System.arraycopy(laneArray, lanes.output(0), actual, 0, LaneEmitter.LANES);
+
+      double[] expected = new double[LaneEmitter.LANES];
+      Arrays.fill(expected, -0.0); // w·(-0.0) is -0.0 for w > 0, and -0.0 + -0.0 is -0.0
+      assertEquals(1, code.chainStatements());
+      Oracle.assertBitIdentical(expected, actual, "min roll bytes " + minRollBytes);
     }
   }
 }
