@@ -1,50 +1,63 @@
 package dev.jitgrad.codegen;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.engine.Value;
+import dev.jitgrad.engine.Values;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
-/** Adversarial shapes for the lane kernel's register-blocked forms and its lazy building. */
+/**
+ * A second, adversarial reading of the lane kernel's register-blocked forms (chains, row-blocked
+ * weight-gradient updates) and of lane code built lazily by racing threads: shapes chosen to make
+ * chain detection misfire, row counts around the 8-row update passes, special values in single
+ * rows. Oracles: the per-row kernel run row by row, per-row public calls summed block by block, and
+ * the interpreter in exact mode.
+ */
 class LaneAdversarialTest {
+  /** Row counts around the 8-row update passes and the 16-row blocks. */
   private static final int[] ROWS = {1, 7, 8, 9, 15, 16, 17, 31, 33};
 
   private static final double[] SPECIAL = {
     Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0
   };
 
-  /** Rows of numbers in [-1, 1], one row in three with a special value somewhere. */
+  /** Rows of numbers in [-1, 1], every third row with a special value somewhere. */
   private static double[] data(SplittableRandom random, int rows, int inputs) {
     double[] data = random.doubles((long) rows * inputs, -1, 1).toArray();
-    for (int r = 0; r < rows; r++) {
-      if (r % 3 == 1) {
-        data[r * inputs + random.nextInt(inputs)] = SPECIAL[r % SPECIAL.length];
-      }
+    for (int r = 1; r < rows; r += 3) {
+      data[r * inputs + random.nextInt(inputs)] = SPECIAL[r % SPECIAL.length];
     }
     return data;
   }
 
-  /** The forward and gradient programs of {@code m} with {@code options}. */
-  private static List<Program> programs(LoopFormsTest.Graph m, JitOptions options) {
-    return m.programs(options).subList(0, 2);
-  }
-
   /**
-   * Asserts that {@code p}'s lane kernel, rolled from {@code minRollBytes} on, gives the per-row
-   * kernel's outputs of every row and its gradient summed over each block's rows in row order, at
-   * every row count of {@link #ROWS}; returns the lane code.
+   * Asserts that {@code p}'s lane kernel, rolled from {@code minRollBytes} of per-row code on,
+   * gives the per-row kernel's outputs of every row and its gradient summed over each block's rows
+   * in row order, at every row count of {@link #ROWS}, and that every lane method stays under the
+   * huge method limit; returns the lane code, or null if {@code p} has none.
    */
-  static LaneEmitter.Code assertLanesEqualPerRow(
+  private static LaneEmitter.Code assertLanesEqualPerRowKernel(
       Program p, int minRollBytes, SplittableRandom random, String what) {
     Layout layout = new Layout(p);
     Kernel perRow = Emitter.load(Emitter.emit(p, layout));
     LaneEmitter.Code code = LaneEmitter.emit(p, layout, minRollBytes);
+    if (code == null) {
+      return null;
+    }
     LaneKernel lanes = LaneEmitter.load(code);
     double[] params = random.doubles(p.paramCount, -1, 1).toArray();
+    params[random.nextInt(params.length)] = -0.0;
     for (int rows : ROWS) {
       double[] data = data(random, rows, p.inputCount);
       double[] ws = new double[perRow.workspaceSize()];
@@ -81,17 +94,345 @@ class LaneAdversarialTest {
     return code;
   }
 
+  /** A graph over {@code inputs} and {@code params} that sums {@code outputs}. */
+  private static LoopFormsTest.Graph graph(
+      List<Value> outputs, List<Value> inputs, List<Value> params) {
+    return new LoopFormsTest.Graph(Value.sum(outputs), inputs, params);
+  }
+
+  private static List<Value> leaves(String name, int n, SplittableRandom random) {
+    List<Value> leaves = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      leaves.add(Value.of(random == null ? 0 : random.nextDouble(-1, 1), name + i));
+    }
+    return leaves;
+  }
+
+  /**
+   * Three sums of {@code n} terms of one adversarial {@code shape} (0 to 6, see the cases), each in
+   * a different expression that reads other lane values around it; hidden values {@code tanh(x)}
+   * are read twice, so they are stored.
+   */
+  static LoopFormsTest.Graph shapes(SplittableRandom random, int shape, int n) {
+    List<Value> x = leaves("x", 2 * n + 2, null);
+    List<Value> w = leaves("w", 2 * n + 2, random);
+    List<Value> h = new ArrayList<>();
+    for (Value v : x) {
+      h.add(v.tanh());
+    }
+    List<Value> outs = new ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      List<Value> terms = new ArrayList<>();
+      switch (shape) {
+        case 0 -> { // head a param; w·x, operands swapped from the 13th term on
+          terms.add(w.get(2 * n + 1 - k));
+          for (int j = 0; j < n; j++) {
+            Value a = w.get(j + k);
+            Value b = x.get(j);
+            terms.add(j < 12 ? a.mul(b) : b.mul(a));
+          }
+        }
+        case 1 -> { // head an input; one weight in every term
+          terms.add(x.get(k));
+          for (int j = 0; j < n; j++) {
+            terms.add(w.get(k).mul(x.get(j + 1)));
+          }
+        }
+        case 2 -> { // weights shared by the three sums, inputs read backwards
+          terms.add(w.get(2 * n));
+          for (int j = 0; j < n; j++) {
+            terms.add(w.get(j).mul(x.get(n - j + k)));
+          }
+        }
+        case 3 -> { // headless: hidden times hidden
+          for (int j = 0; j < n; j++) {
+            terms.add(h.get(j).mul(h.get(j + k + 1)));
+          }
+        }
+        case 4 -> { // head hidden; x·x with the same index, stride 2
+          terms.add(h.get(k));
+          for (int j = 0; j < n; j++) {
+            terms.add(x.get(2 * j).mul(x.get(2 * j)));
+          }
+        }
+        case 5 -> { // param·input, every 13th term param·hidden
+          terms.add(w.get(k));
+          for (int j = 0; j < n; j++) {
+            terms.add(w.get(j).mul(j % 13 == 12 ? h.get(j) : x.get(j)));
+          }
+        }
+        default -> { // param·hidden
+          terms.add(w.get(k));
+          for (int j = 0; j < n; j++) {
+            terms.add(w.get(j + k).mul(h.get(j)));
+          }
+        }
+      }
+      Value sum = Value.sum(terms);
+      outs.add(
+          switch (k) {
+            case 0 -> x.get(3).mul(sum.relu()).div(h.get(5).add(2));
+            case 1 -> sum.clamp(-0.5, 0.5).pow(3).sub(x.get(1));
+            default -> h.get(2).sub(sum.tanh().mul(x.get(4)));
+          });
+    }
+    for (Value v : h) {
+      outs.add(v.mul(0.5));
+    }
+    return graph(outs, x, w);
+  }
+
+  @Test
+  void run_sumsOfAdversarialShapes_equalsPerRowKernelRowByRow() {
+    int chains = 0;
+    int chainsOf11 = 0;
+    for (int shape = 0; shape <= 6; shape++) {
+      for (int n : new int[] {11, 12, 13, 25, 40}) {
+        SplittableRandom random = new SplittableRandom(shape * 100 + n);
+        LoopFormsTest.Graph m = shapes(random, shape, n);
+        for (boolean exact : new boolean[] {false, true}) {
+          List<Program> programs = m.programs(JitOptions.defaults().withExact(exact));
+          for (int which = 0; which < 2; which++) {
+            String what = "shape " + shape + ", " + n + " terms, program " + which;
+            Program p = programs.get(which);
+
+            LaneEmitter.Code straight =
+                assertLanesEqualPerRowKernel(p, Integer.MAX_VALUE, random, what);
+            LaneEmitter.Code rolled = assertLanesEqualPerRowKernel(p, 0, random, what + ", rolled");
+
+            for (LaneEmitter.Code code : Arrays.asList(straight, rolled)) {
+              int c = code == null ? 0 : code.chainStatements();
+              chains += c;
+              chainsOf11 += n == 11 ? c : 0;
+            }
+          }
+        }
+      }
+    }
+    assertTrue(chains > 300, "chains: " + chains);
+    assertEquals(0, chainsOf11, "sums of 11 terms are no chains");
+  }
+
+  /**
+   * A layer of {@code neurons} over {@code inputs} inputs, each neuron reading the inputs backwards
+   * (its weight gradients walk descending indices), then a second layer over the first.
+   */
+  static LoopFormsTest.Graph backwardsLayers(SplittableRandom random, int inputs, int neurons) {
+    List<Value> x = leaves("x", inputs, null);
+    List<Value> params = new ArrayList<>();
+    List<Value> hidden = new ArrayList<>();
+    for (int k = 0; k < neurons; k++) {
+      List<Value> terms = new ArrayList<>();
+      List<Value> w = leaves("w", inputs + 1, random);
+      params.addAll(w);
+      terms.add(w.get(inputs));
+      for (int j = 0; j < inputs; j++) {
+        terms.add(w.get(j).mul(x.get(inputs - 1 - j)));
+      }
+      hidden.add(Value.sum(terms).tanh());
+    }
+    List<Value> outs = new ArrayList<>();
+    for (int k = 0; k < 2; k++) {
+      List<Value> v = leaves("v", neurons, random);
+      params.addAll(v);
+      outs.add(Value.dot(v, hidden).relu());
+    }
+    return graph(outs, x, params);
+  }
+
+  @Test
+  void run_layersReadingInputsBackwards_rowBlockedUpdatesEqualPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(41);
+    LoopFormsTest.Graph m = backwardsLayers(random, 64, 9);
+    int updates = 0;
+    for (boolean exact : new boolean[] {false, true}) {
+      Program gradient = m.programs(JitOptions.defaults().withExact(exact)).get(1);
+
+      LaneEmitter.Code rolled =
+          assertLanesEqualPerRowKernel(gradient, 0, random, "backwards, exact " + exact);
+      assertLanesEqualPerRowKernel(gradient, Integer.MAX_VALUE, random, "straight");
+
+      updates += rolled.blockedUpdates();
+    }
+    assertTrue(updates >= 9, "row-blocked updates: " + updates);
+  }
+
+  /** A model over 64 inputs big enough for lane code, with every adversarial shape in it. */
+  static LoopFormsTest.Graph bigModel(SplittableRandom random) {
+    LoopFormsTest.Graph layers = backwardsLayers(random, 64, 40);
+    LoopFormsTest.Graph sums = shapes(random, 2, 62);
+    List<Value> inputs = new ArrayList<>(layers.inputs());
+    inputs.addAll(sums.inputs());
+    List<Value> params = new ArrayList<>(layers.params());
+    params.addAll(sums.params());
+    return graph(List.of(layers.loss(), sums.loss()), inputs, params);
+  }
+
+  /** Asserts both batch calls equal per-row public calls, at every row count. */
+  private static void assertBatchesEqualSingleCalls(
+      CompiledGraph g, SplittableRandom random, String what) {
+    double[] p = random.doubles(g.paramCount(), -0.5, 0.5).toArray();
+    int[] rowCounts = Arrays.copyOf(ROWS, ROWS.length + 2);
+    rowCounts[ROWS.length] = 1000;
+    rowCounts[ROWS.length + 1] = LaneBatchTest.parallelRows(g);
+    for (int rows : rowCounts) {
+      double[] data = data(random, rows, g.inputCount());
+      double[] expected = Oracle.blockwiseSingleCalls(g, data, rows, p);
+      double[] expectedOut = forwardEachRow(g, data, rows, p);
+      double[] grad = new double[p.length];
+      double[] out = new double[rows];
+
+      double sum = g.valueAndGradBatch(data, rows, p, grad);
+      g.forwardBatch(data, rows, p, out);
+
+      String at = what + ", " + rows + " rows";
+      Oracle.assertBitIdentical(expected, Oracle.concat(sum, new double[0], grad), at);
+      Oracle.assertBitIdentical(expectedOut, out, at + ", forwardBatch");
+    }
+  }
+
+  private static double[] forwardEachRow(CompiledGraph g, double[] data, int rows, double[] p) {
+    double[] out = new double[rows];
+    for (int r = 0; r < rows; r++) {
+      out[r] = g.forward(Arrays.copyOfRange(data, r * g.inputCount(), (r + 1) * g.inputCount()), p);
+    }
+    return out;
+  }
+
+  @Test
+  void valueAndGradBatch_bigAdversarialModel_equalsBlockwiseSingleCalls() {
+    SplittableRandom random = new SplittableRandom(43);
+    LoopFormsTest.Graph m = bigModel(random);
+    for (boolean exact : new boolean[] {false, true}) {
+      CompiledGraph g =
+          Jit.compile(
+              List.of(m.loss()), m.inputs(), m.params(), JitOptions.defaults().withExact(exact));
+
+      assertBatchesEqualSingleCalls(g, random, "exact " + exact);
+
+      assertTrue(g.hasBatchLanes() && g.hasForwardLanes(), "exact " + exact);
+    }
+  }
+
+  @Test
+  void valueAndGradBatch_bigAdversarialModelExact_equalsInterpreterRowByRow() {
+    SplittableRandom random = new SplittableRandom(47);
+    LoopFormsTest.Graph m = bigModel(random);
+    CompiledGraph g =
+        Jit.compile(
+            List.of(m.loss()), m.inputs(), m.params(), JitOptions.defaults().withExact(true));
+    int rows = 17;
+    double[] p = random.doubles(g.paramCount(), -0.5, 0.5).toArray();
+    double[] data = data(random, rows, g.inputCount());
+    double[] expected = new double[1 + p.length];
+    double[] expectedOut = new double[rows];
+    for (int start = 0; start < rows; start += CompiledGraph.BATCH_BLOCK_ROWS) {
+      double[] block = new double[1 + p.length];
+      for (int r = start; r < Math.min(rows, start + CompiledGraph.BATCH_BLOCK_ROWS); r++) {
+        double[] x = Arrays.copyOfRange(data, r * g.inputCount(), (r + 1) * g.inputCount());
+        Values.setData(m.inputs(), x);
+        Values.setData(m.params(), p);
+        m.loss().forward();
+        Values.setGrads(m.params(), Arrays.copyOfRange(block, 1, block.length));
+        m.loss().backward();
+        expectedOut[r] = m.loss().data();
+        block[0] += m.loss().data();
+        System.arraycopy(Values.grads(m.params()), 0, block, 1, p.length);
+      }
+      for (int i = 0; i < block.length; i++) {
+        expected[i] += block[i];
+      }
+    }
+    double[] grad = new double[p.length];
+    double[] out = new double[rows];
+
+    double sum = g.valueAndGradBatch(data, rows, p, grad);
+    g.forwardBatch(data, rows, p, out);
+
+    assertTrue(g.hasBatchLanes() && g.hasForwardLanes());
+    Oracle.assertBitIdentical(expected, Oracle.concat(sum, new double[0], grad), "batch");
+    Oracle.assertBitIdentical(expectedOut, out, "forwardBatch");
+  }
+
+  /**
+   * Runs {@code threads} first batch calls on {@code g} at once, forward and gradient batches
+   * alternating, of {@code rows} rows that are split over the pool, and asserts each equals what
+   * per-row calls on {@code oracle} give.
+   */
+  private static void assertRacingFirstCallsEqualSingleCalls(
+      CompiledGraph g, CompiledGraph oracle, int rows, long seed) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] p = random.doubles(g.paramCount(), -0.5, 0.5).toArray();
+    double[] data = data(random, rows, g.inputCount());
+    double[] expected = Oracle.blockwiseSingleCalls(oracle, data, rows, p);
+    double[] expectedOut = forwardEachRow(oracle, data, rows, p);
+    int threads = 4;
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<double[]>> calls = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        boolean forward = t % 2 == 0;
+        calls.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  if (forward) {
+                    double[] out = new double[rows];
+                    g.forwardBatch(data, rows, p, out);
+                    return out;
+                  }
+                  double[] grad = new double[p.length];
+                  double sum = g.valueAndGradBatch(data, rows, p, grad);
+                  return Oracle.concat(sum, new double[0], grad);
+                }));
+      }
+
+      start.countDown();
+
+      for (int t = 0; t < threads; t++) {
+        double[] result = calls.get(t).get(60, TimeUnit.SECONDS);
+        Oracle.assertBitIdentical(t % 2 == 0 ? expectedOut : expected, result, "thread " + t);
+      }
+      assertTrue(g.hasBatchLanes() && g.hasForwardLanes());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void forwardAndGradientBatches_threadsRacingOnAFreshGraph_eachEqualSingleCalls()
+      throws Exception {
+    LoopFormsTest.Graph m = bigModel(new SplittableRandom(53));
+    CompiledGraph oracle = Jit.compile(m.loss(), m.inputs(), m.params());
+    int rows = LaneBatchTest.parallelRows(oracle);
+    for (int round = 0; round < 2; round++) {
+      CompiledGraph g = Jit.compile(m.loss(), m.inputs(), m.params());
+
+      assertRacingFirstCallsEqualSingleCalls(g, oracle, rows, round);
+    }
+  }
+
+  @Test
+  void forwardAndGradientBatches_threadsRacingOnALoadedGraph_eachEqualSingleCalls()
+      throws Exception {
+    LoopFormsTest.Graph m = bigModel(new SplittableRandom(59));
+    CompiledGraph oracle = Jit.compile(m.loss(), m.inputs(), m.params());
+    byte[] saved = SavedGraphs.bytes(oracle);
+    CompiledGraph g = SavedGraphs.load(saved, JitOptions.defaults());
+
+    assertRacingFirstCallsEqualSingleCalls(g, oracle, 33, 61);
+  }
+
   /**
    * A recurrence over partial sums: {@code v = b + Σ w·x} over the first {@code first} inputs, then
-   * {@code v = tanh(v + Σ w·x)} over each next {@code width}, {@code steps} times, weights and
-   * inputs consecutive, so each partial sum continues the one before in the same slot.
+   * {@code v = tanh(v + Σ w·x)} over each next {@code width} inputs, {@code steps} times, weights
+   * and inputs consecutive. At {@code first} 24 and {@code width} 23 each partial sum is one
+   * statement that continues the one before in the same slot, {@code tanh} after its terms.
    */
   static LoopFormsTest.Graph recurrence(SplittableRandom random, int first, int width, int steps) {
-    List<Value> inputs = new ArrayList<>();
+    List<Value> inputs = leaves("x", first + width * steps, null);
     List<Value> params = new ArrayList<>();
-    for (int i = 0; i < first + width * steps; i++) {
-      inputs.add(Value.of(0, "x" + i));
-    }
     Value v = Value.of(random.nextDouble(-1, 1), "b");
     params.add(v);
     for (int k = 0, x = 0; k <= steps; k++) {
@@ -107,110 +448,88 @@ class LaneAdversarialTest {
     return new LoopFormsTest.Graph(v, inputs, params);
   }
 
-  static String dump(Tape tape) {
-    StringBuilder b = new StringBuilder();
-    List<Rolling.Loop> loops = Rolling.find(tape, 0);
-    b.append(loops).append('\n');
-    for (int s = 0; s < tape.size(); s++) {
-      int x = tape.indexStart(s);
-      b.append(s).append(": ");
-      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
-        long token = tape.token(t);
-        int type = Tape.type(token);
-        int pl = Tape.payload(token);
-        if (type == Tape.TARGET || type == Tape.LOAD) {
-          b.append(type == Tape.TARGET ? "T" : "").append("a").append(pl).append('[').append(tape.index(x++)).append("] ");
-        } else if (type == Tape.CONST) {
-          b.append(Double.longBitsToDouble(tape.token(++t))).append(' ');
-        } else if (type == Tape.OP) {
-          dev.jitgrad.engine.Op op = dev.jitgrad.engine.Op.values()[pl];
-          b.append(op).append(' ');
-          t += Emitter.constants(op);
-        } else {
-          b.append("H").append(pl).append(' ');
-        }
-      }
-      b.append('\n');
-    }
-    return b.toString();
+  @Test
+  @Disabled(
+      "bug: a chain run joined over a rolled loop drops the tanh after every trip but the last")
+  void run_rolledPartialSumsWithActivationAfterEach_equalsPerRowKernelRowByRow() {
+    SplittableRandom random = new SplittableRandom(5);
+    Program forward = recurrence(random, 24, 23, 6).programs(JitOptions.defaults()).get(0);
+
+    assertLanesEqualPerRowKernel(forward, 0, random, "rolled recurrence");
   }
 
   @Test
-  void run_rolledPartialSumsWithActivationAfterEach_equalsPerRowKernel() {
-    for (int width = 20; width <= 25; width++) {
-      SplittableRandom random = new SplittableRandom(5);
-      LoopFormsTest.Graph m = recurrence(random, 24, width, 6);
-      Program p = programs(m, JitOptions.defaults()).get(0);
-      Tape tape = Tape.of(p, new Layout(p));
-      if (width == 23) System.out.println(dump(tape).replaceAll("(?m)^.*(.{120})$", "$1"));
-      LaneEmitter.Code code = assertLanesEqualPerRow(p, 0, random, "rolled " + width);
-      System.out.println(width + ": " + code.chainStatements() + " " + code.blockedUpdates());
-    }
-  }
-
-  @Test
-  void publicApi_recurrence() {
-    for (boolean exact : new boolean[] {false, true}) {
+  @Disabled(
+      "bug: a chain run joined over a rolled loop drops the tanh after every trip but the last")
+  void forwardBatch_rolledPartialSumsWithActivationAfterEach_equalsForwardRowByRow() {
     SplittableRandom random = new SplittableRandom(5);
     LoopFormsTest.Graph m = recurrence(random, 24, 23, 80);
-    CompiledGraph g = Jit.compile(List.of(m.loss()), m.inputs(), m.params(), JitOptions.defaults().withExact(exact));
-    double[] p = random.doubles(g.paramCount(), -0.2, 0.2).toArray();
-    int rows = 17;
-    double[] data = data(random, rows, g.inputCount());
-    double[] out = new double[rows];
-    g.forwardBatch(data, rows, p, out);
-    double[] grad = new double[p.length];
-    double sum = g.valueAndGradBatch(data, rows, p, grad);
-    System.out.println("lanes " + g.hasForwardLanes() + " " + g.hasBatchLanes());
-    double[] expected = Oracle.blockwiseSingleCalls(g, data, rows, p);
-    for (int r = 0; r < rows; r++) {
-      double e = g.forward(Arrays.copyOfRange(data, r * g.inputCount(), (r + 1) * g.inputCount()), p);
-      if (Double.doubleToLongBits(e) != Double.doubleToLongBits(out[r])) System.out.println("exact=" + exact + " row " + r + " forwardBatch " + out[r] + " forward " + e);
-    }
-    System.out.println("batch sum " + sum + " expected " + expected[0]);
-    Oracle.assertBitIdentical(expected, Oracle.concat(sum, new double[0], grad), "batch exact=" + exact);
+    for (boolean exact : new boolean[] {false, true}) {
+      CompiledGraph g =
+          Jit.compile(
+              List.of(m.loss()), m.inputs(), m.params(), JitOptions.defaults().withExact(exact));
+      double[] p = random.doubles(g.paramCount(), -0.2, 0.2).toArray();
+      int rows = 17;
+      double[] data = random.doubles(rows * g.inputCount(), -1, 1).toArray();
+      double[] expected = forwardEachRow(g, data, rows, p);
+      double[] out = new double[rows];
+
+      g.forwardBatch(data, rows, p, out);
+
+      assertTrue(g.hasForwardLanes());
+      Oracle.assertBitIdentical(expected, out, "exact " + exact);
     }
   }
 
-  /** v = b + Σ24 w·x, then (v + Σ12 w·x) · v: the last partial sum reads the slot it continues. */
-  static LoopFormsTest.Graph tailReadsTarget(SplittableRandom random, int second) {
-    List<Value> inputs = new ArrayList<>();
-    List<Value> params = new ArrayList<>();
-    for (int i = 0; i < 24 + second; i++) {
-      inputs.add(Value.of(0, "x" + i));
-    }
-    Value b = Value.of(random.nextDouble(-1, 1), "b");
-    params.add(b);
+  /**
+   * {@code v = b + Σ24 w·x}, then {@code u = (v + Σ w·x)·v} over the next {@code second} inputs,
+   * read twice, plus a dot of {@code pad} terms: {@code u} continues {@code v}'s sum in {@code v}'s
+   * slot and then reads that slot again after its terms.
+   */
+  static LoopFormsTest.Graph tailReadsItsSlot(SplittableRandom random, int second, int pad) {
+    List<Value> inputs = leaves("x", 24 + second + pad, null);
+    List<Value> params = leaves("w", 25 + second + pad, random);
     List<Value> terms = new ArrayList<>();
-    terms.add(b);
+    terms.add(params.get(0));
     for (int j = 0; j < 24; j++) {
-      Value w = Value.of(random.nextDouble(-1, 1), "w");
-      params.add(w);
-      terms.add(w.mul(inputs.get(j)));
+      terms.add(params.get(1 + j).mul(inputs.get(j)));
     }
     Value v = Value.sum(terms);
     terms = new ArrayList<>();
     terms.add(v);
     for (int j = 24; j < 24 + second; j++) {
-      Value w = Value.of(random.nextDouble(-1, 1), "w");
-      params.add(w);
-      terms.add(w.mul(inputs.get(j)));
+      terms.add(params.get(1 + j).mul(inputs.get(j)));
     }
-    Value v2 = Value.sum(terms).mul(v);
-    return new LoopFormsTest.Graph(v2.mul(v2), inputs, params);
+    Value u = Value.sum(terms).mul(v);
+    List<Value> outs = new ArrayList<>(List.of(u.mul(u)));
+    if (pad > 0) {
+      int from = 24 + second;
+      outs.add(
+          Value.dot(params.subList(1 + from, params.size()), inputs.subList(from, inputs.size())));
+    }
+    return graph(outs, inputs, params);
   }
 
   @Test
-  void scratch_tailReadsTarget() {
-    for (int second = 12; second <= 20; second += 4) {
-      SplittableRandom random = new SplittableRandom(7);
-      LoopFormsTest.Graph m = tailReadsTarget(random, second);
-      for (Program p : programs(m, JitOptions.defaults())) {
-        Tape tape = Tape.of(p, new Layout(p));
-        System.out.println(dump(tape).replaceAll("(?m)^(.{60}).*(.{60})$", "$1 ... $2"));
-        LaneEmitter.Code code = assertLanesEqualPerRow(p, Integer.MAX_VALUE, random, "tail " + second);
-        System.out.println(second + ": " + code.chainStatements() + " " + code.blockedUpdates());
-      }
-    }
+  @Disabled(
+      "bug: a joined chain's ops after its terms read the run's slot before the sum is stored")
+  void run_partialSumReadingItsSlotAfterItsTerms_equalsPerRowKernelRowByRow() {
+    SplittableRandom random = new SplittableRandom(7);
+    Program forward = tailReadsItsSlot(random, 12, 0).programs(JitOptions.defaults()).get(0);
+
+    assertLanesEqualPerRowKernel(forward, Integer.MAX_VALUE, random, "tail reads its slot");
+  }
+
+  @Test
+  @Disabled(
+      "bug: a joined chain's ops after its terms read the run's slot before the sum is stored")
+  void batches_partialSumReadingItsSlotAfterItsTerms_equalSingleCalls() {
+    SplittableRandom random = new SplittableRandom(7);
+    LoopFormsTest.Graph m = tailReadsItsSlot(random, 12, 2500);
+    CompiledGraph g = Jit.compile(m.loss(), m.inputs(), m.params());
+
+    assertBatchesEqualSingleCalls(g, random, "tail reads its slot");
+
+    assertTrue(g.hasBatchLanes() && g.hasForwardLanes());
   }
 }
