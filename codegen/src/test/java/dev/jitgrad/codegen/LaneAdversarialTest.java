@@ -535,4 +535,91 @@ class LaneAdversarialTest {
 
     assertTrue(g.hasBatchLanes() && g.hasForwardLanes());
   }
+
+  /** A balanced tree over {@code leaves}, adds and products by turns. */
+  private static Value tree(List<Value> leaves, int depth) {
+    if (leaves.size() == 1) {
+      return leaves.get(0);
+    }
+    int half = leaves.size() / 2;
+    Value a = tree(leaves.subList(0, half), depth + 1);
+    Value b = tree(leaves.subList(half, leaves.size()), depth + 1);
+    return depth % 2 == 0 ? a.add(b) : a.mul(b);
+  }
+
+  /**
+   * {@code period · trips} sums of 12 terms over the same 12 inputs, each then combined (by one of
+   * {@code period} ops, in turn) with a balanced tree of {@code tail} further inputs of its own:
+   * chains with many loads after their terms, rolled {@code period} statements per trip. From 25
+   * loads on the sums have no head, as the tree takes the room an expression has.
+   */
+  static LoopFormsTest.Graph wideTails(SplittableRandom random, int period, int trips, int tail) {
+    int n = trips * period;
+    List<Value> x = leaves("x", 12 + n * tail, null);
+    List<Value> w = leaves("w", n * 12, random);
+    List<Value> b = leaves("b", n, random);
+    List<Value> params = new ArrayList<>(w);
+    params.addAll(b);
+    List<Value> outs = new ArrayList<>();
+    for (int s = 0; s < n; s++) {
+      List<Value> terms = new ArrayList<>();
+      if (tail < 25) {
+        terms.add(b.get(s));
+      }
+      for (int j = 0; j < 12; j++) {
+        terms.add(w.get(s * 12 + j).mul(x.get(j)));
+      }
+      Value sum = Value.sum(terms);
+      Value t = tree(x.subList(12 + s * tail, 12 + (s + 1) * tail), 0);
+      outs.add(
+          switch (s % period) {
+            case 0 -> sum.mul(t);
+            case 1 -> sum.add(t);
+            case 2 -> sum.sub(t);
+            default -> sum.div(t);
+          });
+    }
+    return graph(outs, x, params);
+  }
+
+  @Test
+  void run_chainsWithWideTails_equalsPerRowKernelRowByRow() {
+    for (int period = 1; period <= 3; period++) {
+      SplittableRandom random = new SplittableRandom(period);
+      LoopFormsTest.Graph m = wideTails(random, period, 5, 24);
+      for (boolean exact : new boolean[] {false, true}) {
+        Program forward = m.programs(JitOptions.defaults().withExact(exact)).get(0);
+        String what = "period " + period + ", exact " + exact;
+
+        LaneEmitter.Code straight =
+            assertLanesEqualPerRowKernel(forward, Integer.MAX_VALUE, random, what);
+        LaneEmitter.Code rolled =
+            period == 1
+                ? assertLanesEqualPerRowKernel(forward, 0, random, what + ", rolled")
+                : null;
+
+        assertEquals(5 * period, straight.chainStatements(), what);
+        assertTrue(rolled == null || rolled.chainStatements() == 1, what);
+      }
+    }
+  }
+
+  @Test
+  @Disabled("bug: rolled chains with wide tails get lane methods over 8,000 bytes")
+  void emit_rolledChainsWithWideTails_everyLaneMethodStaysUnderHugeMethodLimit() {
+    for (int[] shape : new int[][] {{2, 24}, {1, 25}}) {
+      SplittableRandom random = new SplittableRandom(shape[1]);
+      Program forward =
+          wideTails(random, shape[0], 80 / shape[0], shape[1])
+              .programs(JitOptions.defaults())
+              .get(0);
+
+      LaneEmitter.Code code = LaneEmitter.emit(forward, new Layout(forward));
+
+      assertTrue(Compiler.wantsLanes(forward.size, Compiler.DEFAULT_LANE_MIN_INSTRUCTIONS));
+      for (byte[] c : code.classes()) {
+        CompiledGraphTest.assertVerifiesUnderHugeMethodLimit(c);
+      }
+    }
+  }
 }
