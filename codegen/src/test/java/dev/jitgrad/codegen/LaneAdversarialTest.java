@@ -622,4 +622,52 @@ class LaneAdversarialTest {
       }
     }
   }
+
+  @Test
+  void run_weightUpdatesScaledByAnInput_equalsPerRowKernelRowByRow() {
+    SplittableRandom random = new SplittableRandom(3);
+    List<Value> x = leaves("x", 130, null);
+    List<Value> w = leaves("w", 128, random);
+    List<Value> ascending = new ArrayList<>();
+    List<Value> descending = new ArrayList<>();
+    for (int j = 0; j < 64; j++) {
+      ascending.add(w.get(j).mul(x.get(j)));
+      descending.add(w.get(64 + j).mul(x.get(127 - j)));
+    }
+    Value loss =
+        x.get(128).mul(Value.sum(ascending)).add(x.get(129).mul(Value.sum(descending).tanh()));
+    LoopFormsTest.Graph m = graph(List.of(loss), x, w);
+    Program gradient = m.programs(JitOptions.defaults()).get(1);
+
+    LaneEmitter.Code rolled = assertLanesEqualPerRowKernel(gradient, 0, random, "scaled by x");
+
+    assertTrue(rolled.blockedUpdates() >= 2, "row-blocked updates: " + rolled.blockedUpdates());
+  }
+
+  @Test
+  void run_headlessChainOfNegativeZeroProducts_keepsTheSignOfZero() {
+    SplittableRandom random = new SplittableRandom(71);
+    List<Value> x = leaves("x", 13, null);
+    List<Value> w = leaves("w", 13, random);
+    Program forward = graph(List.of(Value.dot(w, x)), x, w).programs(JitOptions.defaults()).get(0);
+    double[] params = random.doubles(13, 0.1, 1).toArray();
+    double[] data = new double[LaneEmitter.LANES * 13];
+    Arrays.fill(data, -0.0);
+    for (int minRollBytes : new int[] {0, Integer.MAX_VALUE}) {
+      Layout layout = new Layout(forward);
+      LaneEmitter.Code code = LaneEmitter.emit(forward, layout, minRollBytes);
+      LaneKernel lanes = LaneEmitter.load(code);
+      double[] laneArray = new double[lanes.arraySize()];
+      double[] actual = new double[LaneEmitter.LANES];
+
+      lanes.gather(data, 0, LaneEmitter.LANES, laneArray);
+      lanes.run(laneArray, params, null, LaneEmitter.LANES);
+      System.arraycopy(laneArray, lanes.output(0), actual, 0, LaneEmitter.LANES);
+
+      double[] expected = new double[LaneEmitter.LANES];
+      Arrays.fill(expected, -0.0); // w·(-0.0) is -0.0 for w > 0, and -0.0 + -0.0 is -0.0
+      assertEquals(1, code.chainStatements());
+      Oracle.assertBitIdentical(expected, actual, "min roll bytes " + minRollBytes);
+    }
+  }
 }
