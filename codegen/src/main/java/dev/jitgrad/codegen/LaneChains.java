@@ -1,0 +1,604 @@
+package dev.jitgrad.codegen;
+
+import static dev.jitgrad.codegen.LaneEmitter.LANES;
+import static dev.jitgrad.codegen.LaneEmitter.P;
+import static dev.jitgrad.codegen.LaneEmitter.SCALARS;
+import static dev.jitgrad.codegen.LaneEmitter.WS;
+import static dev.jitgrad.codegen.LaneEmitter.arrayOf;
+import static dev.jitgrad.codegen.LaneEmitter.constantsAfter;
+import static dev.jitgrad.codegen.LaneEmitter.isGradient;
+import static dev.jitgrad.codegen.LaneEmitter.laneOffset;
+import static dev.jitgrad.codegen.LaneEmitter.pushIndex;
+import static dev.jitgrad.codegen.LaneEmitter.stride;
+import static org.objectweb.asm.Opcodes.*;
+
+import dev.jitgrad.engine.Op;
+import java.util.List;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+
+/**
+ * The register-blocked form of {@link LaneEmitter} for a long sum of products, {@code h + a_0·b_0 +
+ * a_1·b_1 + ...} (a chain, {@link #chain}: a neuron's weighted sum, with the partial sums that
+ * {@link Layout} cut it into joined again, or a hidden neuron's adjoint sum). It runs with the
+ * accumulators of {@link #CHAIN_LANES} lanes in locals: per term its parameter is loaded once, then
+ * each lane adds its product; what the statement does around the sum is done per lane at the store.
+ * Each lane still computes its row's operations in their order, so results stay the same to the
+ * bit.
+ */
+final class LaneChains {
+  private final Tape tape;
+  private final int inputCount;
+  private final ChunkedClasses chunks;
+  private MethodVisitor mv;
+  private int chainStatements;
+
+  /**
+   * Whether statements may run as chains ({@link #isChain}): not in a rolled loop whose body would
+   * then not fit one chunk method, since a chain writes what surrounds its sum once per lane.
+   */
+  private boolean allowed = true;
+
+  /**
+   * The most bytes a chain, or a rolled loop with chains, may take by {@link #chainBytes}'s upper
+   * bound: above {@link Emitter#CHUNK_BYTES}, since that bound is loose, but under HotSpot's
+   * 8,000-byte limit on the methods it compiles, with room for the chunk's return.
+   */
+  static final int MAX_CHAIN_BYTES = 7_900;
+
+  /**
+   * Per statement: the token of its sum's head ({@link #shape}), -1 if none, 0 if not yet found.
+   */
+  private final int[] chainHeadOf;
+
+  /** Per statement: how many terms its sum has, 0 if none. */
+  private final int[] chainTermsOf;
+
+  /** Per statement: whether its sum starts with a product instead of a head ({@link #shape}). */
+  private final boolean[] headlessOf;
+
+  /**
+   * The fewest terms a statement needs to run as a chain ({@link #isChain}). A chain writes each of
+   * its lanes out, so short sums cost more code than a lane loop: with 4, the 10-term adjoint sums
+   * of 784-64-10's hidden neurons took its lane classes from 140 to 194 KB.
+   */
+  static final int CHAIN_MIN_TERMS = 12;
+
+  /**
+   * Lanes whose accumulators a chain holds in locals at once, a divisor of {@link
+   * LaneEmitter#LANES}; a loop runs the chain for each such part of a block. Measured (JMH, one
+   * thread, benchmarks/RESULTS-v2-step5.md): 16 lanes ran the 64-32-10 forward batch in 222 µs
+   * against 249 µs with 8 (the whole batch in 571 against 591 µs), and 784-64-10 the same; 8 lanes
+   * write half the code of a chain.
+   */
+  static final int CHAIN_LANES = LANES;
+
+  /**
+   * Locals of a chain: its term counter, three lane indices, its first lane, two scalars, the
+   * accumulators.
+   */
+  private static final int TERM = SCALARS;
+
+  private static final int KEYS = SCALARS + 1;
+
+  private static final int FIRST_LANE = SCALARS + 4;
+
+  private static final int WEIGHTS = SCALARS + 5;
+
+  private static final int ACCUMULATORS = WEIGHTS + 4;
+
+  /**
+   * Bytes of one term for one lane: dload, two operands (aload, iload, lane, iadd, daload), ops.
+   */
+  private static final int LANE_TERM_BYTES = 24;
+
+  /**
+   * Bytes of one other token of a chain for one lane: a load (aload, index, iload, iadd, lane,
+   * iadd, daload), a constant or an op.
+   */
+  private static final int LANE_TOKEN_BYTES = 24;
+
+  private static final long MUL = (long) Tape.OP << 56 | Op.MUL.ordinal();
+
+  LaneChains(Tape tape, int inputCount, ChunkedClasses chunks) {
+    this.tape = tape;
+    this.inputCount = inputCount;
+    this.chunks = chunks;
+    this.chainHeadOf = new int[tape.size()];
+    this.chainTermsOf = new int[tape.size()];
+    this.headlessOf = new boolean[tape.size()];
+  }
+
+  /** Sets whether statements may run as chains from now on ({@link #allowed}). */
+  void allow(boolean allowed) {
+    this.allowed = allowed;
+  }
+
+  /** Returns how many statements ran as chains. */
+  int statements() {
+    return chainStatements;
+  }
+
+  /**
+   * Returns an upper bound on the bytecode of statement {@code s} as a chain ({@link #chainBytes})
+   * if chains are allowed and it has the shape ({@link #chainTerms}), else 0.
+   */
+  int bytes(int s) {
+    return allowed && chainTerms(s) > 0 ? chainBytes(s) : 0;
+  }
+
+  /**
+   * Writes chain statement {@code s} outside loops, continued up to statement {@code last} to
+   * {@code terms} terms ({@link #chainRun}), in a chunk method of its own.
+   */
+  void chain(int s, int last, int terms) {
+    chain(s, last, terms, 0);
+  }
+
+  /** Writes chain statement {@code s} into {@code mv}, in a rolled loop of {@code period}. */
+  void chain(MethodVisitor mv, int s, int period) {
+    this.mv = mv;
+    chain(s, s, chainTerms(s), period);
+  }
+
+  /**
+   * Returns how many terms statement {@code s} holds if it has the shape of a chain, else 0: {@code
+   * ws[t] = f(..., h + a_0·b_0 + a_1·b_1 + ...)}, a sum of a head {@code h} loaded from any array
+   * and at least {@link #CHAIN_MIN_TERMS} terms of one shape (two loads, a product, a sum), each of
+   * whose indices advances by the same step from term to term, inside any expression {@code f}
+   * (after the sum, a neuron's activation; around it, the derivative a hidden neuron's adjoint is
+   * multiplied by).
+   */
+  private int chainTerms(int s) {
+    shape(s);
+    return chainTermsOf[s];
+  }
+
+  /**
+   * Returns the token of chain statement {@code s} that loads its sum's head, or if it has none
+   * ({@link #headless}) the first operand of its first product.
+   */
+  private int chainHead(int s) {
+    shape(s);
+    return chainHeadOf[s];
+  }
+
+  /**
+   * Returns whether chain statement {@code s}'s sum starts with its first product, {@code a_0·b_0 +
+   * a_1·b_1 + ...}.
+   */
+  private boolean headless(int s) {
+    shape(s);
+    return headlessOf[s];
+  }
+
+  /**
+   * Returns the index of the head of chain statement {@code s}'s sum (if headless, of {@code a_0}).
+   */
+  private int headIndex(int s) {
+    return indexAt(s, chainHead(s));
+  }
+
+  /**
+   * Returns the index of {@code a_0}, the first operand of chain statement {@code s}'s first term.
+   */
+  private int firstTerm(int s) {
+    return headIndex(s) + (headless(s) ? 0 : 1);
+  }
+
+  /** Returns the token after chain statement {@code s}'s sum. */
+  private int sumEnd(int s) {
+    return chainHead(s) + 4 * chainTerms(s) + (headless(s) ? -1 : 1);
+  }
+
+  /**
+   * Returns the index that the first load or target at or after token {@code u} of {@code s} takes.
+   */
+  private int indexAt(int s, int u) {
+    int x = tape.indexStart(s);
+    for (int v = tape.tokenStart(s); v < u; v++) {
+      long token = tape.token(v);
+      x += Tape.type(token) == Tape.TARGET || Tape.type(token) == Tape.LOAD ? 1 : 0;
+      v += constantsAfter(token);
+    }
+    return x;
+  }
+
+  /**
+   * Finds the sum of statement {@code s} once: the leftmost load that terms follow, or that starts
+   * a product that terms follow.
+   */
+  private void shape(int s) {
+    if (chainHeadOf[s] != 0) {
+      return;
+    }
+    chainHeadOf[s] = -1;
+    if (isGradient(tape, s)) {
+      return;
+    }
+    int end = tape.tokenEnd(s);
+    int x = tape.indexStart(s) + 1;
+    for (int u = tape.tokenStart(s) + 1; u + 4 * CHAIN_MIN_TERMS <= end; u++) {
+      long token = tape.token(u);
+      if (Tape.type(token) == Tape.LOAD) {
+        int terms = termsFrom(s, u + 1, x + 1);
+        boolean product =
+            terms == 0
+                && Tape.type(tape.token(u + 1)) == Tape.LOAD
+                && tape.token(u + 2) == MUL
+                && tape.token(u + 3) == token
+                && tape.token(u + 4) == tape.token(u + 1);
+        if (product) {
+          int after = termsFrom(s, u + 3, x + 2);
+          terms = after > 0 && steps(x, x + 2) ? after + 1 : 0;
+        }
+        if (terms >= CHAIN_MIN_TERMS) {
+          chainHeadOf[s] = u;
+          chainTermsOf[s] = terms;
+          headlessOf[s] = product;
+          return;
+        }
+        x++;
+      }
+      u += constantsAfter(token);
+    }
+  }
+
+  /**
+   * Returns how many terms of one shape start at token {@code u} of statement {@code s}, the
+   * operands of the first at indices {@code x} and {@code x + 1}, if at least {@link
+   * #CHAIN_MIN_TERMS} - 1 and their indices advance by equal steps, else 0.
+   */
+  private int termsFrom(int s, int u, int x) {
+    int terms = 0;
+    for (int v = u; v + 4 <= tape.tokenEnd(s) && isTerm(u, v); v += 4) {
+      terms++;
+    }
+    for (int j = 1; j + 1 < terms; j++) {
+      if (!steps(x + 2 * j - 2, x + 2 * j)) {
+        return 0;
+      }
+    }
+    return terms < CHAIN_MIN_TERMS - 1 ? 0 : terms;
+  }
+
+  /**
+   * Returns whether the operands at indices {@code b} and {@code b + 1} are as far from those at
+   * {@code a} and {@code a + 1} as those at {@code b + 2} and {@code b + 3} are from them.
+   */
+  private boolean steps(int a, int b) {
+    for (int k = 0; k < 2; k++) {
+      if (tape.index(b + k) - tape.index(a + k) != tape.index(b + 2 + k) - tape.index(b + k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns whether the four tokens at {@code u} are a term of the shape of the one at {@code
+   * first}.
+   */
+  private boolean isTerm(int first, int u) {
+    long sum = tape.token(u + 3);
+    int op = Tape.payload(sum);
+    return Tape.type(tape.token(u)) == Tape.LOAD
+        && Tape.type(tape.token(u + 1)) == Tape.LOAD
+        && tape.token(u + 2) == MUL
+        && Tape.type(sum) == Tape.OP
+        && (op == Op.ADD.ordinal() || op == Op.SUM.ordinal())
+        && tape.token(u) == tape.token(first)
+        && tape.token(u + 1) == tape.token(first + 1)
+        && sum == tape.token(first + 3);
+  }
+
+  /**
+   * Returns whether statement {@code s} runs as a chain inside a rolled loop of {@code period} (0
+   * outside loops): chains are allowed here ({@link #allowed}), it has the shape ({@link
+   * #chainTerms}), its code fits a chunk method, and in a loop every term's indices advance by the
+   * same stride per trip.
+   */
+  boolean isChain(int s, int period) {
+    int terms = chainTerms(s);
+    if (!allowed || terms == 0 || chainBytes(s) > MAX_CHAIN_BYTES - 16) {
+      return false;
+    }
+    int x = firstTerm(s);
+    for (int j = 1; j < terms && period > 0; j++) {
+      for (int k = 0; k < 2; k++) {
+        if (stride(tape, s, x + 2 * j + k, period) != stride(tape, s, x + k, period)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A run of chains that continue one sum: statements {@code [first, last]}, {@code terms} terms in
+   * all, among them {@code loops} rolled loops.
+   */
+  record ChainRun(int last, int terms, int loops) {}
+
+  /**
+   * Returns the run of chains that starts with chain statement {@code s} outside loops: the
+   * statements and rolled loops of one statement after it that continue its sum (a neuron's sum cut
+   * by {@link Layout} into partial sums), {@code loops.get(next)} the next loop. A statement
+   * continues the run if its head loads the run's target, which it writes too, and its terms are
+   * the next ones of the run's (same shape, each index one step on); in a loop, each trip's terms
+   * the next ones of the trip before. The run ends after a statement with ops after its terms.
+   */
+  ChainRun chainRun(int s, List<Rolling.Loop> loops, int next) {
+    int terms = chainTerms(s);
+    int last = s;
+    int consumed = 0;
+    while (last + 1 < tape.size() && !hasPrefix(s) && !headless(s) && !hasTail(last)) {
+      int n = last + 1;
+      Rolling.Loop loop = next + consumed < loops.size() ? loops.get(next + consumed) : null;
+      boolean rolled = loop != null && loop.first() == n;
+      if (rolled && loop.period() == 1 && !hasTail(n) && continues(s, terms, n, loop.trips())) {
+        terms += loop.trips() * chainTerms(n);
+        last = loop.end() - 1;
+        consumed++;
+      } else if (!rolled && continues(s, terms, n, 0)) {
+        terms += chainTerms(n);
+        last = n;
+      } else {
+        break;
+      }
+    }
+    return new ChainRun(last, terms, consumed);
+  }
+
+  /** Returns whether chain statement {@code s} has tokens after its terms. */
+  private boolean hasTail(int s) {
+    return tape.tokenEnd(s) > sumEnd(s);
+  }
+
+  /** Returns whether chain statement {@code s} has tokens before its sum's head. */
+  private boolean hasPrefix(int s) {
+    return chainHead(s) > tape.tokenStart(s) + 1;
+  }
+
+  /**
+   * Returns whether statement {@code n}, alone ({@code trips} 0) or as the body of a rolled loop of
+   * period 1 and {@code trips} trips, continues the sum of chain statement {@code s} after its
+   * first {@code terms} terms. It must not read the run's slot but at its head: in the joined chain
+   * that slot holds the partial sum only at the end.
+   */
+  private boolean continues(int s, int terms, int n, int trips) {
+    int period = trips == 0 ? 0 : 1;
+    if (!isChain(n, period)
+        || hasPrefix(n)
+        || headless(n)
+        || readsSlot(n, tape.index(tape.indexStart(s)), Math.max(trips, 1))) {
+      return false;
+    }
+    int a = tape.tokenStart(s);
+    int b = tape.tokenStart(n);
+    int x = tape.indexStart(s);
+    int y = tape.indexStart(n);
+    boolean sameSum =
+        Tape.payload(tape.token(b + 1)) == Emitter.WS
+            && tape.index(y + 1) == tape.index(x)
+            && tape.index(y) == tape.index(x);
+    for (int i = 2; i < 6; i++) {
+      sameSum &= tape.token(a + i) == tape.token(b + i);
+    }
+    if (!sameSum || period > 0 && (stride(tape, n, y, 1) != 0 || stride(tape, n, y + 1, 1) != 0)) {
+      return false;
+    }
+    for (int k = 0; k < 2; k++) {
+      int step = tape.index(x + 4 + k) - tape.index(x + 2 + k);
+      if (tape.index(y + 4 + k) - tape.index(y + 2 + k) != step
+          || tape.index(y + 2 + k) != tape.index(x + 2 + k) + terms * step
+          || period > 0 && stride(tape, n, y + 2 + k, 1) != chainTerms(n) * step) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns whether statement {@code n} loads workspace slot {@code slot} anywhere but at its
+   * chain's head, on any of {@code trips} trips of a rolled loop of period 1 (1 outside loops).
+   */
+  private boolean readsSlot(int n, int slot, int trips) {
+    int x = tape.indexStart(n);
+    for (int u = tape.tokenStart(n); u < tape.tokenEnd(n); u++) {
+      long token = tape.token(u);
+      int type = Tape.type(token);
+      if (type == Tape.LOAD && u != chainHead(n) && Tape.payload(token) == Emitter.WS) {
+        int gap = slot - tape.index(x);
+        int step = trips > 1 ? stride(tape, n, x, 1) : 0;
+        if (step == 0 ? gap == 0 : gap % step == 0 && gap / step >= 0 && gap / step < trips) {
+          return true;
+        }
+      }
+      x += type == Tape.TARGET || type == Tape.LOAD ? 1 : 0;
+      u += constantsAfter(token);
+    }
+    return false;
+  }
+
+  /** Returns an upper bound on the bytecode of chain statement {@code s}. */
+  private int chainBytes(int s) {
+    int others = tape.tokenEnd(s) - tape.tokenStart(s) - 1 - (sumEnd(s) - chainHead(s));
+    return 240 + CHAIN_LANES * (2 * LANE_TERM_BYTES + LANE_TOKEN_BYTES * others);
+  }
+
+  /**
+   * Writes chain statement {@code s} ({@link #isChain}), continued up to statement {@code last} to
+   * {@code terms} terms ({@link #chainRun}), with its lanes' accumulators in locals: {@code acc_l =
+   * h(l)}; a loop over the terms, each loading its scalar operands once, then {@code acc_l = acc_l
+   * + a_j(l)·b_j(l)} for every lane {@code l}, written out; {@code ws[t·LANES + l] = ops(acc_l)},
+   * the ops those of {@code last}. Each lane computes the per-row statements' operations in their
+   * order (storing a partial sum and loading it again changes no bit); the lanes' chains are
+   * independent, so the processor runs them side by side where one lane's chain would wait on each
+   * addition.
+   */
+  private void chain(int s, int last, int terms, int period) {
+    int t = tape.tokenStart(s);
+    int x = tape.indexStart(s);
+    int head = chainHead(s);
+    int h = headIndex(s);
+    int first = firstTerm(s);
+    int tail = sumEnd(last);
+    chainStatements++;
+    if (period == 0) {
+      mv =
+          chunks.reserve(
+              Math.max(chainBytes(s), chainBytes(last)),
+              16 + 2 * (tape.tokenEnd(last) - tape.tokenStart(last) + head - t));
+    }
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, FIRST_LANE);
+    Label lanes = new Label();
+    mv.visitLabel(lanes);
+    if (headless(s)) {
+      for (int k = 0; k < 2; k++) {
+        operand(s, first + k, period, 0, k, KEYS + 1 + k);
+      }
+      for (int l = 0; l < CHAIN_LANES; l++) {
+        laneOperand(s, first, KEYS + 1, WEIGHTS, l);
+        laneOperand(s, first + 1, KEYS + 2, WEIGHTS + 2, l);
+        Emitter.op(mv, Op.MUL.ordinal());
+        mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+      }
+    } else {
+      operand(s, h, period, 0, 0, KEYS);
+      for (int l = 0; l < CHAIN_LANES; l++) {
+        laneOperand(s, h, KEYS, WEIGHTS, l);
+        mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+      }
+    }
+    chunks.pushInt(headless(s) ? 1 : 0);
+    mv.visitVarInsn(ISTORE, TERM);
+    Label top = new Label();
+    mv.visitLabel(top);
+    for (int k = 0; k < 2; k++) {
+      int step = tape.index(first + 2 + k) - tape.index(first + k);
+      operand(s, first + k, period, step, k, KEYS + 1 + k);
+    }
+    int sum = head + (headless(s) ? 6 : 4);
+    for (int l = 0; l < CHAIN_LANES; l++) {
+      mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
+      laneOperand(s, first, KEYS + 1, WEIGHTS, l);
+      laneOperand(s, first + 1, KEYS + 2, WEIGHTS + 2, l);
+      Emitter.op(mv, Op.MUL.ordinal());
+      Emitter.op(mv, Tape.payload(tape.token(sum)));
+      mv.visitVarInsn(DSTORE, ACCUMULATORS + 2 * l);
+    }
+    chunks.loopBack(TERM, 1, terms, top);
+    pushIndex(mv, chunks, tape, s, x, period, LANES, inputCount * LANES);
+    mv.visitVarInsn(ILOAD, FIRST_LANE);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ISTORE, KEYS);
+    for (int l = 0; l < CHAIN_LANES; l++) {
+      mv.visitVarInsn(ALOAD, WS);
+      mv.visitVarInsn(ILOAD, KEYS);
+      if (l > 0) {
+        chunks.pushInt(l);
+        mv.visitInsn(IADD);
+      }
+      laneTokens(s, t + 1, head, x + 1, period, l);
+      mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
+      laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, l);
+      mv.visitInsn(DASTORE);
+    }
+    chunks.loopBack(FIRST_LANE, CHAIN_LANES, LANES, lanes);
+  }
+
+  /**
+   * Writes tokens {@code [from, to)} of statement {@code s}, whose first load takes index {@code
+   * x}, for lane {@link #FIRST_LANE} + {@code l}, in a rolled loop of {@code period} (0 outside).
+   */
+  private void laneTokens(int s, int from, int to, int x, int period, int l) {
+    for (int u = from; u < to; u++) {
+      long token = tape.token(u);
+      int payload = Tape.payload(token);
+      switch (Tape.type(token)) {
+        case Tape.LOAD -> {
+          if (payload == Emitter.P) {
+            mv.visitVarInsn(ALOAD, P);
+            pushIndex(mv, chunks, tape, s, x, period, 1, 0);
+          } else if (payload == Emitter.WS || payload == Emitter.IN) {
+            mv.visitVarInsn(ALOAD, WS);
+            pushIndex(
+                mv,
+                chunks,
+                tape,
+                s,
+                x,
+                period,
+                LANES,
+                payload == Emitter.WS ? inputCount * LANES : 0);
+            mv.visitVarInsn(ILOAD, FIRST_LANE);
+            mv.visitInsn(IADD);
+            if (l > 0) {
+              chunks.pushInt(l);
+              mv.visitInsn(IADD);
+            }
+          } else {
+            throw new JitBugException("a lane statement loads array " + payload);
+          }
+          mv.visitInsn(DALOAD);
+          x++;
+        }
+        case Tape.CONST -> chunks.pushDouble(Double.longBitsToDouble(tape.token(++u)));
+        case Tape.OP -> {
+          for (int c = constantsAfter(token); c > 0; c--) {
+            chunks.pushDouble(Double.longBitsToDouble(tape.token(++u)));
+          }
+          Emitter.op(mv, payload);
+        }
+        case Tape.HELPER -> Emitter.helper(mv, payload);
+        default -> throw new JitBugException("unknown tape token " + Long.toHexString(token));
+      }
+    }
+  }
+
+  /**
+   * Prepares operand {@code x} of chain statement {@code s} at term {@link #TERM} (advancing by
+   * {@code step} per term): a parameter is loaded into scalar {@code k} of {@link #WEIGHTS}, a lane
+   * value's index at lane {@link #FIRST_LANE} is stored in int local {@code key}.
+   */
+  private void operand(int s, int x, int period, int step, int k, int key) {
+    boolean scalar = arrayOf(tape, s, x) == Emitter.P;
+    if (scalar) {
+      mv.visitVarInsn(ALOAD, P);
+    }
+    int scale = scalar ? 1 : LANES;
+    pushIndex(
+        mv, chunks, tape, s, x, period, scale, scalar ? 0 : laneOffset(tape, inputCount, s, x));
+    if (step != 0) {
+      mv.visitVarInsn(ILOAD, TERM);
+      chunks.pushInt(step * scale);
+      mv.visitInsn(IMUL);
+      mv.visitInsn(IADD);
+    }
+    if (scalar) {
+      mv.visitInsn(DALOAD);
+      mv.visitVarInsn(DSTORE, WEIGHTS + 2 * k);
+    } else {
+      mv.visitVarInsn(ILOAD, FIRST_LANE);
+      mv.visitInsn(IADD);
+      mv.visitVarInsn(ISTORE, key);
+    }
+  }
+
+  /** Pushes operand {@code x} of chain statement {@code s} for lane {@code l}, as prepared. */
+  private void laneOperand(int s, int x, int key, int weight, int l) {
+    if (arrayOf(tape, s, x) == Emitter.P) {
+      mv.visitVarInsn(DLOAD, weight);
+      return;
+    }
+    mv.visitVarInsn(ALOAD, WS);
+    mv.visitVarInsn(ILOAD, key);
+    if (l > 0) {
+      chunks.pushInt(l);
+      mv.visitInsn(IADD);
+    }
+    mv.visitInsn(DALOAD);
+  }
+}

@@ -1,0 +1,218 @@
+package dev.jitgrad.codegen;
+
+import static dev.jitgrad.codegen.LaneEmitter.I;
+import static dev.jitgrad.codegen.LaneEmitter.L;
+import static dev.jitgrad.codegen.LaneEmitter.LANES;
+import static dev.jitgrad.codegen.LaneEmitter.PG;
+import static dev.jitgrad.codegen.LaneEmitter.ROWS;
+import static dev.jitgrad.codegen.LaneEmitter.SCALARS;
+import static dev.jitgrad.codegen.LaneEmitter.WS;
+import static dev.jitgrad.codegen.LaneEmitter.arrayOf;
+import static dev.jitgrad.codegen.LaneEmitter.isGradient;
+import static dev.jitgrad.codegen.LaneEmitter.laneOffset;
+import static dev.jitgrad.codegen.LaneEmitter.stride;
+import static org.objectweb.asm.Opcodes.*;
+
+import dev.jitgrad.engine.Op;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+
+/**
+ * The row-blocked form of {@link LaneEmitter} for a rolled weight-gradient update {@code pg[k_j] +=
+ * a(j)·g} ({@link #scaledUpdate}): it adds {@link #UPDATE_ROWS} rows per pass over the elements,
+ * their adjoints {@code g} in locals. Each gradient element still adds its rows in row order, so
+ * results stay the same to the bit.
+ */
+final class LaneUpdates {
+  private final Tape tape;
+  private final int inputCount;
+
+  /** Where the block's inputs start in the lane array as a row-major copy, row after row. */
+  private final int rowMajor;
+
+  private final ChunkedClasses chunks;
+  private MethodVisitor mv;
+  private int blockedUpdates;
+
+  LaneUpdates(Tape tape, int inputCount, int rowMajor, ChunkedClasses chunks) {
+    this.tape = tape;
+    this.inputCount = inputCount;
+    this.rowMajor = rowMajor;
+    this.chunks = chunks;
+  }
+
+  /** Returns how many weight-gradient updates ran as row blocks. */
+  int count() {
+    return blockedUpdates;
+  }
+
+  /**
+   * Returns whether {@code loop} repeats one statement {@code pg[k] = pg[k] + a·b} where one of the
+   * lane values {@code a}, {@code b} stays put (a neuron's back-propagated gradient {@code g}) and
+   * the other advances with the gradient element: the update of a neuron's weight gradients.
+   */
+  boolean isScaledUpdate(Rolling.Loop loop) {
+    int s = loop.first();
+    int t = tape.tokenStart(s);
+    if (loop.period() != 1 || tape.tokenEnd(s) - t != 6 || !isGradient(tape, s)) {
+      return false;
+    }
+    long mul = (long) Tape.OP << 56 | Op.MUL.ordinal();
+    long add = (long) Tape.OP << 56 | Op.ADD.ordinal();
+    if (tape.token(t + 4) != mul || tape.token(t + 5) != add) {
+      return false;
+    }
+    for (int j = 2; j <= 3; j++) {
+      long token = tape.token(t + j);
+      int array = Tape.payload(token);
+      if (Tape.type(token) != Tape.LOAD || (array != Emitter.WS && array != Emitter.IN)) {
+        return false;
+      }
+    }
+    int x = tape.indexStart(s);
+    return (stride(tape, s, x + 2, 1) == 0) != (stride(tape, s, x + 3, 1) == 0);
+  }
+
+  /**
+   * Rows of a block whose weight-gradient updates ({@link #scaledUpdate}) one pass over the
+   * elements adds: their adjoints sit in locals, each element is loaded and stored once per pass.
+   * Measured (JMH, one thread, benchmarks/RESULTS-v2-step5.md): 4 and 8 rows ran 64-32-10 batches
+   * alike (632 and 624–638 µs), 16 slower (694–703 µs, a chain of 16 dependent additions per
+   * element); at 784-64-10 all three within noise.
+   */
+  static final int UPDATE_ROWS = 8;
+
+  /**
+   * Writes a weight-gradient update loop ({@link #isScaledUpdate}) with its loops exchanged: rows
+   * outside, the gradient elements inside. {@link #UPDATE_ROWS} rows at a time while that many are
+   * left, {@code g_0..g_7 = g(r..r+7); for j < trips: pg[k_j] = pg[k_j] + a_r(j)·g_0 + ... +
+   * a_{r+7}(j)·g_7}, then row by row. Each element still adds its rows in row order with the same
+   * operands, so the result is the same to the bit; the inner loop has no dependency between its
+   * trips. It is not vectorised: JDK 17's C2 vectorises a loop over two arrays only if both indices
+   * are constants congruent modulo 8 elements; unrolling the rows and moving the run's elements to
+   * get there gave 0.56× the hand-written loops at 784-64-10 once compiled, but C2 took over 40 s
+   * to compile it (80 s and more under load). Descending indices are walked from their low end,
+   * which only reorders distinct elements.
+   */
+  void scaledUpdate(Rolling.Loop loop) {
+    int s = loop.first();
+    int x = tape.indexStart(s);
+    int trips = loop.trips();
+    boolean flip = stride(tape, s, x, 1) < 0;
+    mv = chunks.reserve(200 + 48 * UPDATE_ROWS, 16 + 2 * UPDATE_ROWS);
+    int g = stride(tape, s, x + 2, 1) == 0 ? 2 : 3;
+    blockedUpdates++;
+    Label blocks = new Label();
+    Label rest = new Label();
+    Label done = new Label();
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, L);
+    mv.visitLabel(blocks);
+    mv.visitVarInsn(ILOAD, L);
+    chunks.pushInt(UPDATE_ROWS);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ILOAD, ROWS);
+    mv.visitJumpInsn(IF_ICMPGT, rest);
+    for (int r = 0; r < UPDATE_ROWS; r++) {
+      adjoint(s, x + g, r, SCALARS + 2 + 2 * r);
+    }
+    updateElements(s, x, trips, flip, g, UPDATE_ROWS);
+    mv.visitIincInsn(L, UPDATE_ROWS);
+    mv.visitJumpInsn(GOTO, blocks);
+    mv.visitLabel(rest);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitVarInsn(ILOAD, ROWS);
+    mv.visitJumpInsn(IF_ICMPGE, done);
+    Label rows = new Label();
+    mv.visitLabel(rows);
+    adjoint(s, x + g, 0, SCALARS + 2);
+    updateElements(s, x, trips, flip, g, 1);
+    mv.visitIincInsn(L, 1);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitVarInsn(ILOAD, ROWS);
+    mv.visitJumpInsn(IF_ICMPLT, rows);
+    mv.visitLabel(done);
+  }
+
+  /**
+   * Loads the adjoint {@code x} of statement {@code s} of row {@link LaneEmitter#L} + {@code r}
+   * into {@code local}.
+   */
+  private void adjoint(int s, int x, int r, int local) {
+    mv.visitVarInsn(ALOAD, WS);
+    chunks.pushInt(laneOffset(tape, inputCount, s, x) + tape.index(x) * LANES + r);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitInsn(IADD);
+    mv.visitInsn(DALOAD);
+    mv.visitVarInsn(DSTORE, local);
+  }
+
+  /**
+   * Writes the loop over the elements of a weight-gradient update ({@link #scaledUpdate}) that adds
+   * rows {@link LaneEmitter#L} to {@code L + rows - 1} in order, their adjoints (operand {@code g})
+   * in locals.
+   */
+  private void updateElements(int s, int x, int trips, boolean flip, int g, int rows) {
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, I);
+    Label elements = new Label();
+    mv.visitLabel(elements);
+    mv.visitVarInsn(ALOAD, PG);
+    exchangedIndex(s, x, trips, flip, 0);
+    mv.visitVarInsn(ALOAD, PG);
+    exchangedIndex(s, x, trips, flip, 0);
+    mv.visitInsn(DALOAD);
+    for (int r = 0; r < rows; r++) {
+      for (int j = 2; j <= 3; j++) {
+        if (j == g) {
+          mv.visitVarInsn(DLOAD, SCALARS + 2 + 2 * r);
+        } else {
+          mv.visitVarInsn(ALOAD, WS);
+          exchangedIndex(s, x + j, trips, flip, r);
+          mv.visitInsn(DALOAD);
+        }
+      }
+      mv.visitInsn(DMUL);
+      mv.visitInsn(DADD);
+    }
+    mv.visitInsn(DASTORE);
+    chunks.loopBack(I, 1, trips, elements);
+  }
+
+  /**
+   * Pushes the index, in its array, of element {@code x} of statement {@code s} at trip {@code j}
+   * (local {@link LaneEmitter#I}) of the exchanged loop, row {@link LaneEmitter#L} + {@code row}: a
+   * gradient element, an input read row-major from the block's row copy, or a slot's lane.
+   */
+  private void exchangedIndex(int s, int x, int trips, boolean flip, int row) {
+    int stride = stride(tape, s, x, 1);
+    int low = tape.index(x) + (flip ? stride * (trips - 1) : 0);
+    int step = flip ? -stride : stride;
+    int array = arrayOf(tape, s, x);
+    int scale = array == Emitter.WS ? LANES : 1;
+    int base =
+        array == Emitter.PG
+            ? low
+            : array == Emitter.WS
+                ? (inputCount + low) * LANES + row
+                : rowMajor + low + row * inputCount;
+    chunks.pushInt(base);
+    if (step != 0) {
+      mv.visitVarInsn(ILOAD, I);
+      if (step * scale != 1) {
+        chunks.pushInt(step * scale);
+        mv.visitInsn(IMUL);
+      }
+      mv.visitInsn(IADD);
+    }
+    if (array == Emitter.WS) {
+      mv.visitVarInsn(ILOAD, L);
+      mv.visitInsn(IADD);
+    } else if (array == Emitter.IN) {
+      mv.visitVarInsn(ILOAD, L);
+      chunks.pushInt(inputCount);
+      mv.visitInsn(IMUL);
+      mv.visitInsn(IADD);
+    }
+  }
+}
