@@ -80,11 +80,8 @@ final class LaneChains {
   private static final int TERM = SCALARS;
 
   private static final int KEYS = SCALARS + 1;
-
   private static final int FIRST_LANE = SCALARS + 4;
-
   private static final int WEIGHTS = SCALARS + 5;
-
   private static final int ACCUMULATORS = WEIGHTS + 4;
 
   /**
@@ -524,15 +521,8 @@ final class LaneChains {
             pushIndex(mv, chunks, tape, s, x, period, 1, 0);
           } else if (payload == Emitter.WS || payload == Emitter.IN) {
             mv.visitVarInsn(ALOAD, WS);
-            pushIndex(
-                mv,
-                chunks,
-                tape,
-                s,
-                x,
-                period,
-                LANES,
-                payload == Emitter.WS ? inputCount * LANES : 0);
+            int offset = payload == Emitter.WS ? inputCount * LANES : 0;
+            pushIndex(mv, chunks, tape, s, x, period, LANES, offset);
             mv.visitVarInsn(ILOAD, FIRST_LANE);
             mv.visitInsn(IADD);
             if (l > 0) {

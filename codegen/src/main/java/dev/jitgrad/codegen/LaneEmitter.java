@@ -90,7 +90,6 @@ final class LaneEmitter {
   private final Program p;
   private final Tape tape;
   private final int inputCount;
-
   private final ChunkedClasses chunks =
       new ChunkedClasses(NAME, LaneSegment.class, RUN, ClassWriter.COMPUTE_FRAMES);
   private final LaneChains chains;
@@ -430,15 +429,8 @@ final class LaneEmitter {
           int array = Tape.payload(token);
           if (array == Emitter.WS || array == Emitter.IN) {
             mv.visitVarInsn(ALOAD, WS);
-            pushIndex(
-                mv,
-                chunks,
-                tape,
-                s,
-                x,
-                period,
-                LANES,
-                array == Emitter.WS ? inputCount * LANES : 0);
+            int offset = array == Emitter.WS ? inputCount * LANES : 0;
+            pushIndex(mv, chunks, tape, s, x, period, LANES, offset);
             mv.visitVarInsn(ILOAD, L);
             mv.visitInsn(IADD);
             if (load) {
