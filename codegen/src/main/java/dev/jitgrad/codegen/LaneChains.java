@@ -95,7 +95,7 @@ final class LaneChains {
    */
   private static final int LANE_TOKEN_BYTES = 24;
 
-  private static final long MUL = (long) Tape.OP << 56 | Op.MUL.ordinal();
+  private static final long MUL = Tape.opToken(Op.MUL);
 
   LaneChains(Tape tape, int inputCount, ChunkedClasses chunks) {
     this.tape = tape;

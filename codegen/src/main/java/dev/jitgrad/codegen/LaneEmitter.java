@@ -87,7 +87,6 @@ final class LaneEmitter {
   /** An upper bound on the bytes of a statement's loop control and store. */
   private static final int STATEMENT_BYTES = 40;
 
-  private final Program p;
   private final Tape tape;
   private final int inputCount;
   private final ChunkedClasses chunks =
@@ -97,7 +96,6 @@ final class LaneEmitter {
   private MethodVisitor mv;
 
   private LaneEmitter(Program p, Tape tape, int laneRows) {
-    this.p = p;
     this.tape = tape;
     this.inputCount = p.inputCount;
     this.chains = new LaneChains(tape, inputCount, chunks);

@@ -57,8 +57,8 @@ final class LaneUpdates {
     if (loop.period() != 1 || tape.tokenEnd(s) - t != 6 || !isGradient(tape, s)) {
       return false;
     }
-    long mul = (long) Tape.OP << 56 | Op.MUL.ordinal();
-    long add = (long) Tape.OP << 56 | Op.ADD.ordinal();
+    long mul = Tape.opToken(Op.MUL);
+    long add = Tape.opToken(Op.ADD);
     if (tape.token(t + 4) != mul || tape.token(t + 5) != add) {
       return false;
     }

@@ -115,6 +115,11 @@ final class Tape {
     return (int) (token >>> 56);
   }
 
+  /** Returns the token of {@code op}, as a statement holds it. */
+  static long opToken(Op op) {
+    return (long) OP << 56 | op.ordinal();
+  }
+
   static int payload(long token) {
     return (int) token;
   }
@@ -231,7 +236,7 @@ final class Tape {
   }
 
   private void op(Op op, int i) {
-    token((long) OP << 56 | op.ordinal());
+    token(opToken(op));
     int constants = Emitter.constants(op);
     if (constants > 0) {
       token(Double.doubleToRawLongBits(p.k[i]));

@@ -44,56 +44,13 @@ class LaneAdversarialTest {
   }
 
   /**
-   * Asserts that {@code p}'s lane kernel, rolled from {@code minRollBytes} of per-row code on,
-   * gives the per-row kernel's outputs of every row and its gradient summed over each block's rows
-   * in row order, at every row count of {@link #ROWS}, and that every lane method stays under the
-   * huge method limit; returns the lane code, or null if {@code p} has none.
+   * Asserts {@link LaneFormsTest#assertLanesEqualPerRowKernel} at this class's row counts and rows;
+   * returns the lane code, or null if {@code p} has none.
    */
   private static LaneEmitter.Code assertLanesEqualPerRowKernel(
       Program p, int minRollBytes, SplittableRandom random, String what) {
-    Layout layout = new Layout(p);
-    Kernel perRow = Emitter.load(Emitter.emit(p, layout));
-    LaneEmitter.Code code = LaneEmitter.emit(p, layout, minRollBytes);
-    if (code == null) {
-      return null;
-    }
-    LaneKernel lanes = LaneEmitter.load(code);
-    double[] params = random.doubles(p.paramCount, -1, 1).toArray();
-    params[random.nextInt(params.length)] = -0.0;
-    for (int rows : ROWS) {
-      double[] data = data(random, rows, p.inputCount);
-      double[] ws = new double[perRow.workspaceSize()];
-      double[] laneArray = new double[lanes.arraySize()];
-      for (int start = 0; start < rows; start += LaneEmitter.LANES) {
-        int n = Math.min(LaneEmitter.LANES, rows - start);
-        double[] expected = new double[n * p.outputCount + p.paramCount];
-        double[] actual = new double[expected.length];
-        double[] grad = new double[p.paramCount];
-        for (int r = 0; r < n; r++) {
-          double[] row =
-              Arrays.copyOfRange(data, (start + r) * p.inputCount, (start + r + 1) * p.inputCount);
-          perRow.run(row, params, grad, null, ws);
-          System.arraycopy(ws, 0, expected, r * p.outputCount, p.outputCount);
-        }
-        System.arraycopy(grad, 0, expected, n * p.outputCount, p.paramCount);
-        Arrays.fill(grad, 0.0);
-
-        lanes.gather(data, start, n, laneArray);
-        lanes.run(laneArray, params, grad, n);
-
-        for (int r = 0; r < n; r++) {
-          for (int o = 0; o < p.outputCount; o++) {
-            actual[r * p.outputCount + o] = laneArray[lanes.output(o) + r];
-          }
-        }
-        System.arraycopy(grad, 0, actual, n * p.outputCount, p.paramCount);
-        Oracle.assertBitIdentical(expected, actual, what + ", " + rows + " rows, row " + start);
-      }
-    }
-    for (byte[] c : code.classes()) {
-      CompiledGraphTest.assertVerifiesUnderHugeMethodLimit(c);
-    }
-    return code;
+    return LaneFormsTest.assertLanesEqualPerRowKernel(
+        p, minRollBytes, random, what, ROWS, LaneAdversarialTest::data);
   }
 
   /** A graph over {@code inputs} and {@code params} that sums {@code outputs}. */

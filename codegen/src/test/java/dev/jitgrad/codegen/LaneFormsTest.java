@@ -33,20 +33,43 @@ class LaneFormsTest {
   }
 
   /**
-   * Asserts that {@code p}'s lane kernel, rolled from {@code minRollBytes} of per-row code on,
-   * gives the per-row kernel's outputs of every row and its gradient summed over each block's rows
-   * in order, at every row count; returns the lane code.
+   * Asserts {@link #assertLanesEqualPerRowKernel(Program, int, SplittableRandom, String, int[],
+   * RowData)} at this class's row counts and rows.
    */
   private static LaneEmitter.Code assertLanesEqualPerRowKernel(
       Program p, int minRollBytes, SplittableRandom random, String what) {
+    return assertLanesEqualPerRowKernel(p, minRollBytes, random, what, ROWS, LaneFormsTest::data);
+  }
+
+  /** Row-major rows of inputs for a lane test. */
+  interface RowData {
+    double[] of(SplittableRandom random, int rows, int inputs);
+  }
+
+  /**
+   * Asserts that {@code p}'s lane kernel, rolled from {@code minRollBytes} of per-row code on,
+   * gives the per-row kernel's outputs of every row and its gradient summed over each block's rows
+   * in order, at each of {@code rowCounts} rows made by {@code rowData}, and that every lane method
+   * stays under the huge method limit; returns the lane code, or null if {@code p} has none.
+   */
+  static LaneEmitter.Code assertLanesEqualPerRowKernel(
+      Program p,
+      int minRollBytes,
+      SplittableRandom random,
+      String what,
+      int[] rowCounts,
+      RowData rowData) {
     Layout layout = new Layout(p);
     Kernel perRow = Emitter.load(Emitter.emit(p, layout));
     LaneEmitter.Code code = LaneEmitter.emit(p, layout, minRollBytes);
+    if (code == null) {
+      return null;
+    }
     LaneKernel lanes = LaneEmitter.load(code);
     double[] params = random.doubles(p.paramCount, -1, 1).toArray();
     params[random.nextInt(params.length)] = -0.0;
-    for (int rows : ROWS) {
-      double[] data = data(random, rows, p.inputCount);
+    for (int rows : rowCounts) {
+      double[] data = rowData.of(random, rows, p.inputCount);
       double[] ws = new double[perRow.workspaceSize()];
       double[] laneArray = new double[lanes.arraySize()];
       for (int start = 0; start < rows; start += LaneEmitter.LANES) {
