@@ -302,6 +302,7 @@ final class LaneEmitter {
     }
     int end = loop.first() + loop.period();
     chains.allow(16 + bytesBound(loop.first(), end) <= LaneChains.MAX_CHAIN_BYTES);
+    // bound again: without chains, the body is written as lane and row loops
     mv = chunks.reserve(16 + bytesBound(loop.first(), end), 4 + poolBound(loop.first(), end));
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, I);
@@ -475,8 +476,7 @@ final class LaneEmitter {
       int scale,
       int offset) {
     int index = tape.index(x);
-    int stride =
-        period == 0 ? 0 : tape.index(tape.indexStart(s + period) + x - tape.indexStart(s)) - index;
+    int stride = period == 0 ? 0 : stride(tape, s, x, period);
     int base = offset + scale * index;
     if (stride == 0) {
       chunks.pushInt(base);
