@@ -120,8 +120,13 @@ final class Compiler {
   /** Runs every stage on a checked graph. */
   static Compiled compile(
       List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
+    return compile(outputs, Tracer.listed(inputs, params), options);
+  }
+
+  /** Runs every stage on a checked graph whose listed leaves are {@code listed}. */
+  static Compiled compile(List<Value> outputs, Tracer.Listed listed, JitOptions options) {
     long start = System.nanoTime();
-    Program traced = verified(Tracer.trace(outputs, inputs, params), "trace");
+    Program traced = verified(Tracer.trace(outputs, listed), "trace");
     long tracedSize = Lowering.expandedSize(traced); // as counted when the tracer expanded sums
     checkSize("the traced graph", tracedSize, options);
     Program differentiable = run(Passes.beforeReverse(options), traced);

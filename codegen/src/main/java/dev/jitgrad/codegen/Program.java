@@ -347,6 +347,36 @@ final class Program {
       return id;
     }
 
+    /**
+     * Appends every instruction of {@code in}, unchanged, to this empty builder: what {@link #copy}
+     * of each in turn appends, as one array copy.
+     */
+    void copyAll(Program in) {
+      if (size != 0) {
+        throw new JitBugException("copyAll needs an empty builder, this one has " + size);
+      }
+      int n = in.size;
+      int m = in.operandStart[n];
+      if (n + 1 > operandStart.length) {
+        code = new byte[n];
+        k = new double[n];
+        operandStart = new int[n + 1];
+      }
+      if (m > operands.length) {
+        operands = new int[m];
+      }
+      System.arraycopy(in.code, 0, code, 0, n);
+      System.arraycopy(in.k, 0, k, 0, n);
+      System.arraycopy(in.operandStart, 0, operandStart, 0, n + 1);
+      System.arraycopy(in.operands, 0, operands, 0, m);
+      if (in.k2 != null) {
+        k2 = new double[code.length];
+        System.arraycopy(in.k2, 0, k2, 0, n);
+      }
+      size = n;
+      operandCount = m;
+    }
+
     /** Appends a copy of instruction {@code i} of {@code in}, its operands renamed. */
     int copy(Program in, int i, int[] renamed) {
       int id = start(in.code[i], in.k[i], in.k2(i));
