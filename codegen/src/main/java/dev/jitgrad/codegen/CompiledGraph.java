@@ -364,7 +364,7 @@ public final class CompiledGraph implements Serializable {
     List<byte[]> classes = classBytes();
     return classes.isEmpty()
         ? "(no bytecode: this graph runs on the IR interpreter)\n"
-        : Emitter.text(classes);
+        : Disassembly.text(classes);
   }
 
   /**

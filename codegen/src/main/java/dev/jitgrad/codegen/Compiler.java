@@ -12,8 +12,8 @@ import java.util.Locale;
  *  1. trace              Value graph → program, n-ary sums kept as SUM          {@link Tracer}
  *  2. before reverse     constant folding, dead code                            {@link Passes}
  *  3. reverse mode       program → program + adjoint program                    {@link Reverse}
- *  4. passes             folding, identities, common subexpressions, dead code  {@link Passes}
- *  5. expand n-ary       SUM → left-to-right chains of ADD                      {@link Lowering}
+ *  4. passes             folding, identities, common subexpressions             {@link Passes}
+ *  5. expand n-ary       SUM → left-to-right chains of ADD; dead code dropped   {@link Lowering}
  *  6. layout             inlining into stack expressions, workspace slots       {@link Layout}
  *  7. statements         one token list per statement to write                  {@link Tape}
  *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
@@ -34,8 +34,8 @@ import java.util.Locale;
  * the emitter see the programs they always saw and every number stays as it was. Reverse mode
  * differentiates the program after only folding and dead code ({@link Passes#BEFORE_REVERSE});
  * identities and merging run after it, because replacing a node by its operand or merging two uses
- * regroups the adjoint sums and would change the engine's numbers. In exact mode stages 2 and 4 run
- * only dead-code elimination.
+ * regroups the adjoint sums and would change the engine's numbers. In exact mode stage 2 runs only
+ * dead-code elimination and stage 4 nothing.
  *
  * <p>Stages 7 to 9 run inside {@link Emitter#emit}, so every program that is emitted, however it
  * was made, gets its loops. Rolling changes how the statements are written, never which run or in

@@ -37,21 +37,27 @@ final class Passes {
 
   /**
    * The default pipeline, for forward programs and for gradient programs after reverse mode:
-   * constant folding, algebraic identities and common subexpressions, then dead code. The first
-   * three run as one rewrite ({@link #foldSimplifyMerge}), which gives the program that running
-   * them one after another gives, with one copy of the program instead of three.
+   * constant folding, algebraic identities and common subexpressions, as one rewrite ({@link
+   * #foldSimplifyMerge}), which gives the program that running them one after another gives, with
+   * one copy of the program instead of three. The dead code they leave goes in the next stage's
+   * rewrite ({@link Lowering#expandNary}), which drops it as {@link #eliminateDeadCode} would.
    */
   static final List<Pass> DEFAULT =
       List.of(
           new Pass(
               "constant folding, algebraic identities, common subexpressions",
-              Passes::foldSimplifyMerge),
-          new Pass("dead code", Passes::eliminateDeadCode));
+              Passes::foldSimplifyMerge));
 
   /**
-   * The exact pipeline: nothing that changes the order or grouping of floating-point operations.
+   * The exact pipeline after reverse mode: nothing that changes the order or grouping of
+   * floating-point operations, so nothing; dead code goes in the next stage, as for {@link
+   * #DEFAULT}.
    */
-  static final List<Pass> EXACT = List.of(new Pass("dead code", Passes::eliminateDeadCode));
+  static final List<Pass> EXACT = List.of();
+
+  /** The exact pipeline before reverse mode: dead code only. */
+  static final List<Pass> EXACT_BEFORE_REVERSE =
+      List.of(new Pass("dead code", Passes::eliminateDeadCode));
 
   private Passes() {}
 
@@ -62,7 +68,7 @@ final class Passes {
 
   /** Returns the pipeline that runs before reverse mode under {@code options}. */
   static List<Pass> beforeReverse(JitOptions options) {
-    return options.exact() ? EXACT : BEFORE_REVERSE;
+    return options.exact() ? EXACT_BEFORE_REVERSE : BEFORE_REVERSE;
   }
 
   /**
@@ -318,6 +324,15 @@ final class Passes {
 
   /** Drops instructions that no sink depends on; returns {@code p} itself if there are none. */
   static Program eliminateDeadCode(Program p) {
+    boolean[] live = live(p);
+    return live == null ? p : p.rewrite((out, in, i, renamed) -> out.copy(in, i, renamed), live);
+  }
+
+  /**
+   * Returns which instructions of {@code p} some sink depends on, or null if every one does (a
+   * rewrite's {@code keep}).
+   */
+  static boolean[] live(Program p) {
     boolean[] live = new boolean[p.size];
     for (int v : p.sinkValue) {
       live[v] = true;
@@ -332,9 +347,6 @@ final class Passes {
         dead++;
       }
     }
-    if (dead == 0) {
-      return p;
-    }
-    return p.rewrite((out, in, i, renamed) -> out.copy(in, i, renamed), live);
+    return dead == 0 ? null : live;
   }
 }
