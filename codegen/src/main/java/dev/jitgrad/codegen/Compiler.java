@@ -131,11 +131,17 @@ final class Compiler {
     checkSize("the traced graph", tracedSize, options);
     Program differentiable = run(Passes.beforeReverse(options), traced);
     traced = null; // compile runs once, interpreted, where a local keeps its program to the end
-    Program forward = forwardProgram(differentiable, options);
+    Passes.Open passes = new Passes.Open(differentiable, options);
+    Program forward = expanded(verified(passes.program(), "passes"));
     int forwardSize = forward.size;
     Built f = build(forward, options, true);
     forward = null; // from here only its lane code, until built, holds the program
-    Program gradient = gradientProgram(differentiable, false, options);
+    Program gradient =
+        checkedGradient(
+            expanded(verified(passes.extend(reversed(differentiable, false, options)), "passes")),
+            false,
+            options);
+    passes = null;
     int gradientSize = gradient.size;
     Built g = build(gradient, options, true);
     Summary summary = Summary.of(tracedSize, forwardSize, gradientSize, f, g, start);
@@ -160,12 +166,22 @@ final class Compiler {
     return expanded(run(Passes.forOptions(options), differentiable));
   }
 
-  /** Stages 3 to 5: the optimised gradient program (with input gradients if asked). */
+  /**
+   * Stages 3 to 5: the optimised gradient program (with input gradients if asked). {@link #compile}
+   * gets the same program going on from the forward program's passes ({@link Passes.Open}).
+   */
   static Program gradientProgram(Program differentiable, boolean inputGrads, JitOptions options) {
-    Program reversed =
-        verified(
-            Reverse.differentiate(differentiable, inputGrads, options.exact()), "reverse mode");
-    Program p = expanded(run(Passes.forOptions(options), reversed));
+    Program reversed = reversed(differentiable, inputGrads, options);
+    return checkedGradient(
+        expanded(run(Passes.forOptions(options), reversed)), inputGrads, options);
+  }
+
+  private static Program reversed(Program differentiable, boolean inputGrads, JitOptions options) {
+    return verified(
+        Reverse.differentiate(differentiable, inputGrads, options.exact()), "reverse mode");
+  }
+
+  private static Program checkedGradient(Program p, boolean inputGrads, JitOptions options) {
     checkSize(inputGrads ? "the input-gradient program" : "the gradient program", p.size, options);
     return p;
   }
