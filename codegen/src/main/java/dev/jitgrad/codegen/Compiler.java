@@ -141,7 +141,7 @@ final class Compiler {
             expanded(verified(passes.extend(reversed(differentiable, false, options)), "passes")),
             false,
             options);
-    passes = null;
+    passes = null; // the forward program's rewrite and merge table, kept for the gradient's
     int gradientSize = gradient.size;
     Built g = build(gradient, options, true);
     Summary summary = Summary.of(tracedSize, forwardSize, gradientSize, f, g, start);
