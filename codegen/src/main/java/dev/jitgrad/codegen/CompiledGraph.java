@@ -77,9 +77,8 @@ public final class CompiledGraph implements Serializable {
   }
 
   /** Compiles a checked graph ({@link Compiler} has the stages) and dumps its classes if asked. */
-  static CompiledGraph compile(
-      List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
-    Compiler.Compiled compiled = Compiler.compile(outputs, inputs, params, options);
+  static CompiledGraph compile(List<Value> outputs, Tracer.Listed listed, JitOptions options) {
+    Compiler.Compiled compiled = Compiler.compile(outputs, listed, options);
     return of(options, new GraphPrograms.Derived(compiled.differentiable(), options), compiled);
   }
 
@@ -365,7 +364,7 @@ public final class CompiledGraph implements Serializable {
     List<byte[]> classes = classBytes();
     return classes.isEmpty()
         ? "(no bytecode: this graph runs on the IR interpreter)\n"
-        : Emitter.text(classes);
+        : Disassembly.text(classes);
   }
 
   /**

@@ -12,8 +12,8 @@ import java.util.Locale;
  *  1. trace              Value graph → program, n-ary sums kept as SUM          {@link Tracer}
  *  2. before reverse     constant folding, dead code                            {@link Passes}
  *  3. reverse mode       program → program + adjoint program                    {@link Reverse}
- *  4. passes             folding, identities, common subexpressions, dead code  {@link Passes}
- *  5. expand n-ary       SUM → left-to-right chains of ADD                      {@link Lowering}
+ *  4. passes             folding, identities, common subexpressions             {@link Passes}
+ *  5. expand n-ary       SUM → left-to-right chains of ADD; dead code dropped   {@link Lowering}
  *  6. layout             inlining into stack expressions, workspace slots       {@link Layout}
  *  7. statements         one token list per statement to write                  {@link Tape}
  *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
@@ -34,8 +34,8 @@ import java.util.Locale;
  * the emitter see the programs they always saw and every number stays as it was. Reverse mode
  * differentiates the program after only folding and dead code ({@link Passes#BEFORE_REVERSE});
  * identities and merging run after it, because replacing a node by its operand or merging two uses
- * regroups the adjoint sums and would change the engine's numbers. In exact mode stages 2 and 4 run
- * only dead-code elimination.
+ * regroups the adjoint sums and would change the engine's numbers. In exact mode stage 2 runs only
+ * dead-code elimination and stage 4 nothing.
  *
  * <p>Stages 7 to 9 run inside {@link Emitter#emit}, so every program that is emitted, however it
  * was made, gets its loops. Rolling changes how the statements are written, never which run or in
@@ -120,17 +120,28 @@ final class Compiler {
   /** Runs every stage on a checked graph. */
   static Compiled compile(
       List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
+    return compile(outputs, Tracer.listed(inputs, params), options);
+  }
+
+  /** Runs every stage on a checked graph whose listed leaves are {@code listed}. */
+  static Compiled compile(List<Value> outputs, Tracer.Listed listed, JitOptions options) {
     long start = System.nanoTime();
-    Program traced = verified(Tracer.trace(outputs, inputs, params), "trace");
+    Program traced = verified(Tracer.trace(outputs, listed), "trace");
     long tracedSize = Lowering.expandedSize(traced); // as counted when the tracer expanded sums
     checkSize("the traced graph", tracedSize, options);
     Program differentiable = run(Passes.beforeReverse(options), traced);
     traced = null; // compile runs once, interpreted, where a local keeps its program to the end
-    Program forward = forwardProgram(differentiable, options);
+    Passes.Open passes = new Passes.Open(differentiable, options);
+    Program forward = expanded(verified(passes.program(), "passes"));
     int forwardSize = forward.size;
     Built f = build(forward, options, true);
     forward = null; // from here only its lane code, until built, holds the program
-    Program gradient = gradientProgram(differentiable, false, options);
+    Program gradient =
+        checkedGradient(
+            expanded(verified(passes.extend(reversed(differentiable, false, options)), "passes")),
+            false,
+            options);
+    passes = null; // the forward program's rewrite and merge table, kept for the gradient's
     int gradientSize = gradient.size;
     Built g = build(gradient, options, true);
     Summary summary = Summary.of(tracedSize, forwardSize, gradientSize, f, g, start);
@@ -155,12 +166,22 @@ final class Compiler {
     return expanded(run(Passes.forOptions(options), differentiable));
   }
 
-  /** Stages 3 to 5: the optimised gradient program (with input gradients if asked). */
+  /**
+   * Stages 3 to 5: the optimised gradient program (with input gradients if asked). {@link #compile}
+   * gets the same program going on from the forward program's passes ({@link Passes.Open}).
+   */
   static Program gradientProgram(Program differentiable, boolean inputGrads, JitOptions options) {
-    Program reversed =
-        verified(
-            Reverse.differentiate(differentiable, inputGrads, options.exact()), "reverse mode");
-    Program p = expanded(run(Passes.forOptions(options), reversed));
+    Program reversed = reversed(differentiable, inputGrads, options);
+    return checkedGradient(
+        expanded(run(Passes.forOptions(options), reversed)), inputGrads, options);
+  }
+
+  private static Program reversed(Program differentiable, boolean inputGrads, JitOptions options) {
+    return verified(
+        Reverse.differentiate(differentiable, inputGrads, options.exact()), "reverse mode");
+  }
+
+  private static Program checkedGradient(Program p, boolean inputGrads, JitOptions options) {
     checkSize(inputGrads ? "the input-gradient program" : "the gradient program", p.size, options);
     return p;
   }

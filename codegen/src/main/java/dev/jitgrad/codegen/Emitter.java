@@ -3,16 +3,11 @@ package dev.jitgrad.codegen;
 import static org.objectweb.asm.Opcodes.*;
 
 import dev.jitgrad.engine.Op;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
-import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.util.Textifier;
-import org.objectweb.asm.util.TraceClassVisitor;
 
 /**
  * Emits a program as bytecode over {@code double[]} arrays and loads it as hidden classes: its
@@ -121,17 +116,6 @@ final class Emitter {
    */
   static Code emit(Program p, Layout layout, Tape tape, int minRollBytes) {
     return new Emitter(p, layout).run(tape, minRollBytes);
-  }
-
-  /** Returns {@code classes} as text, with ASM's {@code Textifier}. */
-  static String text(List<byte[]> classes) {
-    StringWriter text = new StringWriter();
-    PrintWriter out = new PrintWriter(text);
-    for (byte[] c : classes) {
-      new ClassReader(c).accept(new TraceClassVisitor(null, new Textifier(), out), 0);
-    }
-    out.flush();
-    return text.toString();
   }
 
   /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */

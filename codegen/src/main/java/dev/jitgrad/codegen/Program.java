@@ -115,6 +115,27 @@ final class Program {
     return code < OP_BASE ? null : OPS[code - OP_BASE];
   }
 
+  /** Returns whether {@code longer} begins with the instructions of this program, unchanged. */
+  boolean isPrefixOf(Program longer) {
+    int n = size;
+    int m = operandStart[n];
+    return longer.size >= n
+        && Arrays.equals(code, 0, n, longer.code, 0, n)
+        && Arrays.equals(operandStart, 0, n + 1, longer.operandStart, 0, n + 1)
+        && Arrays.equals(operands, 0, m, longer.operands, 0, m)
+        && Arrays.equals(k, 0, n, longer.k, 0, n)
+        && (k2 == null && longer.k2 == null || sameK2(longer, n));
+  }
+
+  private boolean sameK2(Program longer, int n) {
+    for (int i = 0; i < n; i++) {
+      if (Double.doubleToRawLongBits(k2(i)) != Double.doubleToRawLongBits(longer.k2(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Returns how many times each instruction is read, by instructions and by sinks. */
   int[] useCounts() {
     int[] uses = new int[size];
@@ -153,8 +174,16 @@ final class Program {
 
   /** Like {@link #rewrite(Rule, boolean[])}, appending to {@code out}, an empty builder. */
   Program rewrite(Builder out, Rule rule, boolean[] keep) {
-    int[] renamed = new int[size];
-    for (int i = 0; i < size; i++) {
+    return rewrite(out, rule, keep, new int[size], 0);
+  }
+
+  /**
+   * Like {@link #rewrite(Builder, Rule, boolean[])} from instruction {@code from} on: {@code out}
+   * holds the replacements of the instructions before it, whose new ids are in {@code renamed},
+   * which gets the others' too.
+   */
+  Program rewrite(Builder out, Rule rule, boolean[] keep, int[] renamed, int from) {
+    for (int i = from; i < size; i++) {
       renamed[i] = keep != null && !keep[i] ? -1 : rule.apply(out, this, i, renamed);
     }
     for (int s = 0; s < sinkCount(); s++) {
@@ -345,6 +374,36 @@ final class Program {
       operand(y);
       operand(z);
       return id;
+    }
+
+    /**
+     * Appends every instruction of {@code in}, unchanged, to this empty builder: what {@link #copy}
+     * of each in turn appends, as one array copy.
+     */
+    void copyAll(Program in) {
+      if (size != 0) {
+        throw new JitBugException("copyAll needs an empty builder, this one has " + size);
+      }
+      int n = in.size;
+      int m = in.operandStart[n];
+      if (n + 1 > operandStart.length) {
+        code = new byte[n];
+        k = new double[n];
+        operandStart = new int[n + 1];
+      }
+      if (m > operands.length) {
+        operands = new int[m];
+      }
+      System.arraycopy(in.code, 0, code, 0, n);
+      System.arraycopy(in.k, 0, k, 0, n);
+      System.arraycopy(in.operandStart, 0, operandStart, 0, n + 1);
+      System.arraycopy(in.operands, 0, operands, 0, m);
+      if (in.k2 != null) {
+        k2 = new double[code.length];
+        System.arraycopy(in.k2, 0, k2, 0, n);
+      }
+      size = n;
+      operandCount = m;
     }
 
     /** Appends a copy of instruction {@code i} of {@code in}, its operands renamed. */

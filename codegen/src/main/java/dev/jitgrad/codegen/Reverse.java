@@ -67,9 +67,7 @@ final class Reverse implements Derivatives {
   }
 
   private Program run() {
-    for (int i = 0; i < f.size; i++) {
-      out.copy(f, i, null);
-    }
+    out.copyAll(f);
     int root = f.sinkValue[0];
     if (needed[root] && f.kind(root).isLeaf()) {
       accumulateInto(root, constant(1.0)); // a leaf output accumulates, as backward() does

@@ -2,10 +2,8 @@ package dev.jitgrad.codegen;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -313,7 +311,11 @@ final class Rolling {
   static boolean independentTrips(Tape tape, Nest nest) {
     int from = tape.indexStart(nest.first());
     int width = tape.indexStart(nest.first() + nest.tripStatements()) - from;
-    Map<Long, Integer> writer = new HashMap<>();
+    int targets = 0;
+    for (int x = from; x < from + width; x++) {
+      targets += tape.isTarget(x) ? 1 : 0;
+    }
+    Writers writer = new Writers((long) targets * nest.trips());
     for (int pass = 0; pass < 2; pass++) {
       for (int x = from; x < from + width; x++) {
         if (pass == 0 && !tape.isTarget(x)) {
@@ -322,14 +324,59 @@ final class Rolling {
         long stride = tape.index(x + width) - tape.index(x);
         for (int t = 0; t < nest.trips(); t++) {
           long element = (long) tape.array(x) << 32 | (tape.index(x) + stride * t) & 0xffffffffL;
-          Integer other = pass == 0 ? writer.putIfAbsent(element, t) : writer.get(element);
-          if (other != null && other != t) {
+          int other = pass == 0 ? writer.putIfAbsent(element, t) : writer.get(element);
+          if (other != -1 && other != t) {
             return false;
           }
         }
       }
     }
     return true;
+  }
+
+  /**
+   * The trip that first writes each element (array and index packed in a long), by open addressing:
+   * a nest of an MLP's gradient writes tens of thousands of elements, which a map of boxed keys
+   * would make as many objects of.
+   */
+  private static final class Writers {
+    private final long[] elements;
+    private final int[] trips;
+    private final int mask;
+
+    /** A table for up to {@code count} elements, at most half full. */
+    Writers(long count) {
+      int capacity = Integer.highestOneBit((int) Math.min(1 << 28, Math.max(8, count)) * 2) * 2;
+      elements = new long[capacity];
+      trips = new int[capacity];
+      Arrays.fill(trips, -1);
+      mask = capacity - 1;
+    }
+
+    /** Returns the trip recorded for {@code element}, or -1 after recording {@code trip}. */
+    int putIfAbsent(long element, int trip) {
+      int slot = slot(element);
+      if (trips[slot] != -1) {
+        return trips[slot];
+      }
+      elements[slot] = element;
+      trips[slot] = trip;
+      return -1;
+    }
+
+    /** Returns the trip that writes {@code element}, or -1 if none does. */
+    int get(long element) {
+      return trips[slot(element)];
+    }
+
+    /** Returns the slot that holds {@code element}, or the free slot where it would go. */
+    private int slot(long element) {
+      int slot = Long.hashCode(element * 0x9E3779B97F4A7C15L) & mask;
+      while (trips[slot] != -1 && elements[slot] != element) {
+        slot = (slot + 1) & mask;
+      }
+      return slot;
+    }
   }
 
   /**
@@ -436,10 +483,11 @@ final class Rolling {
     }
     items.start[items.count] = tape.size();
     List<Nest> nests = new ArrayList<>();
+    int[] tripsOf = new int[MAX_PERIOD + 1];
     for (int k = 0; k < items.count; ) {
       Nest best = null;
       for (int period = 1; period <= MAX_PERIOD && k + 2 * period <= items.count; period++) {
-        Nest nest = nest(items, k, period);
+        Nest nest = nest(items, k, period, tripsOf);
         if (nest != null && (best == null || nest.end() > best.end())) {
           best = nest;
         }
@@ -474,8 +522,13 @@ final class Rolling {
     return h;
   }
 
-  /** Returns the nest of groups of {@code period} items from item {@code k}, or null if none. */
-  private Nest nest(Items items, int k, int period) {
+  /**
+   * Returns the nest of groups of {@code period} items from item {@code k}, or null if none; sets
+   * {@code tripsOf[period]} to how many times the group repeats (0 if it was not counted), which
+   * the longer periods start from (as in {@link #trips}).
+   */
+  private Nest nest(Items items, int k, int period, int[] tripsOf) {
+    tripsOf[period] = 0;
     boolean hasLoop = false;
     for (int m = k; m < k + period; m++) {
       hasLoop |= items.loop[m] != null;
@@ -487,12 +540,13 @@ final class Rolling {
     int statements = items.start[k + period] - first;
     int from = tape.indexStart(first);
     int width = tape.indexStart(first + statements) - from;
-    int trips = 1;
+    int trips = Math.max(1, knownTrips(tripsOf, period));
     while (k + (trips + 1) * period <= items.count
         && sameItems(items, k, k + trips * period, period)
         && advances(from, width, trips)) {
       trips++;
     }
+    tripsOf[period] = trips;
     if (trips < minTrips) {
       return null;
     }
@@ -578,10 +632,12 @@ final class Rolling {
   private List<Loop> find() {
     List<Loop> loops = new ArrayList<>();
     int n = tape.size();
+    int[] tripsOf = new int[MAX_PERIOD + 1];
     for (int s = 0; s < n; ) {
       Loop best = null;
       for (int period = 1; period <= MAX_PERIOD && s + 2 * period <= n; period++) {
-        int trips = trips(s, period);
+        int trips = trips(s, period, knownTrips(tripsOf, period));
+        tripsOf[period] = trips;
         if (trips >= minTrips
             && (best == null || period * trips > best.period() * best.trips())
             && bodyBytes(s, period, true) <= MAX_BODY_BYTES
@@ -599,14 +655,42 @@ final class Rolling {
     return loops;
   }
 
-  /** Returns how many times the group of {@code period} statements at {@code s} repeats. */
-  private int trips(int s, int period) {
+  /**
+   * Returns how many times the group of {@code period} statements at {@code s} repeats, given that
+   * it repeats at least {@code known} times. A run of groups of {@code p} statements that repeats
+   * {@code t} times is a run of groups of {@code m·p} statements repeating at least {@code t / m}
+   * times, each index advancing m times as far, so {@link #find} need not walk again the run that a
+   * divisor of the period found.
+   */
+  private int trips(int s, int period, int known) {
+    if (known >= 2) {
+      return repetitions(s, period, known);
+    }
     for (int j = 0; j < period; j++) {
       if (hash[s + j] != hash[s + period + j] || !tape.sameShape(s + j, s + period + j)) {
         return 1;
       }
     }
-    int trips = 2;
+    return repetitions(s, period, 2);
+  }
+
+  /**
+   * Returns how many times a group of {@code period} statements or items is known to repeat, from
+   * {@code tripsOf[p]}, the repetitions found for each shorter period {@code p} at the same place
+   * (0 where none was counted): see {@link #trips}.
+   */
+  private static int knownTrips(int[] tripsOf, int period) {
+    int known = 0;
+    for (int p = 1; p < period; p++) {
+      if (period % p == 0) {
+        known = Math.max(known, tripsOf[p] * p / period);
+      }
+    }
+    return known;
+  }
+
+  /** Returns how many times the group at {@code s} repeats, given {@code trips} repetitions. */
+  private int repetitions(int s, int period, int trips) {
     while (s + (trips + 1) * period <= tape.size() && repeats(s, period, trips)) {
       trips++;
     }

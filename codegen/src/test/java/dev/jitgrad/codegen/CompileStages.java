@@ -35,13 +35,16 @@ final class CompileStages {
     lap("trace", traced);
     Program differentiable = Compiler.run(Passes.beforeReverse(options), traced);
     lap("passes before reverse", differentiable);
-    Program forward = passes("forward", Passes.forOptions(options), differentiable);
+    Passes.Open passes = new Passes.Open(differentiable, options);
+    Program forward = passes.program();
+    lap("forward passes", forward);
     forward = Lowering.expandNary(forward);
     lap("forward expand n-ary", forward);
     List<Rolling.Loop> forwardLoops = backEnd("forward", forward);
     Program gradient = Reverse.differentiate(differentiable, false, options.exact());
     lap("reverse mode", gradient);
-    gradient = passes("gradient", Passes.forOptions(options), gradient);
+    gradient = passes.extend(gradient);
+    lap("gradient passes, from the forward's", gradient);
     gradient = Lowering.expandNary(gradient);
     lap("gradient expand n-ary", gradient);
     List<Rolling.Loop> gradientLoops = backEnd("gradient", gradient);
@@ -58,15 +61,6 @@ final class CompileStages {
     System.out.printf(
         Locale.ROOT, "%-40s %8.1f ms  %,11d instructions%n", stage, (now - last) / 1e6, p.size);
     last = System.nanoTime();
-  }
-
-  /** Runs {@code passes} on {@code p}, timing each. */
-  private static Program passes(String name, List<Passes.Pass> passes, Program p) {
-    for (Passes.Pass pass : passes) {
-      p = pass.run().apply(p);
-      lap(name + " pass: " + pass.name(), p);
-    }
-    return p;
   }
 
   /** Runs stages 6 to 10 on {@code p}; returns its loops. */

@@ -29,7 +29,7 @@ class LaneEmitterTest {
       }
     }
     assertTrue(chunks > 100, "chunks: " + chunks);
-    assertTrue(Emitter.text(rolled.classes()).contains("IF_ICMPLT"));
+    assertTrue(Disassembly.text(rolled.classes()).contains("IF_ICMPLT"));
   }
 
   @Test

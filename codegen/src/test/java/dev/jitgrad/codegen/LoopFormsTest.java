@@ -121,7 +121,7 @@ class LoopFormsTest {
             Programs.interpret(p, x, params), actual, "rolled against interpreter, point " + t);
       }
     }
-    return Emitter.text(rolled.classes());
+    return Disassembly.text(rolled.classes());
   }
 
   @Test

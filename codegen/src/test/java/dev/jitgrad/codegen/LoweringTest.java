@@ -67,6 +67,33 @@ class LoweringTest {
         "expanded");
   }
 
+  @Property(tries = 200)
+  void expandNary_gradientAfterThePasses_dropsWhatDeadCodeEliminationDrops(
+      @ForAll long seed,
+      @ForAll @IntRange(min = 1, max = 5) int leaves,
+      @ForAll @IntRange(min = 1, max = 60) int ops) {
+    RandomGraphs.Sample s = RandomGraphs.wild(new SplittableRandom(seed), leaves, ops);
+    Program traced = Tracer.trace(List.of(s.output()), List.of(), s.leaves());
+    Program merged = Passes.foldSimplifyMerge(Reverse.differentiate(traced, false, false));
+
+    Program expanded = Lowering.expandNary(merged);
+
+    assertEquals(
+        Lowering.expandNary(Passes.eliminateDeadCode(merged)).toString(), expanded.toString());
+  }
+
+  @Test
+  void expandNary_deadConstant_isDropped() {
+    Program.Builder b = new Program.Builder(1, 0, 1);
+    int in = b.leaf(Kind.INPUT, 0);
+    b.constant(-1.0);
+    b.sink(b.unary(Op.NEG, in), Program.OUTPUT, 0);
+
+    Program expanded = Lowering.expandNary(b.build());
+
+    assertEquals("%0 = INPUT[0]\n%1 = NEG %0\noutput[0] = %1\n", expanded.toString());
+  }
+
   @Test
   void expandNary_programWithoutSums_returnsItUnchanged() {
     Value x = Value.of(1);

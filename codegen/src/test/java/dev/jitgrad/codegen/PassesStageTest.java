@@ -2,6 +2,7 @@ package dev.jitgrad.codegen;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jitgrad.engine.Op;
 import dev.jitgrad.engine.Value;
@@ -66,6 +67,65 @@ class PassesStageTest {
       assertFusedEqualsSequence(
           Reverse.differentiate(differentiable, true, false), "input gradient of graph " + t);
     }
+  }
+
+  @Test
+  void open_randomAndStructuredGraphsThenTheirGradients_equalsTheRewriteOfEach() {
+    SplittableRandom random = new SplittableRandom(37);
+    for (int t = 0; t < 40; t++) {
+      Program differentiable = differentiable(random, t);
+      Program gradient = Reverse.differentiate(differentiable, false, false);
+      Program inputGradient = Reverse.differentiate(differentiable, true, false);
+
+      Passes.Open open = new Passes.Open(differentiable, JitOptions.defaults());
+      Passes.Open again = new Passes.Open(differentiable, JitOptions.defaults());
+
+      assertEquals(
+          Passes.foldSimplifyMerge(differentiable).toString(),
+          open.program().toString(),
+          "graph " + t);
+      assertEquals(
+          Passes.foldSimplifyMerge(gradient).toString(),
+          open.extend(gradient).toString(),
+          "gradient of graph " + t);
+      assertEquals(
+          Passes.foldSimplifyMerge(inputGradient).toString(),
+          again.extend(inputGradient).toString(),
+          "input gradient of graph " + t);
+    }
+  }
+
+  @Test
+  void open_exactMode_leavesBothProgramsAsTheyAre() {
+    Program differentiable = differentiable(new SplittableRandom(41), 0);
+    Program gradient = Reverse.differentiate(differentiable, false, true);
+
+    Passes.Open open = new Passes.Open(differentiable, JitOptions.defaults().withExact(true));
+
+    assertSame(differentiable, open.program());
+    assertSame(gradient, open.extend(gradient));
+  }
+
+  @Test
+  void open_programNotBeginningWithTheFirst_throwsJitBugException() {
+    Program first = sums(new int[][] {{0, 1}});
+    Program other = sums(new int[][] {{1, 0}, {0, 1}});
+
+    Passes.Open open = new Passes.Open(first, JitOptions.defaults());
+
+    assertThrows(JitBugException.class, () -> open.extend(other));
+  }
+
+  /** A random (or every fourth time, structured) graph after the passes before reverse mode. */
+  private static Program differentiable(SplittableRandom random, int t) {
+    if (t % 4 == 3) {
+      StructuredGraphProperties.Mixed m = new StructuredGraphProperties.Mixed(random);
+      return Passes.eliminateDeadCode(
+          Passes.foldConstants(Tracer.trace(List.of(m.output), m.inputs, m.params)));
+    }
+    Oracle.RandomCase c = Oracle.RandomCase.draw(random, 6, 40);
+    return Passes.eliminateDeadCode(
+        Passes.foldConstants(Tracer.trace(List.of(c.sample().output()), c.inputs(), c.params())));
   }
 
   @Test

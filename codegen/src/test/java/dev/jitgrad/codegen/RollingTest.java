@@ -146,6 +146,6 @@ class RollingTest {
 
       Oracle.assertBitIdentical(expected, Programs.run(emitted, p, x, params), "rolled");
     }
-    assertTrue(Emitter.text(code.classes()).contains("IF_ICMPLT"), "no loop was emitted");
+    assertTrue(Disassembly.text(code.classes()).contains("IF_ICMPLT"), "no loop was emitted");
   }
 }
