@@ -215,7 +215,8 @@ final class LaneChains {
     }
     int end = tape.tokenEnd(s);
     int x = tape.indexStart(s) + 1;
-    for (int u = tape.tokenStart(s) + 1; u + 4 * CHAIN_MIN_TERMS <= end; u++) {
+    // the fewest terms take 4 tokens each, less the first's sum if headless
+    for (int u = tape.tokenStart(s) + 1; u + 4 * CHAIN_MIN_TERMS - 1 <= end; u++) {
       long token = tape.token(u);
       if (Tape.type(token) == Tape.LOAD) {
         int terms = termsFrom(s, u + 1, x + 1);
