@@ -73,7 +73,7 @@ final class LaneVectors {
   }
 
   /** Pushes this form's species. */
-  private static void species(MethodVisitor mv) {
+  static void species(MethodVisitor mv) {
     mv.visitFieldInsn(GETSTATIC, VECTOR, "SPECIES_" + BITS, SPECIES_TYPE);
   }
 
@@ -93,6 +93,11 @@ final class LaneVectors {
     species(mv);
     mv.visitVarInsn(ALOAD, array);
     offset(mv, chunks, key, part);
+    fromArray(mv);
+  }
+
+  /** Replaces the species, array and index on the stack by the vector at that index. */
+  static void fromArray(MethodVisitor mv) {
     mv.visitMethodInsn(
         INVOKESTATIC, VECTOR, "fromArray", "(" + SPECIES_TYPE + "[DI)" + VECTOR_TYPE, false);
   }
@@ -104,6 +109,11 @@ final class LaneVectors {
   static void store(MethodVisitor mv, ChunkedClasses chunks, int array, int key, int part) {
     mv.visitVarInsn(ALOAD, array);
     offset(mv, chunks, key, part);
+    intoArray(mv);
+  }
+
+  /** Stores the vector on the stack, under an array and an index, into that array at that index. */
+  static void intoArray(MethodVisitor mv) {
     mv.visitMethodInsn(INVOKEVIRTUAL, VECTOR, "intoArray", "([DI)V", false);
   }
 
