@@ -44,6 +44,15 @@ final class LaneVectors {
   /** Vectors per chain: {@link LaneEmitter#LANES} / {@link #LENGTH} (0 if off). */
   static final int PARTS = ON ? LaneEmitter.LANES / LENGTH : 0;
 
+  /**
+   * The fewest instructions a program needs for lane code when the vector form is on, in place of
+   * {@link Compiler#DEFAULT_LANE_MIN_INSTRUCTIONS}. Measured (JMH, one thread,
+   * benchmarks/RESULTS-v2-step7.md): vector lanes ran the 2-16-10 batch (a 1,666-instruction
+   * gradient program) in 0.71× and the moons step (2,543) in 0.80× the time row by row took; the
+   * threshold sits under the smallest size measured.
+   */
+  static final int LANE_MIN_INSTRUCTIONS = 1500;
+
   private LaneVectors() {}
 
   /**
