@@ -53,6 +53,17 @@ final class LaneVectors {
    */
   static final int LANE_MIN_INSTRUCTIONS = 1500;
 
+  /**
+   * The most bytes a chunk method of vector lane code takes where it can be split, in place of
+   * {@link Emitter#CHUNK_BYTES}. C1 does not compile a chunk of about 6,000 bytes of Vector API
+   * calls ("out of virtual registers in LIR generator"), so it runs in the interpreter, where each
+   * vector operation allocates, until C2 compiles it: a one-thread 784-64-10 batch took 10 s to
+   * reach its steady 2.6 ms and a two-thread one did not within 12 s. With chunks of 1,000, 2,000
+   * or 3,000 bytes C1 compiled every chunk, one thread reached 2.5–2.6 ms after 5–6 s and two
+   * threads 1.4 ms after 8 s (a throwaway harness, one run each, benchmarks/RESULTS-v2-step7.md).
+   */
+  static final int CHUNK_BYTES = 2000;
+
   private LaneVectors() {}
 
   /**
