@@ -500,11 +500,7 @@ final class LaneChains {
     mv.visitVarInsn(ISTORE, KEYS);
     for (int l = 0; l < CHAIN_LANES; l++) {
       mv.visitVarInsn(ALOAD, WS);
-      mv.visitVarInsn(ILOAD, KEYS);
-      if (l > 0) {
-        chunks.pushInt(l);
-        mv.visitInsn(IADD);
-      }
+      laneIndex(KEYS, l);
       laneTokens(s, t + 1, head, x + 1, period, l);
       mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
       laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, l);
@@ -597,10 +593,10 @@ final class LaneChains {
     }
     for (int l = 0; l < CHAIN_LANES && (head > t + 1 || tail < tape.tokenEnd(last)); l++) {
       mv.visitVarInsn(ALOAD, WS);
-      laneIndex(l);
+      laneIndex(KEYS, l);
       laneTokens(s, t + 1, head, x + 1, period, l);
       mv.visitVarInsn(ALOAD, WS);
-      laneIndex(l);
+      laneIndex(KEYS, l);
       mv.visitInsn(DALOAD);
       laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, l);
       mv.visitInsn(DASTORE);
@@ -608,11 +604,9 @@ final class LaneChains {
     chunks.loopBack(FIRST_LANE, CHAIN_LANES, LANES, lanes);
   }
 
-  /**
-   * Pushes the target index of lane {@link #FIRST_LANE} + {@code l}, from int local {@link #KEYS}.
-   */
-  private void laneIndex(int l) {
-    mv.visitVarInsn(ILOAD, KEYS);
+  /** Pushes the index in int local {@code key} of lane {@link #FIRST_LANE}, plus {@code l}. */
+  private void laneIndex(int key, int l) {
+    mv.visitVarInsn(ILOAD, key);
     if (l > 0) {
       chunks.pushInt(l);
       mv.visitInsn(IADD);
@@ -721,11 +715,7 @@ final class LaneChains {
       return;
     }
     mv.visitVarInsn(ALOAD, WS);
-    mv.visitVarInsn(ILOAD, key);
-    if (l > 0) {
-      chunks.pushInt(l);
-      mv.visitInsn(IADD);
-    }
+    laneIndex(key, l);
     mv.visitInsn(DALOAD);
   }
 }
