@@ -449,16 +449,17 @@ final class LaneChains {
               Math.max(chainBytes(s), chainBytes(last)),
               16 + 2 * (tape.tokenEnd(last) - tape.tokenStart(last) + head - t));
     }
-    if (LaneVectors.ON
-        && !loadsTarget(s, t + 1, head, period)
-        && !loadsTarget(last, tail, tape.tokenEnd(last), period)) {
-      vectorChain(s, last, terms, period);
-      return;
-    }
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, FIRST_LANE);
     Label lanes = new Label();
     mv.visitLabel(lanes);
+    if (LaneVectors.ON
+        && !loadsTarget(s, t + 1, head, period)
+        && !loadsTarget(last, tail, tape.tokenEnd(last), period)) {
+      vectorChain(s, last, terms, period);
+      chunks.loopBack(FIRST_LANE, CHAIN_LANES, LANES, lanes);
+      return;
+    }
     if (headless(s)) {
       for (int k = 0; k < 2; k++) {
         operand(s, first + k, period, 0, k, KEYS + 1 + k);
@@ -533,12 +534,13 @@ final class LaneChains {
   }
 
   /**
-   * Writes chain statement {@code s} as {@link #chain} does, with its accumulators in {@link
-   * LaneVectors#PARTS} vectors ({@link LaneVectors}): {@code acc_q = h(q)}; a loop over the terms,
-   * each loading its parameter operands once as vectors of one value, then {@code acc_q =
-   * acc_q.add(a_j(q).mul(b_j(q)))} for every vector {@code q}; the vectors stored into the target's
-   * lanes, and the ops of {@code s} before its sum and of {@code last} after it applied per lane to
-   * what was stored ({@link #loadsTarget} none of them reads the target).
+   * Writes the lanes of chain statement {@code s} from {@link #FIRST_LANE} as {@link #chain} does,
+   * with their accumulators in {@link LaneVectors#PARTS} vectors ({@link LaneVectors}): {@code
+   * acc_q = h(q)}; a loop over the terms, each loading its parameter operands once as vectors of
+   * one value, then {@code acc_q = acc_q.add(a_j(q).mul(b_j(q)))} for every vector {@code q}; the
+   * vectors stored into the target's lanes, and the ops of {@code s} before its sum and of {@code
+   * last} after it applied per lane to what was stored ({@link #loadsTarget} none of them reads the
+   * target).
    */
   private void vectorChain(int s, int last, int terms, int period) {
     int t = tape.tokenStart(s);
@@ -546,10 +548,6 @@ final class LaneChains {
     int head = chainHead(s);
     int first = firstTerm(s);
     int tail = sumEnd(last);
-    mv.visitInsn(ICONST_0);
-    mv.visitVarInsn(ISTORE, FIRST_LANE);
-    Label lanes = new Label();
-    mv.visitLabel(lanes);
     if (headless(s)) {
       for (int k = 0; k < 2; k++) {
         vectorOperand(s, first + k, period, 0, k);
@@ -601,7 +599,6 @@ final class LaneChains {
       laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, l);
       mv.visitInsn(DASTORE);
     }
-    chunks.loopBack(FIRST_LANE, CHAIN_LANES, LANES, lanes);
   }
 
   /** Pushes the index in int local {@code key} of lane {@link #FIRST_LANE}, plus {@code l}. */
