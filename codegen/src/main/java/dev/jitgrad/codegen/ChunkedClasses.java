@@ -25,6 +25,7 @@ final class ChunkedClasses {
   private final String base;
   private final String descriptor;
   private final int writerFlags;
+  private final int chunkBytes;
   private final List<byte[]> classes = new ArrayList<>();
   private ClassWriter cw;
   private MethodVisitor mv;
@@ -40,6 +41,12 @@ final class ChunkedClasses {
    * writerFlags}.
    */
   ChunkedClasses(String name, Class<?> base, String descriptor, int writerFlags) {
+    this(name, base, descriptor, writerFlags, Emitter.CHUNK_BYTES);
+  }
+
+  /** As above, with chunks of at most {@code chunkBytes} bytes where they can be split. */
+  ChunkedClasses(String name, Class<?> base, String descriptor, int writerFlags, int chunkBytes) {
+    this.chunkBytes = chunkBytes;
     this.name = name;
     this.base = Type.getInternalName(base);
     this.descriptor = descriptor;
@@ -53,7 +60,7 @@ final class ChunkedClasses {
    */
   MethodVisitor reserve(int bytes, int poolEntries) {
     if (mv != null
-        && offset() + bytes <= Emitter.CHUNK_BYTES
+        && offset() + bytes <= chunkBytes
         && pool + poolEntries + 8 < Emitter.POOL_BUDGET) {
       return mv;
     }

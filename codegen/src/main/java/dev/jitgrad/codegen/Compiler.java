@@ -201,7 +201,9 @@ final class Compiler {
   static final int DEFAULT_LANE_MIN_INSTRUCTIONS = 5000;
 
   static final int LANE_MIN_INSTRUCTIONS =
-      Integer.getInteger("jitgrad.laneMinInstructions", DEFAULT_LANE_MIN_INSTRUCTIONS);
+      Integer.getInteger(
+          "jitgrad.laneMinInstructions",
+          LaneVectors.ON ? LaneVectors.LANE_MIN_INSTRUCTIONS : DEFAULT_LANE_MIN_INSTRUCTIONS);
 
   /** Returns whether a program of {@code size} instructions gets lane code. */
   static boolean wantsLanes(int size, int minInstructions) {

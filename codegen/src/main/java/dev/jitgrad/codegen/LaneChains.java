@@ -215,7 +215,8 @@ final class LaneChains {
     }
     int end = tape.tokenEnd(s);
     int x = tape.indexStart(s) + 1;
-    for (int u = tape.tokenStart(s) + 1; u + 4 * CHAIN_MIN_TERMS <= end; u++) {
+    // the fewest terms take 4 tokens each, less the first's sum if headless
+    for (int u = tape.tokenStart(s) + 1; u + 4 * CHAIN_MIN_TERMS - 1 <= end; u++) {
       long token = tape.token(u);
       if (Tape.type(token) == Tape.LOAD) {
         int terms = termsFrom(s, u + 1, x + 1);
@@ -452,6 +453,13 @@ final class LaneChains {
     mv.visitVarInsn(ISTORE, FIRST_LANE);
     Label lanes = new Label();
     mv.visitLabel(lanes);
+    if (LaneVectors.ON
+        && !loadsTarget(s, t + 1, head, period)
+        && !loadsTarget(last, tail, tape.tokenEnd(last), period)) {
+      vectorChain(s, last, terms, period);
+      chunks.loopBack(FIRST_LANE, CHAIN_LANES, LANES, lanes);
+      return;
+    }
     if (headless(s)) {
       for (int k = 0; k < 2; k++) {
         operand(s, first + k, period, 0, k, KEYS + 1 + k);
@@ -493,17 +501,137 @@ final class LaneChains {
     mv.visitVarInsn(ISTORE, KEYS);
     for (int l = 0; l < CHAIN_LANES; l++) {
       mv.visitVarInsn(ALOAD, WS);
-      mv.visitVarInsn(ILOAD, KEYS);
-      if (l > 0) {
-        chunks.pushInt(l);
-        mv.visitInsn(IADD);
-      }
+      laneIndex(KEYS, l);
       laneTokens(s, t + 1, head, x + 1, period, l);
       mv.visitVarInsn(DLOAD, ACCUMULATORS + 2 * l);
       laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, l);
       mv.visitInsn(DASTORE);
     }
     chunks.loopBack(FIRST_LANE, CHAIN_LANES, LANES, lanes);
+  }
+
+  /**
+   * Returns whether tokens {@code [from, to)} of statement {@code s}, in a rolled loop of {@code
+   * period} (0 outside), may load the slot that {@code s} writes, on the same trip.
+   */
+  private boolean loadsTarget(int s, int from, int to, int period) {
+    int target = tape.indexStart(s);
+    int x = indexAt(s, from);
+    for (int u = from; u < to; u++) {
+      long token = tape.token(u);
+      if (Tape.type(token) == Tape.LOAD) {
+        boolean same =
+            tape.index(x) == tape.index(target)
+                || period > 0 && stride(tape, s, x, period) != stride(tape, s, target, period);
+        if (Tape.payload(token) == Emitter.WS && same) {
+          return true;
+        }
+        x++;
+      }
+      u += constantsAfter(token);
+    }
+    return false;
+  }
+
+  /**
+   * Writes the lanes of chain statement {@code s} from {@link #FIRST_LANE} as {@link #chain} does,
+   * with their accumulators in {@link LaneVectors#PARTS} vectors ({@link LaneVectors}): {@code
+   * acc_q = h(q)}; a loop over the terms, each loading its parameter operands once as vectors of
+   * one value, then {@code acc_q = acc_q.add(a_j(q).mul(b_j(q)))} for every vector {@code q}; the
+   * vectors stored into the target's lanes, and the ops of {@code s} before its sum and of {@code
+   * last} after it applied per lane to what was stored ({@link #loadsTarget} none of them reads the
+   * target).
+   */
+  private void vectorChain(int s, int last, int terms, int period) {
+    int t = tape.tokenStart(s);
+    int x = tape.indexStart(s);
+    int head = chainHead(s);
+    int first = firstTerm(s);
+    int tail = sumEnd(last);
+    if (headless(s)) {
+      for (int k = 0; k < 2; k++) {
+        vectorOperand(s, first + k, period, 0, k);
+      }
+      for (int q = 0; q < LaneVectors.PARTS; q++) {
+        pushVector(s, first, 0, q);
+        pushVector(s, first + 1, 1, q);
+        LaneVectors.mul(mv);
+        mv.visitVarInsn(ASTORE, ACCUMULATORS + q);
+      }
+    } else {
+      vectorOperand(s, headIndex(s), period, 0, 0);
+      for (int q = 0; q < LaneVectors.PARTS; q++) {
+        pushVector(s, headIndex(s), 0, q);
+        mv.visitVarInsn(ASTORE, ACCUMULATORS + q);
+      }
+    }
+    chunks.pushInt(headless(s) ? 1 : 0);
+    mv.visitVarInsn(ISTORE, TERM);
+    Label top = new Label();
+    mv.visitLabel(top);
+    for (int k = 0; k < 2; k++) {
+      vectorOperand(s, first + k, period, tape.index(first + 2 + k) - tape.index(first + k), k);
+    }
+    for (int q = 0; q < LaneVectors.PARTS; q++) {
+      mv.visitVarInsn(ALOAD, ACCUMULATORS + q);
+      pushVector(s, first, 0, q);
+      pushVector(s, first + 1, 1, q);
+      LaneVectors.mul(mv);
+      LaneVectors.add(mv);
+      mv.visitVarInsn(ASTORE, ACCUMULATORS + q);
+    }
+    chunks.loopBack(TERM, 1, terms, top);
+    pushIndex(mv, chunks, tape, s, x, period, LANES, inputCount * LANES);
+    mv.visitVarInsn(ILOAD, FIRST_LANE);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ISTORE, KEYS);
+    for (int q = 0; q < LaneVectors.PARTS; q++) {
+      mv.visitVarInsn(ALOAD, ACCUMULATORS + q);
+      LaneVectors.store(mv, chunks, WS, KEYS, q);
+    }
+    for (int l = 0; l < CHAIN_LANES && (head > t + 1 || tail < tape.tokenEnd(last)); l++) {
+      mv.visitVarInsn(ALOAD, WS);
+      laneIndex(KEYS, l);
+      laneTokens(s, t + 1, head, x + 1, period, l);
+      mv.visitVarInsn(ALOAD, WS);
+      laneIndex(KEYS, l);
+      mv.visitInsn(DALOAD);
+      laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, l);
+      mv.visitInsn(DASTORE);
+    }
+  }
+
+  /** Pushes the index in int local {@code key} of lane {@link #FIRST_LANE}, plus {@code l}. */
+  private void laneIndex(int key, int l) {
+    mv.visitVarInsn(ILOAD, key);
+    if (l > 0) {
+      chunks.pushInt(l);
+      mv.visitInsn(IADD);
+    }
+  }
+
+  /**
+   * Prepares operand {@code x} of a vector chain as {@link #operand} does, operand {@code k}: a
+   * parameter as a vector of its value in {@link #ACCUMULATORS} + {@link LaneVectors#PARTS} + k, a
+   * lane value's index in int local {@link #KEYS} + 1 + k.
+   */
+  private void vectorOperand(int s, int x, int period, int step, int k) {
+    operand(s, x, period, step, k, KEYS + 1 + k);
+    if (arrayOf(tape, s, x) == Emitter.P) {
+      LaneVectors.broadcast(mv, WEIGHTS + 2 * k);
+      mv.visitVarInsn(ASTORE, ACCUMULATORS + LaneVectors.PARTS + k);
+    }
+  }
+
+  /**
+   * Pushes vector {@code q} of operand {@code x} of a vector chain, operand {@code k}, as prepared.
+   */
+  private void pushVector(int s, int x, int k, int q) {
+    if (arrayOf(tape, s, x) == Emitter.P) {
+      mv.visitVarInsn(ALOAD, ACCUMULATORS + LaneVectors.PARTS + k);
+    } else {
+      LaneVectors.load(mv, chunks, WS, KEYS + 1 + k, q);
+    }
   }
 
   /**
@@ -584,11 +712,7 @@ final class LaneChains {
       return;
     }
     mv.visitVarInsn(ALOAD, WS);
-    mv.visitVarInsn(ILOAD, key);
-    if (l > 0) {
-      chunks.pushInt(l);
-      mv.visitInsn(IADD);
-    }
+    laneIndex(key, l);
     mv.visitInsn(DALOAD);
   }
 }

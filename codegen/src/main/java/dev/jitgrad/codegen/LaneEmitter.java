@@ -90,7 +90,12 @@ final class LaneEmitter {
   private final Tape tape;
   private final int inputCount;
   private final ChunkedClasses chunks =
-      new ChunkedClasses(NAME, LaneSegment.class, RUN, ClassWriter.COMPUTE_FRAMES);
+      new ChunkedClasses(
+          NAME,
+          LaneSegment.class,
+          RUN,
+          ClassWriter.COMPUTE_FRAMES,
+          LaneVectors.ON ? LaneVectors.CHUNK_BYTES : Emitter.CHUNK_BYTES);
   private final LaneChains chains;
   private final LaneUpdates updates;
   private MethodVisitor mv;

@@ -622,4 +622,18 @@ class LaneAdversarialTest {
       Oracle.assertBitIdentical(expected, actual, "min roll bytes " + minRollBytes);
     }
   }
+
+  @Test
+  void emit_headlessSumOfExactlyTheFewestTerms_runsAsAChainEqualToPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(73);
+    int terms = LaneChains.CHAIN_MIN_TERMS;
+    List<Value> x = leaves("x", terms, null);
+    List<Value> w = leaves("w", terms, random);
+    Program forward = graph(List.of(Value.dot(w, x)), x, w).programs(JitOptions.defaults()).get(0);
+
+    LaneEmitter.Code code =
+        assertLanesEqualPerRowKernel(forward, Integer.MAX_VALUE, random, "12-term dot");
+
+    assertEquals(1, code.chainStatements());
+  }
 }

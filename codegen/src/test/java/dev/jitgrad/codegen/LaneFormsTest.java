@@ -22,7 +22,7 @@ class LaneFormsTest {
   };
 
   /** Rows of numbers in [-2, 2], one row in four with a special value somewhere. */
-  private static double[] data(SplittableRandom random, int rows, int inputs) {
+  static double[] data(SplittableRandom random, int rows, int inputs) {
     double[] data = random.doubles((long) rows * inputs, -2, 2).toArray();
     for (int r = 0; r < rows; r++) {
       if (random.nextInt(4) == 0) {
