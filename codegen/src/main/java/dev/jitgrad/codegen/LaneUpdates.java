@@ -21,7 +21,9 @@ import org.objectweb.asm.MethodVisitor;
  * The row-blocked form of {@link LaneEmitter} for a rolled weight-gradient update {@code pg[k_j] +=
  * a(j)·g} ({@link #scaledUpdate}): it adds {@link #UPDATE_ROWS} rows per pass over the elements,
  * their adjoints {@code g} in locals. Each gradient element still adds its rows in row order, so
- * results stay the same to the bit.
+ * results stay the same to the bit. In the Vector API form ({@link LaneVectors}) the elements run
+ * as vectors where the values they multiply lie row-major: inputs in the block's row copy, hidden
+ * values (slots, one row's 16 doubles apart in the lane array) in a copy {@link #transpose} makes.
  */
 final class LaneUpdates {
   private final Tape tape;
@@ -182,9 +184,14 @@ final class LaneUpdates {
   /**
    * Makes the scratch area hold the run of slots that index {@code x} of {@code loop}'s statements
    * walks, row-major: slot {@code low + j} of lane {@code l} at {@code scratch + l·trips + j},
-   * every lane. Writes the copy unless the area already holds that run and no statement since the
-   * update that copied it wrote one of its slots, which the statements in between reveal by their
-   * targets; statements run in tape order, so a block's first update of a run always copies it.
+   * every lane. A layer's updates all read the run of the layer below, so one copy per block serves
+   * them all: at 2-64-64-1 the vector updates this enables ran batches in 0.40× the hand-written
+   * loops' time instead of 0.55× (JMH, one thread, benchmarks/RESULTS-v2-step7.md, section 5). The
+   * Vector API's gather, which would read the lanes in place, is not intrinsified by JDK 17's C2
+   * and allocated. Writes the copy unless the area already holds that run and no statement since
+   * the update that copied it wrote one of its slots, which the statements in between reveal by
+   * their targets; statements run in tape order, so a block's first update of a run always copies
+   * it.
    */
   private void transpose(Rolling.Loop loop, int x, boolean flip) {
     int s = loop.first();
