@@ -108,16 +108,20 @@ final class LaneEmitter {
   }
 
   /**
-   * The generated lane classes of one program, not yet loaded, and how many of its statements ran
-   * as chains ({@link LaneChains}) and weight-gradient updates as row blocks ({@link LaneUpdates}).
+   * The generated lane classes of one program, not yet loaded, the doubles of scratch space they
+   * need after the inputs' row-major copy, and how many of its statements ran as chains ({@link
+   * LaneChains}) and weight-gradient updates as row blocks ({@link LaneUpdates}), of them over a
+   * row-major copy of slots.
    */
   record Code(
       List<byte[]> classes,
       int chunks,
       int inputCount,
       int laneRows,
+      int scratch,
       int chainStatements,
-      int blockedUpdates) {}
+      int blockedUpdates,
+      int transposedUpdates) {}
 
   /**
    * Lane code is rolled from the size per-row code is ({@link Rolling#MIN_PROGRAM_BYTES}). With
@@ -207,7 +211,8 @@ final class LaneEmitter {
     return new LaneKernel(
         ChunkedClasses.load(code.classes(), LaneSegment[]::new),
         code.inputCount(),
-        code.laneRows());
+        code.laneRows(),
+        code.scratch());
   }
 
   private Code run(List<Rolling.Loop> loops, int laneRows) {
@@ -232,7 +237,14 @@ final class LaneEmitter {
     }
     List<byte[]> classes = chunks.finish();
     return new Code(
-        classes, chunks.totalChunks(), inputCount, laneRows, chains.statements(), updates.count());
+        classes,
+        chunks.totalChunks(),
+        inputCount,
+        laneRows,
+        updates.scratchSize(),
+        chains.statements(),
+        updates.count(),
+        updates.transposedCount());
   }
 
   /**

@@ -6,22 +6,25 @@ import java.util.Arrays;
 
 /**
  * A lane kernel ({@link LaneEmitter}): runs a program on a block of up to {@link LaneEmitter#LANES}
- * rows held in a lane array, inputs first, then workspace slots, each as a row of lanes.
+ * rows held in a lane array, inputs first, then workspace slots, each as a row of lanes, then the
+ * inputs row-major and the kernel's scratch space.
  */
 final class LaneKernel {
   private final LaneSegment[] segments;
   private final int inputCount;
   private final int laneRows;
+  private final int scratch;
 
-  LaneKernel(LaneSegment[] segments, int inputCount, int laneRows) {
+  LaneKernel(LaneSegment[] segments, int inputCount, int laneRows, int scratch) {
     this.segments = segments;
     this.inputCount = inputCount;
     this.laneRows = laneRows;
+    this.scratch = scratch;
   }
 
   /** Returns the length of the lane array {@link #run} needs. */
   int arraySize() {
-    return (laneRows + inputCount) * LANES;
+    return (laneRows + inputCount) * LANES + scratch;
   }
 
   /** Returns where output {@code o} of lane 0 sits in the lane array; lane l follows at + l. */

@@ -21,7 +21,9 @@ import org.objectweb.asm.MethodVisitor;
  * The row-blocked form of {@link LaneEmitter} for a rolled weight-gradient update {@code pg[k_j] +=
  * a(j)·g} ({@link #scaledUpdate}): it adds {@link #UPDATE_ROWS} rows per pass over the elements,
  * their adjoints {@code g} in locals. Each gradient element still adds its rows in row order, so
- * results stay the same to the bit.
+ * results stay the same to the bit. In the Vector API form ({@link LaneVectors}) the elements run
+ * as vectors where the values they multiply lie row-major: inputs in the block's row copy, hidden
+ * values (slots, one row's 16 doubles apart in the lane array) in a copy {@link #transpose} makes.
  */
 final class LaneUpdates {
   private final Tape tape;
@@ -30,20 +32,52 @@ final class LaneUpdates {
   /** Where the block's inputs start in the lane array as a row-major copy, row after row. */
   private final int rowMajor;
 
+  /**
+   * Where the vector form's row-major copy of a run of slots starts in the lane array, after the
+   * inputs' copy ({@link #transpose}).
+   */
+  private final int scratch;
+
   private final ChunkedClasses chunks;
   private MethodVisitor mv;
   private int blockedUpdates;
+  private int transposedUpdates;
+
+  /** Doubles the row-major copies of slot runs take, 0 if none is made. */
+  private int scratchSize;
+
+  /** The low slot and length of the run the scratch area holds, -1 if none. */
+  private int copiedLow = -1;
+
+  private int copiedTrips;
+
+  /** The statement from which on writes to the copied run have not been looked for. */
+  private int copiedUntil;
+
+  /** Whether the update being written reads its slot operand from the scratch area. */
+  private boolean transposed;
 
   LaneUpdates(Tape tape, int inputCount, int rowMajor, ChunkedClasses chunks) {
     this.tape = tape;
     this.inputCount = inputCount;
     this.rowMajor = rowMajor;
+    this.scratch = rowMajor + inputCount * LANES;
     this.chunks = chunks;
   }
 
   /** Returns how many weight-gradient updates ran as row blocks. */
   int count() {
     return blockedUpdates;
+  }
+
+  /** Returns how many of them read a row-major copy of slots ({@link #transpose}). */
+  int transposedCount() {
+    return transposedUpdates;
+  }
+
+  /** Returns how many doubles the lane array needs after the inputs' row-major copy. */
+  int scratchSize() {
+    return scratchSize;
   }
 
   /**
@@ -99,8 +133,18 @@ final class LaneUpdates {
     int x = tape.indexStart(s);
     int trips = loop.trips();
     boolean flip = stride(tape, s, x, 1) < 0;
-    mv = chunks.reserve(200 + (LaneVectors.ON ? 128 : 48) * UPDATE_ROWS, 16 + 2 * UPDATE_ROWS);
     int g = stride(tape, s, x + 2, 1) == 0 ? 2 : 3;
+    transposed =
+        contiguous(s, x, trips, flip, g)
+            && arrayOf(tape, s, x + 5 - g) == Emitter.WS
+            && (long) scratch + (long) trips * LANES <= Integer.MAX_VALUE - 8;
+    mv =
+        chunks.reserve(
+            200 + (transposed ? TRANSPOSE_BYTES : 0) + (LaneVectors.ON ? 128 : 48) * UPDATE_ROWS,
+            16 + 2 * UPDATE_ROWS);
+    if (transposed) {
+      transpose(loop, x + 5 - g, flip);
+    }
     blockedUpdates++;
     Label blocks = new Label();
     Label rest = new Label();
@@ -132,6 +176,77 @@ final class LaneUpdates {
     mv.visitVarInsn(ILOAD, ROWS);
     mv.visitJumpInsn(IF_ICMPLT, rows);
     mv.visitLabel(done);
+  }
+
+  /** An upper bound on the bytes of a {@link #transpose} loop nest. */
+  private static final int TRANSPOSE_BYTES = 80;
+
+  /**
+   * Makes the scratch area hold the run of slots that index {@code x} of {@code loop}'s statements
+   * walks, row-major: slot {@code low + j} of lane {@code l} at {@code scratch + l·trips + j},
+   * every lane. A layer's updates all read the run of the layer below, so one copy per block serves
+   * them all: at 2-64-64-1 the vector updates this enables ran batches in 0.40× the hand-written
+   * loops' time instead of 0.55× (JMH, one thread, benchmarks/RESULTS-v2-step7.md, section 5). The
+   * Vector API's gather, which would read the lanes in place, is not intrinsified by JDK 17's C2
+   * and allocated. Writes the copy unless the area already holds that run and no statement since
+   * the update that copied it wrote one of its slots, which the statements in between reveal by
+   * their targets; statements run in tape order, so a block's first update of a run always copies
+   * it.
+   */
+  private void transpose(Rolling.Loop loop, int x, boolean flip) {
+    int s = loop.first();
+    int trips = loop.trips();
+    int low = tape.index(x) + (flip ? stride(tape, s, x, 1) * (trips - 1) : 0);
+    transposedUpdates++;
+    if (low == copiedLow && trips == copiedTrips && !writes(copiedUntil, s, low, trips)) {
+      copiedUntil = loop.end();
+      return;
+    }
+    copiedLow = low;
+    copiedTrips = trips;
+    copiedUntil = loop.end();
+    scratchSize = Math.max(scratchSize, trips * LANES);
+    Label lanes = new Label();
+    Label slots = new Label();
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, L);
+    mv.visitLabel(lanes);
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, I);
+    mv.visitLabel(slots);
+    mv.visitVarInsn(ALOAD, WS);
+    chunks.pushInt(scratch);
+    mv.visitVarInsn(ILOAD, L);
+    chunks.pushInt(trips);
+    mv.visitInsn(IMUL);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ILOAD, I);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ALOAD, WS);
+    chunks.pushInt((inputCount + low) * LANES);
+    mv.visitVarInsn(ILOAD, I);
+    chunks.pushInt(LANES);
+    mv.visitInsn(IMUL);
+    mv.visitInsn(IADD);
+    mv.visitVarInsn(ILOAD, L);
+    mv.visitInsn(IADD);
+    mv.visitInsn(DALOAD);
+    mv.visitInsn(DASTORE);
+    chunks.loopBack(I, 1, trips, slots);
+    chunks.loopBack(L, 1, LANES, lanes);
+  }
+
+  /** Returns whether a statement in {@code [from, to)} writes a slot in {@code [low, low + n)}. */
+  private boolean writes(int from, int to, int low, int n) {
+    for (int s = from; s < to; s++) {
+      int target = tape.index(tape.indexStart(s));
+      if (Tape.payload(tape.token(tape.tokenStart(s))) == Emitter.WS
+          && target >= low
+          && target < low + n) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -192,17 +307,25 @@ final class LaneUpdates {
 
   /**
    * Returns whether the elements of a weight-gradient update run as vectors ({@link
-   * #vectorElements}): the Vector API form is on ({@link LaneVectors}), the update has at least one
-   * vector of elements, and they and the inputs they multiply are each contiguous in walking order.
+   * #vectorElements}): they are {@link #contiguous}, and the values they multiply are inputs (read
+   * from the block's row-major copy) or slots copied row-major ({@link #transpose}).
    */
   private boolean isVector(int s, int x, int trips, boolean flip, int g) {
-    int a = 5 - g;
+    return contiguous(s, x, trips, flip, g)
+        && (transposed || arrayOf(tape, s, x + 5 - g) == Emitter.IN);
+  }
+
+  /**
+   * Returns whether the Vector API form is on ({@link LaneVectors}), a weight-gradient update has
+   * at least one vector of elements, and they and the values they multiply are each contiguous in
+   * walking order.
+   */
+  private boolean contiguous(int s, int x, int trips, boolean flip, int g) {
     int step = flip ? -1 : 1;
     return LaneVectors.ON
         && trips >= LaneVectors.LENGTH
-        && arrayOf(tape, s, x + a) == Emitter.IN
         && stride(tape, s, x, 1) == step
-        && stride(tape, s, x + a, 1) == step;
+        && stride(tape, s, x + 5 - g, 1) == step;
   }
 
   /**
@@ -244,20 +367,24 @@ final class LaneUpdates {
   /**
    * Pushes the index, in its array, of element {@code x} of statement {@code s} at trip {@code j}
    * (local {@link LaneEmitter#I}) of the exchanged loop, row {@link LaneEmitter#L} + {@code row}: a
-   * gradient element, an input read row-major from the block's row copy, or a slot's lane.
+   * gradient element, an input read row-major from the block's row copy, a slot read row-major from
+   * the scratch area's copy ({@link #transpose}), or a slot's lane.
    */
   private void exchangedIndex(int s, int x, int trips, boolean flip, int row) {
     int stride = stride(tape, s, x, 1);
     int low = tape.index(x) + (flip ? stride * (trips - 1) : 0);
     int step = flip ? -stride : stride;
     int array = arrayOf(tape, s, x);
-    int scale = array == Emitter.WS ? LANES : 1;
+    boolean copied = array == Emitter.WS && transposed;
+    int scale = array == Emitter.WS && !copied ? LANES : 1;
     int base =
         array == Emitter.PG
             ? low
-            : array == Emitter.WS
-                ? (inputCount + low) * LANES + row
-                : rowMajor + low + row * inputCount;
+            : copied
+                ? scratch + row * trips
+                : array == Emitter.WS
+                    ? (inputCount + low) * LANES + row
+                    : rowMajor + low + row * inputCount;
     chunks.pushInt(base);
     if (step != 0) {
       mv.visitVarInsn(ILOAD, I);
@@ -267,12 +394,12 @@ final class LaneUpdates {
       }
       mv.visitInsn(IADD);
     }
-    if (array == Emitter.WS) {
+    if (array == Emitter.WS && !copied) {
       mv.visitVarInsn(ILOAD, L);
       mv.visitInsn(IADD);
-    } else if (array == Emitter.IN) {
+    } else if (array != Emitter.PG) {
       mv.visitVarInsn(ILOAD, L);
-      chunks.pushInt(inputCount);
+      chunks.pushInt(copied ? trips : inputCount);
       mv.visitInsn(IMUL);
       mv.visitInsn(IADD);
     }

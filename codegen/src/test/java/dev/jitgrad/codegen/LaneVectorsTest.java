@@ -3,7 +3,9 @@ package dev.jitgrad.codegen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jitgrad.engine.Value;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -76,6 +78,75 @@ class LaneVectorsTest {
 
         assertTrue(rolled.chainStatements() > 0, what + ": " + rolled.chainStatements());
         assertTrue(exact || rolled.blockedUpdates() > 0, what + ": " + rolled.blockedUpdates());
+      }
+    }
+  }
+
+  /**
+   * Rows of numbers in [-1, 1]; in three blocks of four, one row has an input of NaN, +Inf or -Inf,
+   * which the linear first layer of {@link #hiddenLayers} carries into that row's hidden values.
+   */
+  private static double[] nonFiniteRows(SplittableRandom random, int rows, int inputs) {
+    double[] special = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+    double[] data = random.doubles((long) rows * inputs, -1, 1).toArray();
+    for (int block = 0; block * LaneEmitter.LANES < rows; block++) {
+      int r = Math.min(rows - 1, block * LaneEmitter.LANES + random.nextInt(LaneEmitter.LANES));
+      if (block % 4 < 3) {
+        data[r * inputs + random.nextInt(inputs)] = special[block % 4];
+      }
+    }
+    return data;
+  }
+
+  /**
+   * An MLP of layers of {@code sizes[1..]} neurons over {@code sizes[0]} inputs: linear first, relu
+   * between, the last through tanh and summed; the weight gradients of every layer but the first
+   * are updates over hidden values.
+   */
+  private static LoopFormsTest.Graph hiddenLayers(SplittableRandom random, int... sizes) {
+    List<Value> inputs = new ArrayList<>();
+    for (int i = 0; i < sizes[0]; i++) {
+      inputs.add(Value.of(0, "x" + i));
+    }
+    List<Value> params = new ArrayList<>();
+    List<Value> values = inputs;
+    for (int layer = 1; layer < sizes.length; layer++) {
+      List<Value> next = new ArrayList<>();
+      for (int k = 0; k < sizes[layer]; k++) {
+        List<Value> terms = new ArrayList<>();
+        Value bias = Value.of(random.nextDouble(-1, 1), "b" + layer);
+        params.add(bias);
+        terms.add(bias);
+        for (Value v : values) {
+          Value w = Value.of(random.nextDouble(-1, 1), "w" + layer);
+          params.add(w);
+          terms.add(w.mul(v));
+        }
+        Value sum = Value.sum(terms);
+        next.add(layer == 1 ? sum : layer < sizes.length - 1 ? sum.relu() : sum.tanh());
+      }
+      values = next;
+    }
+    return new LoopFormsTest.Graph(Value.sum(values), inputs, params);
+  }
+
+  @Test
+  void run_hiddenUpdatesOfWidthsOnAndOffTheVectorLengthWithNonFiniteRows_equalsPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(61);
+    List<LoopFormsTest.Graph> models =
+        List.of(hiddenLayers(random, 3, 48, 37, 2), hiddenLayers(random, 3, 53, 24, 2));
+    for (LoopFormsTest.Graph m : models) {
+      for (boolean exact : new boolean[] {false, true}) {
+        Program gradient = m.programs(JitOptions.defaults().withExact(exact)).get(1);
+        String what = m.params().size() + " params, exact " + exact;
+
+        LaneEmitter.Code rolled =
+            LaneFormsTest.assertLanesEqualPerRowKernel(
+                gradient, 0, random, what, ROWS, LaneVectorsTest::nonFiniteRows);
+
+        int transposed = rolled.transposedUpdates();
+        assertTrue(exact || (transposed > 0) == EXPECTED, what + ": " + transposed);
+        assertTrue(EXPECTED || transposed == 0, what + ": " + transposed);
       }
     }
   }

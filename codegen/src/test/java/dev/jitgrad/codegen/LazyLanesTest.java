@@ -135,7 +135,7 @@ class LazyLanesTest {
               } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
               }
-              return new LaneKernel(new LaneSegment[0], 0, 0);
+              return new LaneKernel(new LaneSegment[0], 0, 0, 0);
             });
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
