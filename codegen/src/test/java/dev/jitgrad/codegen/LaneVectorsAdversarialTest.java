@@ -447,6 +447,53 @@ class LaneVectorsAdversarialTest {
     assertTrue(g.hasBatchLanes(), "no batch lanes");
   }
 
+  /**
+   * Runs a lane kernel with a vector chain and vector updates until its methods are hot enough for
+   * C2 (whose Vector API intrinsics are SIMD instructions, where a short test meets only the
+   * interpreter's and C1's scalar fallback), comparing every run with the per-row kernel.
+   */
+  @Test
+  void run_hotLaneKernelCompiledByC2_staysEqualToPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(43);
+    Program p = widths(random, 53, 61).programs(JitOptions.defaults()).get(1);
+    Layout layout = new Layout(p);
+    Kernel perRow = Emitter.load(Emitter.emit(p, layout));
+    LaneEmitter.Code code = LaneEmitter.emit(p, layout, 0);
+    LaneKernel lanes = LaneEmitter.load(code);
+    double[] params = random.doubles(p.paramCount, -1, 1).toArray();
+    double[][] blocks = new double[4][];
+    double[][] expected = new double[blocks.length][];
+    for (int b = 0; b < blocks.length; b++) {
+      int rows = b == 0 ? LaneEmitter.LANES : ROWS[b + 1];
+      blocks[b] = data(random, rows, p.inputCount);
+      expected[b] = new double[p.paramCount];
+      double[] ws = new double[perRow.workspaceSize()];
+      for (int r = 0; r < rows; r++) {
+        double[] row = Arrays.copyOfRange(blocks[b], r * p.inputCount, (r + 1) * p.inputCount);
+        perRow.run(row, params, expected[b], null, ws);
+      }
+    }
+    double[] laneArray = new double[lanes.arraySize()];
+    double[] grad = new double[p.paramCount];
+    long deadline = System.nanoTime() + 20_000_000_000L;
+
+    int runs = 0;
+    for (; runs < 40_000 && System.nanoTime() < deadline; runs++) {
+      int b = runs % blocks.length;
+      int rows = blocks[b].length / p.inputCount;
+      Arrays.fill(grad, 0.0);
+      lanes.gather(blocks[b], 0, rows, laneArray);
+      lanes.run(laneArray, params, grad, rows);
+      if (!Arrays.equals(expected[b], grad)) {
+        Oracle.assertBitIdentical(expected[b], grad, "run " + runs + ", " + rows + " rows");
+      }
+    }
+
+    assertTrue(!LaneVectors.ON || callsVectorApi(code), "no vector code");
+    assertTrue(code.blockedUpdates() >= 2 && code.chainStatements() >= 1, "forms");
+    assertTrue(runs >= 5_000, "only " + runs + " runs in 20 s");
+  }
+
   /** Asserts both batch calls equal per-row public calls, at every row count and 1,000 rows. */
   private static void assertBatchesEqualSingleCalls(
       CompiledGraph g, SplittableRandom random, String what) {
