@@ -291,6 +291,42 @@ class LaneVectorsAdversarialTest {
     assertTrue(chains >= 8, "chains: " + chains);
   }
 
+  /**
+   * A sliding window: {@code v_i = tanh(x_i)} for the first {@code window}, then {@code steps}
+   * values {@code v_k = tanh(b_k + Σ_j w_kj·v_{k-window+j}) · x_{k mod window}}, each sum's terms
+   * reading the values the sums just before wrote.
+   */
+  static LoopFormsTest.Graph slidingWindow(SplittableRandom random, int window, int steps) {
+    List<Value> x = leaves("x", window, null);
+    List<Value> params = new ArrayList<>();
+    List<Value> v = new ArrayList<>();
+    for (Value xi : x) {
+      v.add(xi.tanh());
+    }
+    for (int k = window; k < window + steps; k++) {
+      List<Value> w = leaves("w", window, random);
+      Value b = Value.of(random.nextDouble(-1, 1), "b");
+      params.addAll(w);
+      params.add(b);
+      v.add(Value.dot(w, v.subList(k - window, k)).add(b).tanh().mul(x.get(k % window)));
+    }
+    return new LoopFormsTest.Graph(Value.sum(v.subList(window, v.size())), x, params);
+  }
+
+  @Test
+  void run_rolledChainsOverTheTargetsOfTheTripsBefore_equalsPerRowKernelRowByRow() {
+    int chains = 0;
+    for (int window : new int[] {12, 16, 17}) {
+      SplittableRandom random = new SplittableRandom(window);
+      LoopFormsTest.Graph m = slidingWindow(random, window, 40);
+
+      LaneEmitter.Code gradient = assertBothModesEqualPerRowKernel(m, random, "window " + window);
+
+      chains += gradient.chainStatements();
+    }
+    assertTrue(chains >= 3, "chains: " + chains);
+  }
+
   @Test
   void run_mlpsWithChainsInRolledLayersAndNests_equalsPerRowKernelRowByRow() {
     SplittableRandom random = new SplittableRandom(23);
