@@ -365,7 +365,7 @@ class LaneVectorsAdversarialTest {
   }
 
   @Test
-  void forwardBatch_severalOutputsOfChains_equalsForwardRowByRow() {
+  void batches_severalOutputsOfChains_equalSingleCalls() {
     SplittableRandom random = new SplittableRandom(29);
     for (int terms : new int[] {12, 17, 40}) {
       List<Value> outs = new ArrayList<>();
@@ -373,24 +373,8 @@ class LaneVectorsAdversarialTest {
       for (boolean exact : new boolean[] {false, true}) {
         CompiledGraph g =
             Jit.compile(outs, m.inputs(), m.params(), JitOptions.defaults().withExact(exact));
-        double[] p = random.doubles(g.paramCount(), -0.5, 0.5).toArray();
-        for (int rows : ROWS) {
-          double[] data = data(random, rows, g.inputCount());
-          double[] expected = new double[rows * outs.size()];
-          for (int r = 0; r < rows; r++) {
-            double[] row = Arrays.copyOfRange(data, r * g.inputCount(), (r + 1) * g.inputCount());
-            double[] o = new double[outs.size()];
-            g.forward(row, p, o);
-            System.arraycopy(o, 0, expected, r * outs.size(), o.length);
-          }
-          double[] actual = new double[rows * outs.size()];
 
-          g.forwardBatch(data, rows, p, actual);
-
-          String what = terms + " terms, exact " + exact + ", " + rows + " rows";
-          Oracle.assertBitIdentical(expected, actual, what);
-        }
-        assertTrue(g.hasForwardLanes(), "no forward lanes");
+        assertBatchesEqualSingleCalls(g, random, terms + " terms, exact " + exact);
       }
     }
   }
@@ -455,23 +439,25 @@ class LaneVectorsAdversarialTest {
         Jit.compile(
             List.of(m.loss()), m.inputs(), m.params(), JitOptions.defaults().withExact(true));
     double[] p = random.doubles(g.paramCount(), -0.5, 0.5).toArray();
+    Values.setData(m.params(), p);
+    int n = g.inputCount();
     for (int rows : ROWS) {
-      double[] data = data(random, rows, g.inputCount());
+      double[] data = data(random, rows, n);
+      // the interpreter's leaves add each row's gradient into the block's, row by row
       double[] expected = new double[1 + p.length];
       for (int start = 0; start < rows; start += CompiledGraph.BATCH_BLOCK_ROWS) {
-        double[] block = new double[1 + p.length];
+        Values.zeroGrad(m.params());
+        double blockSum = 0;
         for (int r = start; r < Math.min(rows, start + CompiledGraph.BATCH_BLOCK_ROWS); r++) {
-          double[] x = Arrays.copyOfRange(data, r * g.inputCount(), (r + 1) * g.inputCount());
-          Values.setData(m.inputs(), x);
-          Values.setData(m.params(), p);
+          Values.setData(m.inputs(), Arrays.copyOfRange(data, r * n, (r + 1) * n));
           m.loss().forward();
-          Values.setGrads(m.params(), Arrays.copyOfRange(block, 1, block.length));
           m.loss().backward();
-          block[0] += m.loss().data();
-          System.arraycopy(Values.grads(m.params()), 0, block, 1, p.length);
+          blockSum += m.loss().data();
         }
-        for (int i = 0; i < block.length; i++) {
-          expected[i] += block[i];
+        double[] blockGrad = Values.grads(m.params());
+        expected[0] += blockSum;
+        for (int i = 0; i < blockGrad.length; i++) {
+          expected[1 + i] += blockGrad[i];
         }
       }
       double[] grad = new double[p.length];
@@ -530,29 +516,38 @@ class LaneVectorsAdversarialTest {
     assertTrue(runs >= 5_000, "only " + runs + " runs in 20 s");
   }
 
-  /** Asserts both batch calls equal per-row public calls, at every row count and 1,000 rows. */
+  /**
+   * Asserts, at every row count and 1,000 rows, that {@code valueAndGradBatch} equals per-row
+   * {@code valueAndGrad} calls summed block by block, and that {@code forwardBatch} writes every
+   * output of every row as per-row {@code forward} does and nothing past the last row.
+   */
   private static void assertBatchesEqualSingleCalls(
       CompiledGraph g, SplittableRandom random, String what) {
     double[] p = random.doubles(g.paramCount(), -0.5, 0.5).toArray();
+    int n = g.inputCount();
+    int outputs = g.outputCount();
     int[] rowCounts = Arrays.copyOf(ROWS, ROWS.length + 1);
     rowCounts[ROWS.length] = 1000;
     for (int rows : rowCounts) {
-      double[] data = data(random, rows, g.inputCount());
+      double[] data = data(random, rows, n);
       double[] expected = Oracle.blockwiseSingleCalls(g, data, rows, p);
-      double[] expectedOut = new double[rows];
+      double[] expectedOut = new double[(rows + 1) * outputs];
+      Arrays.fill(expectedOut, 42); // a row past the last: left as it is
+      double[] out = new double[outputs];
       for (int r = 0; r < rows; r++) {
-        double[] x = Arrays.copyOfRange(data, r * g.inputCount(), (r + 1) * g.inputCount());
-        expectedOut[r] = g.forward(x, p);
+        g.forward(Arrays.copyOfRange(data, r * n, (r + 1) * n), p, out);
+        System.arraycopy(out, 0, expectedOut, r * outputs, outputs);
       }
       double[] grad = new double[p.length];
-      double[] out = new double[rows];
+      double[] actualOut = new double[(rows + 1) * outputs];
+      Arrays.fill(actualOut, 42);
 
       double sum = g.valueAndGradBatch(data, rows, p, grad);
-      g.forwardBatch(data, rows, p, out);
+      g.forwardBatch(data, rows, p, actualOut);
 
       String at = what + ", " + rows + " rows";
       Oracle.assertBitIdentical(expected, Oracle.concat(sum, new double[0], grad), at);
-      Oracle.assertBitIdentical(expectedOut, out, at + ", forwardBatch");
+      Oracle.assertBitIdentical(expectedOut, actualOut, at + ", forwardBatch");
     }
     assertTrue(g.hasBatchLanes() && g.hasForwardLanes(), what);
   }
