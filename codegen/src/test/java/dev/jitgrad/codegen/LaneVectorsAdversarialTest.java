@@ -398,6 +398,21 @@ class LaneVectorsAdversarialTest {
         Oracle.assertBitIdentical(expected, Oracle.concat(sum, new double[0], grad), what);
       }
     }
+    assertRowBlocksUpdatesInBatches(m);
+  }
+
+  /**
+   * Asserts that the batches of {@code m} compiled with the default options run row-blocked
+   * weight-gradient updates, and Vector API calls when the vector form is on: its gradient
+   * program's lane code, rolled as {@link LazyLanes} rolls it.
+   */
+  private static void assertRowBlocksUpdatesInBatches(LoopFormsTest.Graph m) {
+    Program p = m.programs(JitOptions.defaults()).get(1);
+
+    LaneEmitter.Code code = LaneEmitter.emit(p, new Layout(p), LaneEmitter.MIN_ROLL_BYTES);
+
+    assertTrue(code.blockedUpdates() > 0, "row-blocked updates: " + code.blockedUpdates());
+    assertTrue(!LaneVectors.ON || callsVectorApi(code), "no vector code");
   }
 
   @Test
@@ -556,10 +571,12 @@ class LaneVectorsAdversarialTest {
   void batches_irregularRunsThroughThePublicApi_equalSingleCalls() {
     for (int kind = 0; kind <= 5; kind++) {
       SplittableRandom random = new SplittableRandom(kind);
-      LoopFormsTest.Graph m = irregularRuns(random, kind, 70);
+      LoopFormsTest.Graph m = irregularRuns(random, kind, 140);
       CompiledGraph g = Jit.compile(m.loss(), m.inputs(), m.params());
 
       assertBatchesEqualSingleCalls(g, random, "kind " + kind);
+
+      assertRowBlocksUpdatesInBatches(m);
     }
   }
 }
