@@ -9,8 +9,13 @@ import org.objectweb.asm.MethodVisitor;
  * The Vector API ({@code jdk.incubator.vector}) calls of {@link LaneChains}' vector form, named
  * only in the bytecode it writes, so codegen needs the module neither to compile nor to run. The
  * form is on ({@link #ON}) when the module is in the boot layer ({@code --add-modules
- * jdk.incubator.vector}), the processor's preferred species holds at least 256 bits, and {@value
- * #PROPERTY} is not {@code false}; otherwise lane code is the plain scalar code, to the byte.
+ * jdk.incubator.vector}), the processor's preferred species holds 256 or 512 bits (the widths
+ * {@code DoubleVector} names as fields, both dividing the 16 lanes; wider ones, as on some ARM SVE
+ * machines, get the plain code), and {@value #PROPERTY} is not {@code false} (in any case);
+ * otherwise lane code is the plain scalar code, to the byte. The form needs C2, which compiles the
+ * Vector API to vector instructions: the interpreter and C1 run it as Java objects, about 20 times
+ * slower than plain lane code and allocating per call (measured in a throwaway harness under {@code
+ * -XX:TieredStopAtLevel=1}), so a JVM without C2 should leave the module out.
  *
  * <p>A chain's {@link LaneEmitter#LANES} accumulators are then {@link #PARTS} vectors of the
  * preferred species, and each term is one {@code mul} and one {@code add} per vector: the same two
@@ -73,7 +78,7 @@ final class LaneVectors {
    * API's, which the generated classes, defined in it, call.
    */
   static int bits(String property, Optional<Module> module) {
-    if ("false".equals(property) || module.isEmpty()) {
+    if ("false".equalsIgnoreCase(property) || module.isEmpty()) {
       return 0;
     }
     try {
@@ -82,7 +87,7 @@ final class LaneVectors {
       Object species = vector.getField("SPECIES_PREFERRED").get(null);
       Class<?> speciesType = Class.forName("jdk.incubator.vector.VectorSpecies", true, loader);
       int bits = (int) speciesType.getMethod("vectorBitSize").invoke(species);
-      if (bits < 256 || LaneEmitter.LANES % (bits / Double.SIZE) != 0) {
+      if (!supported(bits)) {
         return 0;
       }
       LaneVectors.class.getModule().addReads(module.get());
@@ -90,6 +95,14 @@ final class LaneVectors {
     } catch (ReflectiveOperationException | RuntimeException e) {
       return 0;
     }
+  }
+
+  /**
+   * Returns whether the form can use vectors of {@code bits}: 256 or 512, the species {@code
+   * DoubleVector} names as fields ({@link #species}).
+   */
+  static boolean supported(int bits) {
+    return bits == 256 || bits == 512;
   }
 
   /** Pushes this form's species. */

@@ -1,5 +1,6 @@
 package dev.jitgrad.codegen;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,12 +21,12 @@ import org.junit.jupiter.api.Test;
  */
 class LaneVectorsTest {
   private static final boolean EXPECTED =
-      Boolean.getBoolean("jitgrad.test.vectorLanes") && preferredBits() >= 256;
+      Boolean.getBoolean("jitgrad.test.vectorLanes") && LaneVectors.supported(preferredBits());
 
   /**
    * The bits of the processor's preferred double vectors, read through the Vector API if its module
-   * is present, else 0: a machine whose vectors are narrower than 256 bits runs the plain form even
-   * with the module, and this test expects that there.
+   * is present, else 0: a machine whose vectors are not 256 or 512 bits wide runs the plain form
+   * even with the module, and this test expects that there.
    */
   private static int preferredBits() {
     try {
@@ -152,14 +153,28 @@ class LaneVectorsTest {
   }
 
   @Test
+  void supported_widthsDoubleVectorNamesAsFields_onlyThose() {
+    int[] widths = {64, 128, 256, 512, 1024, 2048};
+
+    boolean[] supported = new boolean[widths.length];
+    for (int i = 0; i < widths.length; i++) {
+      supported[i] = LaneVectors.supported(widths[i]);
+    }
+
+    assertArrayEquals(new boolean[] {false, false, true, true, false, false}, supported);
+  }
+
+  @Test
   void bits_propertyFalseOrNoModule_isZero() {
     Optional<Module> module = ModuleLayer.boot().findModule(LaneVectors.MODULE_NAME);
 
     int off = LaneVectors.bits("false", module);
+    int offInCapitals = LaneVectors.bits("FALSE", module);
     int absent = LaneVectors.bits(null, Optional.empty());
     int on = LaneVectors.bits("true", module);
 
     assertEquals(0, off);
+    assertEquals(0, offInCapitals);
     assertEquals(0, absent);
     assertEquals(EXPECTED, on >= 256, "bits: " + on);
   }
