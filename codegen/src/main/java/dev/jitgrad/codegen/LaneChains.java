@@ -589,7 +589,10 @@ final class LaneChains {
       mv.visitVarInsn(ALOAD, ACCUMULATORS + q);
       LaneVectors.store(mv, chunks, WS, KEYS, q);
     }
-    for (int l = 0; l < CHAIN_LANES && (head > t + 1 || tail < tape.tokenEnd(last)); l++) {
+    if (head <= t + 1 && tail >= tape.tokenEnd(last)) {
+      return; // nothing around the sum
+    }
+    for (int l = 0; l < CHAIN_LANES; l++) {
       mv.visitVarInsn(ALOAD, WS);
       laneIndex(KEYS, l);
       laneTokens(s, t + 1, head, x + 1, period, l);

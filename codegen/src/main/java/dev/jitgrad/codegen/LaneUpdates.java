@@ -196,7 +196,7 @@ final class LaneUpdates {
   private void transpose(Rolling.Loop loop, int x, boolean flip) {
     int s = loop.first();
     int trips = loop.trips();
-    int low = tape.index(x) + (flip ? stride(tape, s, x, 1) * (trips - 1) : 0);
+    int low = low(s, x, trips, flip);
     transposedUpdates++;
     if (low == copiedLow && trips == copiedTrips && !writes(copiedUntil, s, low, trips)) {
       copiedUntil = loop.end();
@@ -365,6 +365,14 @@ final class LaneUpdates {
   }
 
   /**
+   * Returns the lowest index element {@code x} of statement {@code s} takes over the {@code trips}
+   * of its loop, walked from that end ({@code flip}: its indices descend).
+   */
+  private int low(int s, int x, int trips, boolean flip) {
+    return tape.index(x) + (flip ? stride(tape, s, x, 1) * (trips - 1) : 0);
+  }
+
+  /**
    * Pushes the index, in its array, of element {@code x} of statement {@code s} at trip {@code j}
    * (local {@link LaneEmitter#I}) of the exchanged loop, row {@link LaneEmitter#L} + {@code row}: a
    * gradient element, an input read row-major from the block's row copy, a slot read row-major from
@@ -372,7 +380,7 @@ final class LaneUpdates {
    */
   private void exchangedIndex(int s, int x, int trips, boolean flip, int row) {
     int stride = stride(tape, s, x, 1);
-    int low = tape.index(x) + (flip ? stride * (trips - 1) : 0);
+    int low = low(s, x, trips, flip);
     int step = flip ? -stride : stride;
     int array = arrayOf(tape, s, x);
     boolean copied = array == Emitter.WS && transposed;

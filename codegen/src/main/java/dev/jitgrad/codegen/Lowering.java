@@ -19,7 +19,7 @@ final class Lowering {
   private Lowering() {}
 
   /**
-   * Returns how many instructions {@link #expandNary} makes of {@code p}, without dead code,
+   * Returns how many instructions {@link #expandNary} makes of {@code p} if none of them is dead,
    * without expanding.
    */
   static long expandedSize(Program p) {
