@@ -13,6 +13,7 @@ import static dev.jitgrad.codegen.LaneEmitter.stride;
 import static org.objectweb.asm.Opcodes.*;
 
 import dev.jitgrad.engine.Op;
+import java.util.ArrayList;
 import java.util.List;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -125,17 +126,35 @@ final class LaneChains {
   }
 
   /**
-   * Writes chain statement {@code s} outside loops, continued up to statement {@code last} to
-   * {@code terms} terms ({@link #chainRun}), in a chunk method of its own.
+   * Writes the runs of chains of a {@link #block} outside loops, in a chunk method of their own:
+   * together as vectors ({@link #vectorChains}) if the Vector API form runs them, else the one run
+   * the block then holds ({@link #chain(int, int, int, int)}).
    */
-  void chain(int s, int last, int terms) {
-    chain(s, last, terms, 0);
+  void chain(List<ChainRun> block) {
+    ChainRun run = block.get(0);
+    if (!isVector(run.first(), run.last(), 0)) {
+      chain(run.first(), run.last(), run.terms(), 0);
+      return;
+    }
+    int bytes = 0;
+    int pool = 16;
+    for (ChainRun r : block) {
+      bytes += vectorBytes(r);
+      pool += 2 * (tape.tokenEnd(r.last()) - tape.tokenStart(r.last()) + chainHead(r.first()));
+      pool -= 2 * tape.tokenStart(r.first());
+    }
+    mv = chunks.reserve(bytes, pool);
+    vectorChains(block, 0);
   }
 
   /** Writes chain statement {@code s} into {@code mv}, in a rolled loop of {@code period}. */
   void chain(MethodVisitor mv, int s, int period) {
     this.mv = mv;
-    chain(s, s, chainTerms(s), period);
+    if (isVector(s, s, period)) {
+      vectorChains(List.of(new ChainRun(s, s, chainTerms(s), 0)), period);
+    } else {
+      chain(s, s, chainTerms(s), period);
+    }
   }
 
   /**
@@ -316,7 +335,119 @@ final class LaneChains {
    * A run of chains that continue one sum: statements {@code [first, last]}, {@code terms} terms in
    * all, among them {@code loops} rolled loops.
    */
-  record ChainRun(int last, int terms, int loops) {}
+  record ChainRun(int first, int last, int terms, int loops) {}
+
+  /**
+   * The most vector accumulators a block of chains ({@link #block}) holds: 8 keep a block's
+   * accumulators, its broadcast parameters and a lane vector within the 16 vector registers of AVX2
+   * (32 with AVX-512), 4 chains of two 512-bit vectors or 2 of four 256-bit ones.
+   */
+  static final int BLOCK_VECTORS = 8;
+
+  /**
+   * Returns the runs of chains, from chain statement {@code s} outside loops ({@link #chainRun}),
+   * that run together as one block of vectors ({@link #vectorChains}), {@code loops.get(next)} the
+   * next rolled loop: with the Vector API form, up to {@link #BLOCK_VECTORS} accumulators' worth of
+   * runs that follow one another, each summing the same lane values with its own parameters ({@link
+   * #joins}), the neurons of a layer; otherwise, or if none follows, the one run.
+   *
+   * <p>One run alone adds each term to the accumulator it has just added the term before to, so it
+   * waits on every addition, as many cycles as an addition takes; the runs of a block are
+   * independent, so the processor runs their additions side by side, and each lane vector they
+   * share is loaded once per term.
+   */
+  List<ChainRun> block(int s, List<Rolling.Loop> loops, int next) {
+    ChainRun run = chainRun(s, loops, next);
+    List<ChainRun> block = new ArrayList<>(List.of(run));
+    if (!isVector(s, run.last(), 0)) {
+      return block;
+    }
+    int consumed = run.loops();
+    int bytes = vectorBytes(run);
+    while ((block.size() + 1) * LaneVectors.PARTS <= BLOCK_VECTORS) {
+      int n = block.get(block.size() - 1).last() + 1;
+      boolean rolled = next + consumed < loops.size() && loops.get(next + consumed).first() == n;
+      if (n >= tape.size() || rolled || !isChain(n, 0)) {
+        break;
+      }
+      ChainRun r = chainRun(n, loops, next + consumed);
+      bytes += vectorBytes(r);
+      if (bytes > LaneVectors.CHUNK_BYTES || !joins(block, r)) {
+        break;
+      }
+      block.add(r);
+      consumed += r.loops();
+    }
+    return block;
+  }
+
+  /**
+   * Returns whether run {@code r} joins the block of runs {@code block} ({@link #block}): it runs
+   * as vectors, has as many terms, its sum the shape of theirs, the same lane operands at every
+   * term and parameters advancing by the same step; and the block computes what the runs one after
+   * another do: its targets are distinct, and no run's sum reads another run's target (a block adds
+   * all its sums before storing them).
+   */
+  private boolean joins(List<ChainRun> block, ChainRun r) {
+    int a = block.get(0).first();
+    int b = r.first();
+    if (r.terms() != block.get(0).terms()
+        || headless(a) != headless(b)
+        || !isVector(b, r.last(), 0)) {
+      return false;
+    }
+    for (int j = 0; j < 5; j++) {
+      if (tape.token(chainHead(a) + j) != tape.token(chainHead(b) + j)) {
+        return false;
+      }
+    }
+    int fa = firstTerm(a);
+    int fb = firstTerm(b);
+    for (int k = 0; k < 2; k++) {
+      int step = tape.index(fa + 2 + k) - tape.index(fa + k);
+      boolean shared = arrayOf(tape, a, fa + k) != Emitter.P;
+      if (tape.index(fb + 2 + k) - tape.index(fb + k) != step
+          || shared && tape.index(fb + k) != tape.index(fa + k)) {
+        return false;
+      }
+    }
+    List<ChainRun> runs = new ArrayList<>(block);
+    runs.add(r);
+    for (ChainRun i : runs) {
+      for (ChainRun j : runs) {
+        if (i != j && (target(i) == target(j) || sumReads(i.first(), i.terms(), target(j)))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Returns the workspace slot that the statements of run {@code r} write. */
+  private int target(ChainRun r) {
+    return tape.index(tape.indexStart(r.first()));
+  }
+
+  /**
+   * Returns whether the sum of chain statement {@code s} outside loops, continued to {@code terms}
+   * terms, loads workspace slot {@code slot}: as its head or as an operand of a term.
+   */
+  private boolean sumReads(int s, int terms, int slot) {
+    int h = headIndex(s);
+    if (!headless(s) && arrayOf(tape, s, h) == Emitter.WS && tape.index(h) == slot) {
+      return true;
+    }
+    int first = firstTerm(s);
+    for (int k = 0; k < 2; k++) {
+      int step = tape.index(first + 2 + k) - tape.index(first + k);
+      int gap = slot - tape.index(first + k);
+      boolean hit = step == 0 ? gap == 0 : gap % step == 0 && gap / step >= 0 && gap / step < terms;
+      if (arrayOf(tape, s, first + k) == Emitter.WS && hit) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   /**
    * Returns the run of chains that starts with chain statement {@code s} outside loops: the
@@ -345,7 +476,7 @@ final class LaneChains {
         break;
       }
     }
-    return new ChainRun(last, terms, consumed);
+    return new ChainRun(s, last, terms, consumed);
   }
 
   /** Returns whether chain statement {@code s} has tokens after its terms. */
@@ -453,13 +584,6 @@ final class LaneChains {
     mv.visitVarInsn(ISTORE, FIRST_LANE);
     Label lanes = new Label();
     mv.visitLabel(lanes);
-    if (LaneVectors.ON
-        && !loadsTarget(s, t + 1, head, period)
-        && !loadsTarget(last, tail, tape.tokenEnd(last), period)) {
-      vectorChain(s, last, terms, period);
-      chunks.loopBack(FIRST_LANE, CHAIN_LANES, LANES, lanes);
-      return;
-    }
     if (headless(s)) {
       for (int k = 0; k < 2; k++) {
         operand(s, first + k, period, 0, k, KEYS + 1 + k);
@@ -534,35 +658,70 @@ final class LaneChains {
   }
 
   /**
-   * Writes the lanes of chain statement {@code s} from {@link #FIRST_LANE} as {@link #chain} does,
-   * with their accumulators in {@link LaneVectors#PARTS} vectors ({@link LaneVectors}): {@code
-   * acc_q = h(q)}; a loop over the terms, each loading its parameter operands once as vectors of
-   * one value, then {@code acc_q = acc_q.add(a_j(q).mul(b_j(q)))} for every vector {@code q}; the
-   * vectors stored into the target's lanes, and the ops of {@code s} before its sum and of {@code
-   * last} after it applied per lane to what was stored ({@link #loadsTarget} none of them reads the
-   * target).
+   * Returns whether chain statement {@code s}, continued to statement {@code last}, in a rolled
+   * loop of {@code period} (0 outside), runs as vectors ({@link #vectorChains}): the Vector API
+   * form is on and neither the ops before its sum nor those after it may read its target, since
+   * they run after the sum is stored.
    */
-  private void vectorChain(int s, int last, int terms, int period) {
-    int t = tape.tokenStart(s);
-    int x = tape.indexStart(s);
-    int head = chainHead(s);
+  private boolean isVector(int s, int last, int period) {
+    return LaneVectors.ON
+        && !loadsTarget(s, tape.tokenStart(s) + 1, chainHead(s), period)
+        && !loadsTarget(last, sumEnd(last), tape.tokenEnd(last), period);
+  }
+
+  /**
+   * An upper bound on the bytecode of run {@code r} in a block of vector chains: its accumulators'
+   * start, its parameters' loads per term, its stores and its lane loop over the ops around its
+   * sum.
+   */
+  private int vectorBytes(ChainRun r) {
+    int before = chainHead(r.first()) - tape.tokenStart(r.first()) - 1;
+    int after = tape.tokenEnd(r.last()) - sumEnd(r.last());
+    return 200 + 60 * LaneVectors.PARTS + LANE_TOKEN_BYTES * (before + after);
+  }
+
+  /**
+   * Writes the runs of chains of a {@link #block} (one chain statement of a rolled loop of {@code
+   * period}, or runs outside loops with {@code period} 0) with the accumulators of all {@link
+   * #LANES} lanes in {@link LaneVectors#PARTS} vectors per run ({@link LaneVectors}): {@code
+   * acc_u,q = h_u(q)}; a loop over the terms, each loading the lane vectors the runs share once and
+   * each run's parameter as a vector of one value, then {@code acc_u,q = acc_u,q.add(a_j(q).mul(
+   * b_j(q)))} for every run {@code u} and vector {@code q}; then run by run, the vectors stored
+   * into its target's lanes and, in a loop over the lanes, the ops of its first statement before
+   * its sum and of its last after it applied to what was stored ({@link #isVector}: none of them
+   * reads the target). Each lane of each run adds its terms in its row's order, so results stay the
+   * same to the bit; run {@code u} is stored, and its ops done, before run {@code u + 1}'s, as the
+   * runs one after another would.
+   */
+  private void vectorChains(List<ChainRun> runs, int period) {
+    int n = runs.size();
+    int parts = LaneVectors.PARTS;
+    int s = runs.get(0).first();
     int first = firstTerm(s);
-    int tail = sumEnd(last);
-    if (headless(s)) {
-      for (int k = 0; k < 2; k++) {
-        vectorOperand(s, first + k, period, 0, k);
-      }
-      for (int q = 0; q < LaneVectors.PARTS; q++) {
-        pushVector(s, first, 0, q);
-        pushVector(s, first + 1, 1, q);
-        LaneVectors.mul(mv);
-        mv.visitVarInsn(ASTORE, ACCUMULATORS + q);
-      }
-    } else {
-      vectorOperand(s, headIndex(s), period, 0, 0);
-      for (int q = 0; q < LaneVectors.PARTS; q++) {
-        pushVector(s, headIndex(s), 0, q);
-        mv.visitVarInsn(ASTORE, ACCUMULATORS + q);
+    int params = ACCUMULATORS + n * parts; // run u's parameter operand k: params + 2u + k
+    int lanes = params + 2 * n; // lane operand k's vector: lanes + k
+    chainStatements += n;
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, FIRST_LANE);
+    for (int u = 0; u < n; u++) {
+      int su = runs.get(u).first();
+      int fu = firstTerm(su);
+      if (headless(su)) {
+        for (int k = 0; k < 2; k++) {
+          vectorOperand(su, fu + k, period, 0, k, params + 2 * u + k);
+        }
+        for (int q = 0; q < parts; q++) {
+          pushVector(su, fu, 0, q, params + 2 * u);
+          pushVector(su, fu + 1, 1, q, params + 2 * u + 1);
+          LaneVectors.mul(mv);
+          mv.visitVarInsn(ASTORE, ACCUMULATORS + u * parts + q);
+        }
+      } else {
+        vectorOperand(su, headIndex(su), period, 0, 0, params + 2 * u);
+        for (int q = 0; q < parts; q++) {
+          pushVector(su, headIndex(su), 0, q, params + 2 * u);
+          mv.visitVarInsn(ASTORE, ACCUMULATORS + u * parts + q);
+        }
       }
     }
     chunks.pushInt(headless(s) ? 1 : 0);
@@ -570,38 +729,72 @@ final class LaneChains {
     Label top = new Label();
     mv.visitLabel(top);
     for (int k = 0; k < 2; k++) {
-      vectorOperand(s, first + k, period, tape.index(first + 2 + k) - tape.index(first + k), k);
+      int step = tape.index(first + 2 + k) - tape.index(first + k);
+      for (int u = 0; u < (arrayOf(tape, s, first + k) == Emitter.P ? n : 1); u++) {
+        int su = runs.get(u).first();
+        vectorOperand(su, firstTerm(su) + k, period, step, k, params + 2 * u + k);
+      }
     }
-    for (int q = 0; q < LaneVectors.PARTS; q++) {
-      mv.visitVarInsn(ALOAD, ACCUMULATORS + q);
-      pushVector(s, first, 0, q);
-      pushVector(s, first + 1, 1, q);
-      LaneVectors.mul(mv);
-      LaneVectors.add(mv);
-      mv.visitVarInsn(ASTORE, ACCUMULATORS + q);
+    for (int q = 0; q < parts; q++) {
+      for (int k = 0; k < 2; k++) {
+        if (arrayOf(tape, s, first + k) != Emitter.P) {
+          LaneVectors.load(mv, chunks, WS, KEYS + 1 + k, q);
+          mv.visitVarInsn(ASTORE, lanes + k);
+        }
+      }
+      for (int u = 0; u < n; u++) {
+        mv.visitVarInsn(ALOAD, ACCUMULATORS + u * parts + q);
+        for (int k = 0; k < 2; k++) {
+          boolean param = arrayOf(tape, s, first + k) == Emitter.P;
+          mv.visitVarInsn(ALOAD, param ? params + 2 * u + k : lanes + k);
+        }
+        LaneVectors.mul(mv);
+        LaneVectors.add(mv);
+        mv.visitVarInsn(ASTORE, ACCUMULATORS + u * parts + q);
+      }
     }
-    chunks.loopBack(TERM, 1, terms, top);
+    chunks.loopBack(TERM, 1, runs.get(0).terms(), top);
+    for (int u = 0; u < n; u++) {
+      store(runs.get(u), period, ACCUMULATORS + u * parts);
+    }
+  }
+
+  /**
+   * Stores the vectors from local {@code accumulators} of run {@code r} into its target's lanes,
+   * then applies the ops around its sum lane by lane, as {@link #vectorChains} describes.
+   */
+  private void store(ChainRun r, int period, int accumulators) {
+    int s = r.first();
+    int last = r.last();
+    int t = tape.tokenStart(s);
+    int x = tape.indexStart(s);
+    int tail = sumEnd(last);
     pushIndex(mv, chunks, tape, s, x, period, LANES, inputCount * LANES);
-    mv.visitVarInsn(ILOAD, FIRST_LANE);
-    mv.visitInsn(IADD);
     mv.visitVarInsn(ISTORE, KEYS);
     for (int q = 0; q < LaneVectors.PARTS; q++) {
-      mv.visitVarInsn(ALOAD, ACCUMULATORS + q);
+      mv.visitVarInsn(ALOAD, accumulators + q);
       LaneVectors.store(mv, chunks, WS, KEYS, q);
     }
-    if (head <= t + 1 && tail >= tape.tokenEnd(last)) {
+    if (chainHead(s) <= t + 1 && tail >= tape.tokenEnd(last)) {
       return; // nothing around the sum
     }
-    for (int l = 0; l < CHAIN_LANES; l++) {
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, FIRST_LANE);
+    Label lanes = new Label();
+    mv.visitLabel(lanes);
+    for (int load = 0; load < 2; load++) {
       mv.visitVarInsn(ALOAD, WS);
-      laneIndex(KEYS, l);
-      laneTokens(s, t + 1, head, x + 1, period, l);
-      mv.visitVarInsn(ALOAD, WS);
-      laneIndex(KEYS, l);
-      mv.visitInsn(DALOAD);
-      laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, l);
-      mv.visitInsn(DASTORE);
+      mv.visitVarInsn(ILOAD, KEYS);
+      mv.visitVarInsn(ILOAD, FIRST_LANE);
+      mv.visitInsn(IADD);
+      if (load == 0) {
+        laneTokens(s, t + 1, chainHead(s), x + 1, period, 0);
+      }
     }
+    mv.visitInsn(DALOAD);
+    laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, 0);
+    mv.visitInsn(DASTORE);
+    chunks.loopBack(FIRST_LANE, 1, LANES, lanes);
   }
 
   /** Pushes the index in int local {@code key} of lane {@link #FIRST_LANE}, plus {@code l}. */
@@ -615,23 +808,24 @@ final class LaneChains {
 
   /**
    * Prepares operand {@code x} of a vector chain as {@link #operand} does, operand {@code k}: a
-   * parameter as a vector of its value in {@link #ACCUMULATORS} + {@link LaneVectors#PARTS} + k, a
-   * lane value's index in int local {@link #KEYS} + 1 + k.
+   * parameter as a vector of its value in object local {@code local}, a lane value's index in int
+   * local {@link #KEYS} + 1 + k.
    */
-  private void vectorOperand(int s, int x, int period, int step, int k) {
+  private void vectorOperand(int s, int x, int period, int step, int k, int local) {
     operand(s, x, period, step, k, KEYS + 1 + k);
     if (arrayOf(tape, s, x) == Emitter.P) {
       LaneVectors.broadcast(mv, WEIGHTS + 2 * k);
-      mv.visitVarInsn(ASTORE, ACCUMULATORS + LaneVectors.PARTS + k);
+      mv.visitVarInsn(ASTORE, local);
     }
   }
 
   /**
-   * Pushes vector {@code q} of operand {@code x} of a vector chain, operand {@code k}, as prepared.
+   * Pushes vector {@code q} of operand {@code x} of a vector chain, operand {@code k}, as prepared
+   * in {@code local}.
    */
-  private void pushVector(int s, int x, int k, int q) {
+  private void pushVector(int s, int x, int k, int q, int local) {
     if (arrayOf(tape, s, x) == Emitter.P) {
-      mv.visitVarInsn(ALOAD, ACCUMULATORS + LaneVectors.PARTS + k);
+      mv.visitVarInsn(ALOAD, local);
     } else {
       LaneVectors.load(mv, chunks, WS, KEYS + 1 + k, q);
     }

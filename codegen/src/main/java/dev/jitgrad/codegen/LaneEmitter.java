@@ -224,10 +224,12 @@ final class LaneEmitter {
         s = loop.end();
         next++;
       } else if (chains.isChain(s, 0)) {
-        LaneChains.ChainRun run = chains.chainRun(s, loops, next);
-        chains.chain(s, run.last(), run.terms());
-        s = run.last() + 1;
-        next += run.loops();
+        List<LaneChains.ChainRun> block = chains.block(s, loops, next);
+        chains.chain(block);
+        for (LaneChains.ChainRun run : block) {
+          s = run.last() + 1;
+          next += run.loops();
+        }
       } else {
         int end = groupEnd(s, loop == null ? tape.size() : loop.first(), 0);
         mv = chunks.reserve(bytesBound(s, end), poolBound(s, end));
