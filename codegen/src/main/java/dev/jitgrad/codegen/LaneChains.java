@@ -33,6 +33,7 @@ final class LaneChains {
   private final ChunkedClasses chunks;
   private MethodVisitor mv;
   private int chainStatements;
+  private int blocks;
 
   /**
    * Whether statements may run as chains ({@link #isChain}): not in a rolled loop whose body would
@@ -86,6 +87,13 @@ final class LaneChains {
   private static final int ACCUMULATORS = WEIGHTS + 4;
 
   /**
+   * The first local of a block's vectors where statements stand between its runs: above the scalar
+   * locals of the lane and row loops written for those statements ({@link
+   * LaneEmitter#GROUP_SCALARS}), which would otherwise overwrite accumulators not yet stored.
+   */
+  private static final int ABOVE_GROUPS = LaneEmitter.SCALARS + 2 * LaneEmitter.GROUP_SCALARS;
+
+  /**
    * Bytes of one term for one lane: dload, two operands (aload, iload, lane, iadd, daload), ops.
    */
   private static final int LANE_TERM_BYTES = 24;
@@ -98,10 +106,25 @@ final class LaneChains {
 
   private static final long MUL = Tape.opToken(Op.MUL);
 
-  LaneChains(Tape tape, int inputCount, ChunkedClasses chunks) {
+  /**
+   * Statements that are not chains, as {@link LaneEmitter} writes them outside loops: bounds on
+   * their bytecode and constant pool entries, and their code as lane and row loops.
+   */
+  interface Statements {
+    int bytes(int from, int to);
+
+    int pool(int from, int to);
+
+    void write(MethodVisitor mv, int from, int to);
+  }
+
+  private final Statements others;
+
+  LaneChains(Tape tape, int inputCount, ChunkedClasses chunks, Statements others) {
     this.tape = tape;
     this.inputCount = inputCount;
     this.chunks = chunks;
+    this.others = others;
     this.chainHeadOf = new int[tape.size()];
     this.chainTermsOf = new int[tape.size()];
     this.headlessOf = new boolean[tape.size()];
@@ -117,6 +140,11 @@ final class LaneChains {
     return chainStatements;
   }
 
+  /** Returns how many blocks of more than one run of chains ran ({@link #block}). */
+  int blocks() {
+    return blocks;
+  }
+
   /**
    * Returns an upper bound on the bytecode of statement {@code s} as a chain ({@link #chainBytes})
    * if chains are allowed and it has the shape ({@link #chainTerms}), else 0.
@@ -130,20 +158,22 @@ final class LaneChains {
    * together as vectors ({@link #vectorChains}) if the Vector API form runs them, else the one run
    * the block then holds ({@link #chain(int, int, int, int)}).
    */
-  void chain(List<ChainRun> block) {
-    ChainRun run = block.get(0);
+  void chain(List<Member> block) {
+    ChainRun run = block.get(0).run();
     if (!isVector(run.first(), run.last(), 0)) {
       chain(run.first(), run.last(), run.terms(), 0);
       return;
     }
     int bytes = 0;
     int pool = 16;
-    for (ChainRun r : block) {
-      bytes += vectorBytes(r);
+    for (Member m : block) {
+      ChainRun r = m.run();
+      bytes += vectorBytes(r) + others.bytes(r.last() + 1, m.end());
       pool += 2 * (tape.tokenEnd(r.last()) - tape.tokenStart(r.last()) + chainHead(r.first()));
-      pool -= 2 * tape.tokenStart(r.first());
+      pool += others.pool(r.last() + 1, m.end()) - 2 * tape.tokenStart(r.first());
     }
     mv = chunks.reserve(bytes, pool);
+    blocks += block.size() > 1 ? 1 : 0;
     vectorChains(block, 0);
   }
 
@@ -151,7 +181,7 @@ final class LaneChains {
   void chain(MethodVisitor mv, int s, int period) {
     this.mv = mv;
     if (isVector(s, s, period)) {
-      vectorChains(List.of(new ChainRun(s, s, chainTerms(s), 0)), period);
+      vectorChains(List.of(new Member(new ChainRun(s, s, chainTerms(s), 0), s + 1)), period);
     } else {
       chain(s, s, chainTerms(s), period);
     }
@@ -345,53 +375,86 @@ final class LaneChains {
   static final int BLOCK_VECTORS = 8;
 
   /**
+   * A run of chains in a {@link #block}, and the end of the statements after it, up to the next
+   * run, that are no chains: they are written after the run's sum is stored.
+   */
+  record Member(ChainRun run, int end) {}
+
+  /** The most statements that may stand between two runs of a {@link #block}. */
+  static final int MAX_BETWEEN = 8;
+
+  /**
    * Returns the runs of chains, from chain statement {@code s} outside loops ({@link #chainRun}),
    * that run together as one block of vectors ({@link #vectorChains}), {@code loops.get(next)} the
    * next rolled loop: with the Vector API form, up to {@link #BLOCK_VECTORS} accumulators' worth of
-   * runs that follow one another, each summing the same lane values with its own parameters ({@link
-   * #joins}), the neurons of a layer; otherwise, or if none follows, the one run.
+   * runs, each summing the same lane values with its own parameters ({@link #joins}), the neurons
+   * of a layer, and the statements between them (a sum's last short part, an activation);
+   * otherwise, or if no run joins, the one run. The last member's end is the statement after its
+   * run.
    *
    * <p>One run alone adds each term to the accumulator it has just added the term before to, so it
    * waits on every addition, as many cycles as an addition takes; the runs of a block are
    * independent, so the processor runs their additions side by side, and each lane vector they
    * share is loaded once per term.
    */
-  List<ChainRun> block(int s, List<Rolling.Loop> loops, int next) {
+  List<Member> block(int s, List<Rolling.Loop> loops, int next) {
     ChainRun run = chainRun(s, loops, next);
-    List<ChainRun> block = new ArrayList<>(List.of(run));
+    List<ChainRun> runs = new ArrayList<>(List.of(run));
+    List<Member> block = new ArrayList<>(List.of(new Member(run, run.last() + 1)));
     if (!isVector(s, run.last(), 0)) {
       return block;
     }
     int consumed = run.loops();
-    int bytes = vectorBytes(run);
-    while ((block.size() + 1) * LaneVectors.PARTS <= BLOCK_VECTORS) {
-      int n = block.get(block.size() - 1).last() + 1;
-      boolean rolled = next + consumed < loops.size() && loops.get(next + consumed).first() == n;
-      if (n >= tape.size() || rolled || !isChain(n, 0)) {
+    List<Integer> written = new ArrayList<>();
+    int vectorBytes = vectorBytes(run);
+    int bytes = vectorBytes;
+    while ((runs.size() + 1) * LaneVectors.PARTS <= BLOCK_VECTORS) {
+      int after = run.last() + 1;
+      int n = after;
+      Rolling.Loop loop = next + consumed < loops.size() ? loops.get(next + consumed) : null;
+      while (n < tape.size()
+          && n - after < MAX_BETWEEN
+          && (loop == null || loop.first() != n)
+          && !isGradient(tape, n)
+          && !isChain(n, 0)) {
+        n++;
+      }
+      if (n >= tape.size() || loop != null && loop.first() == n || !isChain(n, 0)) {
         break;
+      }
+      for (int w = after; w < n; w++) {
+        written.add(tape.index(tape.indexStart(w)));
       }
       ChainRun r = chainRun(n, loops, next + consumed);
-      bytes += vectorBytes(r);
-      if (bytes > LaneVectors.CHUNK_BYTES || !joins(block, r)) {
+      vectorBytes += vectorBytes(r);
+      bytes += vectorBytes(r) + others.bytes(after, n);
+      if (vectorBytes > LaneVectors.CHUNK_BYTES
+          || bytes > MAX_CHAIN_BYTES
+          || !joins(runs, r, written)) {
         break;
       }
-      block.add(r);
+      block.set(block.size() - 1, new Member(run, n));
+      block.add(new Member(r, r.last() + 1));
+      runs.add(r);
+      run = r;
       consumed += r.loops();
     }
     return block;
   }
 
   /**
-   * Returns whether run {@code r} joins the block of runs {@code block} ({@link #block}): it runs
-   * as vectors, has as many terms, its sum the shape of theirs, the same lane operands at every
-   * term and parameters advancing by the same step; and the block computes what the runs one after
-   * another do: its targets are distinct, and no run's sum reads another run's target (a block adds
-   * all its sums before storing them).
+   * Returns whether run {@code r} joins the block of runs {@code runs} ({@link #block}), the
+   * statements between them and before {@code r} writing the slots {@code written}: it runs as
+   * vectors, has as many terms, its sum the shape of theirs, the same lane operands at every term
+   * and parameters advancing by the same step; and the block computes what the runs and statements
+   * one after another do. A block adds all its sums before storing any, so its targets are
+   * distinct, no run's sum reads another run's target, and {@code r}'s sum reads no slot that a
+   * statement before it writes.
    */
-  private boolean joins(List<ChainRun> block, ChainRun r) {
-    int a = block.get(0).first();
+  private boolean joins(List<ChainRun> runs, ChainRun r, List<Integer> written) {
+    int a = runs.get(0).first();
     int b = r.first();
-    if (r.terms() != block.get(0).terms()
+    if (r.terms() != runs.get(0).terms()
         || headless(a) != headless(b)
         || !isVector(b, r.last(), 0)) {
       return false;
@@ -411,13 +474,18 @@ final class LaneChains {
         return false;
       }
     }
-    List<ChainRun> runs = new ArrayList<>(block);
-    runs.add(r);
-    for (ChainRun i : runs) {
-      for (ChainRun j : runs) {
+    List<ChainRun> all = new ArrayList<>(runs);
+    all.add(r);
+    for (ChainRun i : all) {
+      for (ChainRun j : all) {
         if (i != j && (target(i) == target(j) || sumReads(i.first(), i.terms(), target(j)))) {
           return false;
         }
+      }
+    }
+    for (int slot : written) {
+      if (sumReads(b, r.terms(), slot)) {
+        return false;
       }
     }
     return true;
@@ -686,19 +754,26 @@ final class LaneChains {
    * #LANES} lanes in {@link LaneVectors#PARTS} vectors per run ({@link LaneVectors}): {@code
    * acc_u,q = h_u(q)}; a loop over the terms, each loading the lane vectors the runs share once and
    * each run's parameter as a vector of one value, then {@code acc_u,q = acc_u,q.add(a_j(q).mul(
-   * b_j(q)))} for every run {@code u} and vector {@code q}; then run by run, the vectors stored
-   * into its target's lanes and, in a loop over the lanes, the ops of its first statement before
-   * its sum and of its last after it applied to what was stored ({@link #isVector}: none of them
-   * reads the target). Each lane of each run adds its terms in its row's order, so results stay the
-   * same to the bit; run {@code u} is stored, and its ops done, before run {@code u + 1}'s, as the
-   * runs one after another would.
+   * b_j(q)))} for every run {@code u} and vector {@code q}; then member by member, the vectors
+   * stored into its target's lanes and, in a loop over the lanes, the ops of its first statement
+   * before its sum and of its last after it applied to what was stored ({@link #isVector}: none of
+   * them reads the target), then the statements after the run up to the member's end. Each lane of
+   * each run adds its terms in its row's order, so results stay the same to the bit; run {@code u}
+   * is stored, its ops and the statements after it done, before run {@code u + 1} is stored, as the
+   * runs and statements one after another would.
    */
-  private void vectorChains(List<ChainRun> runs, int period) {
+  private void vectorChains(List<Member> members, int period) {
+    List<ChainRun> runs = members.stream().map(Member::run).toList();
     int n = runs.size();
     int parts = LaneVectors.PARTS;
     int s = runs.get(0).first();
     int first = firstTerm(s);
-    int params = ACCUMULATORS + n * parts; // run u's parameter operand k: params + 2u + k
+    boolean between = false;
+    for (Member m : members) {
+      between |= m.end() > m.run().last() + 1;
+    }
+    int accumulators = between ? ABOVE_GROUPS : ACCUMULATORS; // run u's vector q: + u·parts + q
+    int params = accumulators + n * parts; // run u's parameter operand k: params + 2u + k
     int lanes = params + 2 * n; // lane operand k's vector: lanes + k
     chainStatements += n;
     mv.visitInsn(ICONST_0);
@@ -714,13 +789,13 @@ final class LaneChains {
           pushVector(su, fu, 0, q, params + 2 * u);
           pushVector(su, fu + 1, 1, q, params + 2 * u + 1);
           LaneVectors.mul(mv);
-          mv.visitVarInsn(ASTORE, ACCUMULATORS + u * parts + q);
+          mv.visitVarInsn(ASTORE, accumulators + u * parts + q);
         }
       } else {
         vectorOperand(su, headIndex(su), period, 0, 0, params + 2 * u);
         for (int q = 0; q < parts; q++) {
           pushVector(su, headIndex(su), 0, q, params + 2 * u);
-          mv.visitVarInsn(ASTORE, ACCUMULATORS + u * parts + q);
+          mv.visitVarInsn(ASTORE, accumulators + u * parts + q);
         }
       }
     }
@@ -743,19 +818,22 @@ final class LaneChains {
         }
       }
       for (int u = 0; u < n; u++) {
-        mv.visitVarInsn(ALOAD, ACCUMULATORS + u * parts + q);
+        mv.visitVarInsn(ALOAD, accumulators + u * parts + q);
         for (int k = 0; k < 2; k++) {
           boolean param = arrayOf(tape, s, first + k) == Emitter.P;
           mv.visitVarInsn(ALOAD, param ? params + 2 * u + k : lanes + k);
         }
         LaneVectors.mul(mv);
         LaneVectors.add(mv);
-        mv.visitVarInsn(ASTORE, ACCUMULATORS + u * parts + q);
+        mv.visitVarInsn(ASTORE, accumulators + u * parts + q);
       }
     }
     chunks.loopBack(TERM, 1, runs.get(0).terms(), top);
     for (int u = 0; u < n; u++) {
-      store(runs.get(u), period, ACCUMULATORS + u * parts);
+      store(runs.get(u), period, accumulators + u * parts);
+      if (members.get(u).end() > runs.get(u).last() + 1) {
+        others.write(mv, runs.get(u).last() + 1, members.get(u).end());
+      }
     }
   }
 

@@ -79,7 +79,7 @@ final class LaneEmitter {
   static final int GROUP_TOKENS = 256;
 
   /** The most scalar locals (params, accumulators) one lane or row loop takes. */
-  private static final int GROUP_SCALARS = 120;
+  static final int GROUP_SCALARS = 120;
 
   /** An upper bound on the bytes of one token of a lane statement (a load in a rolled loop). */
   private static final int BYTES_PER_TOKEN = 24;
@@ -103,15 +103,40 @@ final class LaneEmitter {
   private LaneEmitter(Program p, Tape tape, int laneRows) {
     this.tape = tape;
     this.inputCount = p.inputCount;
-    this.chains = new LaneChains(tape, inputCount, chunks);
+    this.chains =
+        new LaneChains(
+            tape,
+            inputCount,
+            chunks,
+            new LaneChains.Statements() {
+              @Override
+              public int bytes(int from, int to) {
+                return bytesBound(from, to);
+              }
+
+              @Override
+              public int pool(int from, int to) {
+                return poolBound(from, to);
+              }
+
+              @Override
+              public void write(MethodVisitor chunk, int from, int to) {
+                mv = chunk;
+                for (int s = from; s < to; ) {
+                  int end = groupEnd(s, to, 0);
+                  group(s, end, 0);
+                  s = end;
+                }
+              }
+            });
     this.updates = new LaneUpdates(tape, inputCount, laneRows * LANES, chunks);
   }
 
   /**
    * The generated lane classes of one program, not yet loaded, the doubles of scratch space they
    * need after the inputs' row-major copy, and how many of its statements ran as chains ({@link
-   * LaneChains}) and weight-gradient updates as row blocks ({@link LaneUpdates}), of them over a
-   * row-major copy of slots.
+   * LaneChains}), in how many blocks of several runs, and weight-gradient updates as row blocks
+   * ({@link LaneUpdates}), of them over a row-major copy of slots.
    */
   record Code(
       List<byte[]> classes,
@@ -120,6 +145,7 @@ final class LaneEmitter {
       int laneRows,
       int scratch,
       int chainStatements,
+      int chainBlocks,
       int blockedUpdates,
       int transposedUpdates) {}
 
@@ -224,11 +250,11 @@ final class LaneEmitter {
         s = loop.end();
         next++;
       } else if (chains.isChain(s, 0)) {
-        List<LaneChains.ChainRun> block = chains.block(s, loops, next);
+        List<LaneChains.Member> block = chains.block(s, loops, next);
         chains.chain(block);
-        for (LaneChains.ChainRun run : block) {
-          s = run.last() + 1;
-          next += run.loops();
+        for (LaneChains.Member m : block) {
+          s = m.end();
+          next += m.run().loops();
         }
       } else {
         int end = groupEnd(s, loop == null ? tape.size() : loop.first(), 0);
@@ -245,6 +271,7 @@ final class LaneEmitter {
         laneRows,
         updates.scratchSize(),
         chains.statements(),
+        chains.blocks(),
         updates.count(),
         updates.transposedCount());
   }

@@ -152,6 +152,72 @@ class LaneVectorsTest {
     }
   }
 
+  /**
+   * Layers whose neurons' long sums are written straight, one neuron after another (no loops): with
+   * the vector form their chains run in blocks of several neurons ({@link LaneChains#block}), whose
+   * sums are all added before any is stored, with NaN and infinities in some rows.
+   */
+  @Test
+  void run_straightLayersOfLongSumsWithNonFiniteRows_runAsBlocksAndEqualPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(67);
+    List<LoopFormsTest.Graph> models =
+        List.of(LoopFormsTest.Graph.mlp(random, 0, 72, 9, 3), hiddenLayers(random, 40, 11, 7, 2));
+    for (LoopFormsTest.Graph m : models) {
+      for (boolean exact : new boolean[] {false, true}) {
+        Program gradient = m.programs(JitOptions.defaults().withExact(exact)).get(1);
+        String what = m.params().size() + " params, exact " + exact;
+
+        LaneEmitter.Code straight =
+            LaneFormsTest.assertLanesEqualPerRowKernel(
+                gradient, Integer.MAX_VALUE, random, what, ROWS, LaneVectorsTest::nonFiniteRows);
+
+        assertEquals(EXPECTED, straight.chainBlocks() > 0, what + ": " + straight.chainBlocks());
+      }
+    }
+  }
+
+  /**
+   * Long sums each of which starts from the sum before it, {@code s_k = s_(k-1) + Σ w_k,i·x_i}, or
+   * from its tanh, all of them summed at the end: they read the same lanes with their own weights,
+   * as a layer's neurons do, but a block adds its sums before storing any, so none of them may join
+   * the block of the sum (or the statement computing the tanh) it starts from.
+   */
+  @Test
+  void run_sumsStartingFromTheSumBefore_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(71);
+    for (boolean activated : new boolean[] {false, true}) {
+      List<Value> inputs = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        inputs.add(Value.of(0, "x" + i));
+      }
+      List<Value> params = new ArrayList<>();
+      List<Value> sums = new ArrayList<>();
+      Value sum = Value.of(random.nextDouble(-1, 1), "b");
+      params.add(sum);
+      for (int k = 0; k < 9; k++) {
+        List<Value> terms = new ArrayList<>(List.of(activated && k > 0 ? sum.tanh() : sum));
+        for (Value x : inputs) {
+          Value w = Value.of(random.nextDouble(-1, 1), "w" + k);
+          params.add(w);
+          terms.add(w.mul(x));
+        }
+        sum = Value.sum(terms);
+        sums.add(sum);
+      }
+      LoopFormsTest.Graph m = new LoopFormsTest.Graph(Value.sum(sums), inputs, params);
+      for (boolean exact : new boolean[] {false, true}) {
+        Program gradient = m.programs(JitOptions.defaults().withExact(exact)).get(1);
+        String what = "tanh " + activated + ", exact " + exact;
+
+        LaneEmitter.Code straight =
+            LaneFormsTest.assertLanesEqualPerRowKernel(
+                gradient, Integer.MAX_VALUE, random, what, ROWS, LaneFormsTest::data);
+
+        assertTrue(straight.chainStatements() > 0, what + ": " + straight.chainStatements());
+      }
+    }
+  }
+
   @Test
   void supported_widthsDoubleVectorNamesAsFields_onlyThose() {
     int[] widths = {64, 128, 256, 512, 1024, 2048};
