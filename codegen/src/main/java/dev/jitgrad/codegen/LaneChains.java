@@ -164,7 +164,7 @@ final class LaneChains {
       chain(run.first(), run.last(), run.terms(), 0);
       return;
     }
-    int bytes = 0;
+    int bytes = block.size() == 1 ? chainBytes(run.first()) + chainBytes(run.last()) : 0;
     int pool = 16;
     for (Member m : block) {
       ChainRun r = m.run();
@@ -755,12 +755,13 @@ final class LaneChains {
    * acc_u,q = h_u(q)}; a loop over the terms, each loading the lane vectors the runs share once and
    * each run's parameter as a vector of one value, then {@code acc_u,q = acc_u,q.add(a_j(q).mul(
    * b_j(q)))} for every run {@code u} and vector {@code q}; then member by member, the vectors
-   * stored into its target's lanes and, in a loop over the lanes, the ops of its first statement
-   * before its sum and of its last after it applied to what was stored ({@link #isVector}: none of
-   * them reads the target), then the statements after the run up to the member's end. Each lane of
-   * each run adds its terms in its row's order, so results stay the same to the bit; run {@code u}
-   * is stored, its ops and the statements after it done, before run {@code u + 1} is stored, as the
-   * runs and statements one after another would.
+   * stored into its target's lanes and, lane by lane (written out for one run, as before blocks
+   * existed; in a loop for several, whose code would not fit a chunk written out), the ops of its
+   * first statement before its sum and of its last after it applied to what was stored ({@link
+   * #isVector}: none of them reads the target), then the statements after the run up to the
+   * member's end. Each lane of each run adds its terms in its row's order, so results stay the same
+   * to the bit; run {@code u} is stored, its ops and the statements after it done, before run
+   * {@code u + 1} is stored, as the runs and statements one after another would.
    */
   private void vectorChains(List<Member> members, int period) {
     List<ChainRun> runs = members.stream().map(Member::run).toList();
@@ -830,7 +831,7 @@ final class LaneChains {
     }
     chunks.loopBack(TERM, 1, runs.get(0).terms(), top);
     for (int u = 0; u < n; u++) {
-      store(runs.get(u), period, accumulators + u * parts);
+      store(runs.get(u), period, accumulators + u * parts, n == 1);
       if (members.get(u).end() > runs.get(u).last() + 1) {
         others.write(mv, runs.get(u).last() + 1, members.get(u).end());
       }
@@ -839,9 +840,10 @@ final class LaneChains {
 
   /**
    * Stores the vectors from local {@code accumulators} of run {@code r} into its target's lanes,
-   * then applies the ops around its sum lane by lane, as {@link #vectorChains} describes.
+   * then applies the ops around its sum lane by lane, as {@link #vectorChains} describes, the lanes
+   * written out if {@code unrolled}, else in a loop.
    */
-  private void store(ChainRun r, int period, int accumulators) {
+  private void store(ChainRun r, int period, int accumulators, boolean unrolled) {
     int s = r.first();
     int last = r.last();
     int t = tape.tokenStart(s);
@@ -856,23 +858,31 @@ final class LaneChains {
     if (chainHead(s) <= t + 1 && tail >= tape.tokenEnd(last)) {
       return; // nothing around the sum
     }
-    mv.visitInsn(ICONST_0);
-    mv.visitVarInsn(ISTORE, FIRST_LANE);
     Label lanes = new Label();
-    mv.visitLabel(lanes);
-    for (int load = 0; load < 2; load++) {
-      mv.visitVarInsn(ALOAD, WS);
-      mv.visitVarInsn(ILOAD, KEYS);
-      mv.visitVarInsn(ILOAD, FIRST_LANE);
-      mv.visitInsn(IADD);
-      if (load == 0) {
-        laneTokens(s, t + 1, chainHead(s), x + 1, period, 0);
-      }
+    if (!unrolled) {
+      mv.visitInsn(ICONST_0);
+      mv.visitVarInsn(ISTORE, FIRST_LANE);
+      mv.visitLabel(lanes);
     }
-    mv.visitInsn(DALOAD);
-    laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, 0);
-    mv.visitInsn(DASTORE);
-    chunks.loopBack(FIRST_LANE, 1, LANES, lanes);
+    for (int l = 0; l < (unrolled ? LANES : 1); l++) {
+      for (int load = 0; load < 2; load++) {
+        mv.visitVarInsn(ALOAD, WS);
+        laneIndex(KEYS, l);
+        if (!unrolled) {
+          mv.visitVarInsn(ILOAD, FIRST_LANE);
+          mv.visitInsn(IADD);
+        }
+        if (load == 0) {
+          laneTokens(s, t + 1, chainHead(s), x + 1, period, l);
+        }
+      }
+      mv.visitInsn(DALOAD);
+      laneTokens(last, tail, tape.tokenEnd(last), indexAt(last, tail), period, l);
+      mv.visitInsn(DASTORE);
+    }
+    if (!unrolled) {
+      chunks.loopBack(FIRST_LANE, 1, LANES, lanes);
+    }
   }
 
   /** Pushes the index in int local {@code key} of lane {@link #FIRST_LANE}, plus {@code l}. */
