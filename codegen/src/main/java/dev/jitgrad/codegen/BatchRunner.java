@@ -244,7 +244,8 @@ final class BatchRunner {
 
     /**
      * Sums block {@code first + b} into {@code sums[b]} and its part of {@code grads}: on the lane
-     * kernel, whose row loops add the rows' gradients in row order, or row by row.
+     * kernel, whose row loops add the rows' gradients in row order, or row by row (also a block of
+     * fewer than {@link LaneKernel#MIN_ROWS} rows).
      */
     private void compute(int b, Workspace w) {
       double[] data = rowsData;
@@ -255,7 +256,7 @@ final class BatchRunner {
       int end = blockEnd(block, rows);
       Arrays.fill(w.grad, 0.0);
       double sum = 0;
-      if (lanes != null) {
+      if (lanes != null && end - start >= LaneKernel.MIN_ROWS) {
         double[] array = w.lanes(lanes);
         lanes.gather(data, start, end - start, array);
         lanes.run(array, p, w.grad, end - start);

@@ -243,7 +243,7 @@ public final class CompiledGraph implements Serializable {
     LaneKernel lanes = rows > 0 ? forwardLanes.get() : null;
     for (int start = 0; start < rows; start += BATCH_BLOCK_ROWS) {
       int n = Math.min(BATCH_BLOCK_ROWS, rows - start);
-      if (lanes != null) {
+      if (lanes != null && n >= LaneKernel.MIN_ROWS) {
         double[] array = w.lanes(lanes);
         lanes.gather(inputRows, start, n, array);
         lanes.run(array, params, null, n);
