@@ -191,19 +191,21 @@ final class Compiler {
   }
 
   /**
-   * Programs with fewer instructions than this run batches row by row, without lane code. Measured
-   * on the reference machine (benchmarks/RESULTS-v2-progress.md, step 2), one thread: on lanes the
-   * moons step (2-16-16-1, a 2,543-instruction gradient program) went from 26 to 31 µs, 2-16-10
-   * (1,666) broke even, and 64-32-10 (15,184) ran 1.5× faster; lanes pay off once a program's work
-   * outweighs copying a block's rows into lanes and the loops' overhead. The threshold sits between
-   * the sizes measured; the system property {@code jitgrad.laneMinInstructions} overrides it.
+   * Programs with fewer instructions than this run batches row by row, without lane code. Lanes pay
+   * off once a program's work outweighs copying a block's rows into lanes and the loops' overhead.
+   * Measured on the reference machine, one thread: in step 2 (benchmarks/RESULTS-v2-progress.md)
+   * the moons step (2-16-16-1, a 2,543-instruction gradient program) went from 26 to 31 µs on
+   * lanes, so the threshold was 5,000; with chains, row-blocked updates and a batch's short last
+   * block run row by row ({@link LaneKernel#MIN_ROWS}), plain lanes ran it in 21.0–21.6 µs against
+   * 25.3 µs row by row, and the 2-16-10 batch (1,666 instructions) in 86 against 108 µs
+   * (benchmarks/RESULTS.md, "Codegen v2, fifth session"); vector lanes ({@link LaneVectors}) ran
+   * both faster too. The threshold sits under the smallest size measured; the system property
+   * {@code jitgrad.laneMinInstructions} overrides it.
    */
-  static final int DEFAULT_LANE_MIN_INSTRUCTIONS = 5000;
+  static final int DEFAULT_LANE_MIN_INSTRUCTIONS = 1500;
 
   static final int LANE_MIN_INSTRUCTIONS =
-      Integer.getInteger(
-          "jitgrad.laneMinInstructions",
-          LaneVectors.ON ? LaneVectors.LANE_MIN_INSTRUCTIONS : DEFAULT_LANE_MIN_INSTRUCTIONS);
+      Integer.getInteger("jitgrad.laneMinInstructions", DEFAULT_LANE_MIN_INSTRUCTIONS);
 
   /** Returns whether a program of {@code size} instructions gets lane code. */
   static boolean wantsLanes(int size, int minInstructions) {

@@ -50,15 +50,6 @@ final class LaneVectors {
   static final int PARTS = ON ? LaneEmitter.LANES / LENGTH : 0;
 
   /**
-   * The fewest instructions a program needs for lane code when the vector form is on, in place of
-   * {@link Compiler#DEFAULT_LANE_MIN_INSTRUCTIONS}. Measured (JMH, one thread,
-   * benchmarks/RESULTS-v2-step7.md): vector lanes ran the 2-16-10 batch (a 1,666-instruction
-   * gradient program) in 0.71× and the moons step (2,543) in 0.80× the time row by row took; the
-   * threshold sits under the smallest size measured.
-   */
-  static final int LANE_MIN_INSTRUCTIONS = 1500;
-
-  /**
    * The most bytes a chunk method of vector lane code takes where it can be split, in place of
    * {@link Emitter#CHUNK_BYTES}. C1 does not compile a chunk of about 6,000 bytes of Vector API
    * calls ("out of virtual registers in LIR generator"), so it runs in the interpreter, where each
