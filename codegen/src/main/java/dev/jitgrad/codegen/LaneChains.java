@@ -24,8 +24,10 @@ import org.objectweb.asm.MethodVisitor;
  * {@link Layout} cut it into joined again, or a hidden neuron's adjoint sum). It runs with the
  * accumulators of {@link #CHAIN_LANES} lanes in locals: per term its parameter is loaded once, then
  * each lane adds its product; what the statement does around the sum is done per lane at the store.
- * Each lane still computes its row's operations in their order, so results stay the same to the
- * bit.
+ * With the Vector API ({@link LaneVectors}) the accumulators are vectors, and the neurons of a
+ * layer written one after another run in blocks of several ({@link #block}), their sums side by
+ * side. Each lane still computes its row's operations in their order, so results stay the same to
+ * the bit.
  */
 final class LaneChains {
   private final Tape tape;
