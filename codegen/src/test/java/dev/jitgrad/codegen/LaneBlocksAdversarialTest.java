@@ -1,0 +1,228 @@
+package dev.jitgrad.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jitgrad.engine.Value;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An adversarial reading of blocks of vector chains ({@link LaneChains#block}): layers whose
+ * neurons' long sums read the same lane values, each sum wrapped in ops that read other neurons'
+ * outputs (before its sum, after it, or as its head), headless or parameter-second, over inputs or
+ * workspace slots, cut by {@link Layout} into parts with short last parts between the runs, with
+ * long statements and long ops around the sums near the chunk limits; run in both test executions,
+ * so the plain form checks the same numbers. Oracle: the per-row kernel row by row, to the bit, in
+ * default and exact mode, with NaN, infinities and -0.0 in the rows.
+ */
+class LaneBlocksAdversarialTest {
+  /** Row counts around the 8-row passes, the vector length and the 16-row blocks. */
+  private static final int[] ROWS = {1, 7, 8, 9, 15, 16, 17, 1000};
+
+  /** Fewer row counts for the sweeps over many graphs, still around a block's edges. */
+  private static final int[] FEW_ROWS = {1, 9, 16, 17};
+
+  private static final double[] SPECIAL = {
+    Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0
+  };
+
+  /** How a neuron's sum {@code s} is wrapped into its output. */
+  private static final int LINEAR = 0;
+
+  private static final int TANH = 1;
+  private static final int NEG = 2;
+  private static final int TIMES_MINUS_ONE = 3;
+  private static final int INPUT_TIMES = 4; // x0·s: ops before the sum read an input
+  private static final int PREVIOUS_TIMES = 5; // o_(k-1)·s: ops before the sum read a block's run
+  private static final int PLUS_PREVIOUS = 6; // s + o_(k-1): a residual after the sum
+  private static final int WHERE_PREVIOUS = 7; // where(o_(k-1), s, x0): reads before and after
+  private static final int LONG_TAIL = 8; // clamp, pow, softplus, max with constants after the sum
+  private static final int INPUT_MINUS = 9; // sigmoid(x1 - s)
+  private static final int KINDS = 10;
+
+  /**
+   * Rows of numbers in [-1, 1]; rows 3 and 12 of every block hold a special value, row 3 at one
+   * input, row 12 in every input, so both halves of a block's vectors meet one.
+   */
+  private static double[] specialRows(SplittableRandom random, int rows, int inputs) {
+    double[] data = random.doubles((long) rows * inputs, -1, 1).toArray();
+    for (int r = 3; r < rows; r += LaneEmitter.LANES) {
+      data[r * inputs + random.nextInt(inputs)] = SPECIAL[(r + rows) % SPECIAL.length];
+    }
+    for (int r = 12; r < rows; r += LaneEmitter.LANES) {
+      Arrays.fill(data, r * inputs, (r + 1) * inputs, SPECIAL[(r + rows + 1) % SPECIAL.length]);
+    }
+    return data;
+  }
+
+  private static List<Value> leaves(String name, int n, SplittableRandom random) {
+    List<Value> leaves = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      leaves.add(Value.of(random == null ? 0 : random.nextDouble(-1, 1), name + i));
+    }
+    return leaves;
+  }
+
+  /** Returns sum {@code s} of neuron {@code k} wrapped by {@code kind}. */
+  private static Value wrap(int kind, Value s, Value previous, List<Value> x) {
+    return switch (kind) {
+      case LINEAR -> s;
+      case TANH -> s.tanh();
+      case NEG -> s.neg();
+      case TIMES_MINUS_ONE -> s.mul(-1);
+      case INPUT_TIMES -> x.get(0).mul(s);
+      case PREVIOUS_TIMES -> previous.mul(s);
+      case PLUS_PREVIOUS -> s.add(previous);
+      case WHERE_PREVIOUS -> Value.where(previous, s, x.get(0));
+      case LONG_TAIL -> s.clamp(-0.75, 0.75).pow(3).softplus().max(x.get(1)).mul(-0.0).add(s);
+      case INPUT_MINUS -> x.get(1).sub(s).sigmoid();
+      default -> throw new IllegalArgumentException("kind " + kind);
+    };
+  }
+
+  /**
+   * A layer of {@code neurons} neurons, each a sum over {@code lanes} with its own weights (the
+   * weight first or second in each product, a bias first or none) wrapped by {@code kinds[k %
+   * kinds.length]}, where neuron k's previous output is neuron k - 1's (an input for the first);
+   * the loss sums the outputs.
+   */
+  private static LoopFormsTest.Graph layer(
+      SplittableRandom random,
+      List<Value> x,
+      List<Value> lanes,
+      int neurons,
+      boolean bias,
+      boolean weightFirst,
+      int... kinds) {
+    List<Value> params = new ArrayList<>();
+    List<Value> outs = new ArrayList<>();
+    Value previous = x.get(x.size() - 1);
+    for (int k = 0; k < neurons; k++) {
+      List<Value> w = leaves("w" + k + "_", lanes.size(), random);
+      params.addAll(w);
+      List<Value> terms = new ArrayList<>();
+      if (bias) {
+        Value b = Value.of(random.nextDouble(-1, 1), "b" + k);
+        params.add(b);
+        terms.add(b);
+      }
+      for (int i = 0; i < lanes.size(); i++) {
+        terms.add(weightFirst ? w.get(i).mul(lanes.get(i)) : lanes.get(i).mul(w.get(i)));
+      }
+      Value out = wrap(kinds[k % kinds.length], Value.sum(terms), previous, x);
+      outs.add(out);
+      previous = out;
+    }
+    return new LoopFormsTest.Graph(Value.sum(outs), x, params);
+  }
+
+  /**
+   * Asserts, in default and exact mode, that the forward and gradient programs of {@code m} run on
+   * lanes as the per-row kernel does row by row, straight and rolled; returns how many blocks of
+   * several runs the straight lane code of all of them ran.
+   */
+  private static int assertBlocksEqualPerRowKernel(
+      LoopFormsTest.Graph m, SplittableRandom random, String what, int[] rows) {
+    int blocks = 0;
+    for (boolean exact : new boolean[] {false, true}) {
+      List<Program> programs = m.programs(JitOptions.defaults().withExact(exact));
+      for (int which = 0; which < 2; which++) {
+        String at = what + ", program " + which + ", exact " + exact;
+        Program p = programs.get(which);
+
+        LaneEmitter.Code straight =
+            LaneFormsTest.assertLanesEqualPerRowKernel(
+                p, Integer.MAX_VALUE, random, at, rows, LaneBlocksAdversarialTest::specialRows);
+        LaneFormsTest.assertLanesEqualPerRowKernel(
+            p, 0, random, at + ", rolled", rows, LaneBlocksAdversarialTest::specialRows);
+
+        blocks += straight.chainBlocks();
+      }
+    }
+    return blocks;
+  }
+
+  /** Asserts that blocks of several runs ran exactly where the vector form runs. */
+  private static void assertBlocksRan(int blocks, String what) {
+    assertTrue(LaneVectors.ON ? blocks > 0 : blocks == 0, what + ": blocks " + blocks);
+  }
+
+  @Test
+  void run_layersOfOneToNineNeuronsWrappedEveryWay_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(101);
+    List<Value> x = leaves("x", 20, null);
+    int blocks = 0;
+    for (int kind = 0; kind < KINDS; kind++) {
+      for (int neurons : new int[] {1, 2, 3, 5, 9}) {
+        LoopFormsTest.Graph m = layer(random, x, x, neurons, true, true, kind);
+
+        blocks +=
+            assertBlocksEqualPerRowKernel(
+                m, random, "kind " + kind + ", " + neurons + " neurons", FEW_ROWS);
+      }
+    }
+    assertBlocksRan(blocks, "wrapped layers");
+  }
+
+  @Test
+  void run_neuronsEachWrappedOtherwiseWithNonFiniteRows_equalPerRowKernelAtEveryRowCount() {
+    SplittableRandom random = new SplittableRandom(103);
+    List<Value> x = leaves("x", 22, null);
+    int[] kinds = {PREVIOUS_TIMES, LINEAR, WHERE_PREVIOUS, PLUS_PREVIOUS, TANH, INPUT_TIMES, NEG};
+    LoopFormsTest.Graph m = layer(random, x, x, 8, true, true, kinds);
+
+    int blocks = assertBlocksEqualPerRowKernel(m, random, "mixed kinds", ROWS);
+
+    assertBlocksRan(blocks, "mixed kinds");
+  }
+
+  @Test
+  void run_headlessSumsWithTheWeightSecond_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(107);
+    List<Value> x = leaves("x", 20, null);
+    int blocks = 0;
+    for (boolean bias : new boolean[] {false, true}) {
+      for (boolean weightFirst : new boolean[] {false, true}) {
+        for (int neurons : new int[] {2, 4, 7}) {
+          LoopFormsTest.Graph m =
+              layer(random, x, x, neurons, bias, weightFirst, TANH, PLUS_PREVIOUS, LINEAR);
+          String what = "bias " + bias + ", weight first " + weightFirst + ", " + neurons;
+
+          blocks += assertBlocksEqualPerRowKernel(m, random, what, FEW_ROWS);
+        }
+      }
+    }
+    assertBlocksRan(blocks, "headless and weight second");
+  }
+
+  /**
+   * Layers over hidden values (workspace slots, {@code tanh(x_i)}) of 30, 40 and 52 terms, which
+   * {@link Layout} cuts into parts: the short last parts and the activations stand between the runs
+   * of a block.
+   */
+  @Test
+  void run_layersOverSlotsCutIntoPartsWithShortLastParts_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(109);
+    int blocks = 0;
+    for (int width : new int[] {30, 40, 52}) {
+      List<Value> x = leaves("x", width, null);
+      List<Value> hidden = new ArrayList<>();
+      for (Value v : x) {
+        hidden.add(v.tanh());
+      }
+      for (int neurons : new int[] {2, 3, 4, 6, 9}) {
+        for (boolean bias : new boolean[] {false, true}) {
+          LoopFormsTest.Graph m =
+              layer(random, x, hidden, neurons, bias, true, TANH, LINEAR, PLUS_PREVIOUS, NEG);
+          String what = width + " wide, " + neurons + " neurons, bias " + bias;
+
+          blocks += assertBlocksEqualPerRowKernel(m, random, what, FEW_ROWS);
+        }
+      }
+    }
+    assertBlocksRan(blocks, "cut layers");
+  }
+}
