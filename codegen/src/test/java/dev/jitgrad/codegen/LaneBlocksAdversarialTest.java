@@ -136,10 +136,16 @@ class LaneBlocksAdversarialTest {
         LaneEmitter.Code straight =
             LaneFormsTest.assertLanesEqualPerRowKernel(
                 p, Integer.MAX_VALUE, random, at, rows, LaneBlocksAdversarialTest::specialRows);
-        LaneFormsTest.assertLanesEqualPerRowKernel(
-            p, 0, random, at + ", rolled", rows, LaneBlocksAdversarialTest::specialRows);
+        LaneEmitter.Code rolled =
+            LaneFormsTest.assertLanesEqualPerRowKernel(
+                p, 0, random, at + ", rolled", rows, LaneBlocksAdversarialTest::specialRows);
+        if (rolled != null) System.err.println("DIAGR " + at + " chains " + rolled.chainStatements() + " blocks " + rolled.chainBlocks());
 
-        blocks += straight.chainBlocks();
+        assertTrue(which == 1 || straight != null, at + ": no lane code");
+        if (straight != null) {
+          blocks += straight.chainBlocks();
+        System.err.println("DIAG " + at + " chains " + straight.chainStatements() + " blocks " + straight.chainBlocks());
+        }
       }
     }
     return blocks;
@@ -224,5 +230,181 @@ class LaneBlocksAdversarialTest {
       }
     }
     assertBlocksRan(blocks, "cut layers");
+  }
+
+  /** Layers of sums so wide that their middle parts roll into loops inside the runs of a block. */
+  @Test
+  void run_wideSumsWhosePartsRollIntoLoops_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(113);
+    int blocks = 0;
+    for (int width : new int[] {150, 301}) {
+      List<Value> x = leaves("x", width, null);
+      for (int neurons : new int[] {2, 5}) {
+        LoopFormsTest.Graph m = layer(random, x, x, neurons, true, true, TANH, LINEAR);
+
+        blocks += assertBlocksEqualPerRowKernel(m, random, width + " wide, " + neurons, FEW_ROWS);
+      }
+    }
+    assertBlocksRan(blocks, "wide layers");
+  }
+
+  /**
+   * An MLP of layers wide enough that the adjoint sums of its hidden neurons are chains in the
+   * gradient program, their derivative around the sum reading the neuron's value.
+   */
+  @Test
+  void run_deepLayersWithAdjointSums_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(127);
+    List<Value> x = leaves("x", 13, null);
+    List<Value> params = new ArrayList<>();
+    List<Value> values = x;
+    int[] widths = {30, 24, 14, 3};
+    for (int layer = 0; layer < widths.length; layer++) {
+      List<Value> next = new ArrayList<>();
+      for (int k = 0; k < widths[layer]; k++) {
+        List<Value> w = leaves("w" + layer + "_", values.size(), random);
+        Value b = Value.of(random.nextDouble(-1, 1), "b" + layer);
+        params.addAll(w);
+        params.add(b);
+        Value s = Value.dot(w, values).add(b);
+        next.add(layer % 3 == 0 ? s.tanh() : layer % 3 == 1 ? s.relu() : s.sigmoid());
+      }
+      values = next;
+    }
+    LoopFormsTest.Graph m = new LoopFormsTest.Graph(Value.sum(values), x, params);
+
+    int blocks = assertBlocksEqualPerRowKernel(m, random, "13-30-24-14-3", ROWS);
+
+    assertBlocksRan(blocks, "deep layers");
+  }
+
+  /**
+   * Lane operands that do not advance (one input in every term) or walk down, and parameters that
+   * do not advance (one weight per neuron) or are shared by every neuron (exact mode keeps their
+   * products apart).
+   */
+  @Test
+  void run_lanesAndWeightsOfEveryStep_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(131);
+    List<Value> x = leaves("x", 20, null);
+    List<Value> down = new ArrayList<>(x);
+    java.util.Collections.reverse(down);
+    List<Value> one = java.util.Collections.nCopies(20, x.get(3));
+    List<Value> shared = leaves("v", 20, random);
+    int blocks = 0;
+    for (int kind = 0; kind < 4; kind++) {
+      List<Value> params = new ArrayList<>(shared);
+      List<Value> outs = new ArrayList<>();
+      for (int k = 0; k < 5; k++) {
+        Value single = Value.of(random.nextDouble(-1, 1), "u" + k);
+        Value b = Value.of(random.nextDouble(-1, 1), "b" + k);
+        params.add(single);
+        params.add(b);
+        List<Value> w = kind == 2 ? java.util.Collections.nCopies(20, single) : shared;
+        List<Value> lanes = kind == 0 ? one : kind == 1 ? down : x;
+        if (kind == 0 || kind == 1) {
+          w = leaves("w" + k + "_", 20, random);
+          params.addAll(w);
+        }
+        outs.add(Value.dot(w, lanes).add(b).tanh());
+      }
+      LoopFormsTest.Graph m = new LoopFormsTest.Graph(Value.sum(outs), x, params);
+
+      blocks += assertBlocksEqualPerRowKernel(m, random, "steps kind " + kind, FEW_ROWS);
+    }
+    assertBlocksRan(blocks, "steps");
+  }
+
+  /**
+   * Each neuron's output {@code s·g + tanh(s)} with {@code g} a long expression over the inputs of
+   * 4 to 200 operations, so between the runs of a block stand 1 to more than {@link
+   * LaneChains#MAX_BETWEEN} statements, up to the byte limits of a block's chunk.
+   */
+  @Test
+  void run_longStatementsBetweenRuns_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(137);
+    List<Value> x = leaves("x", 20, null);
+    int blocks = 0;
+    for (int ops : new int[] {4, 40, 90, 200, 400}) {
+      List<Value> params = new ArrayList<>();
+      List<Value> outs = new ArrayList<>();
+      for (int k = 0; k < 4; k++) {
+        List<Value> w = leaves("w" + k + "_", 20, random);
+        Value b = Value.of(random.nextDouble(-1, 1), "b" + k);
+        params.addAll(w);
+        params.add(b);
+        Value s = Value.dot(w, x).add(b);
+        Value g = x.get(k).mul(1.0 + k);
+        for (int j = 0; j < ops; j++) {
+          Value p = x.get(random.nextInt(20));
+          g = j % 3 == 0 ? g.mul(p).tanh() : j % 3 == 1 ? g.add(p.mul(0.5)) : g.sub(p).sigmoid();
+        }
+        outs.add(s.mul(g).add(s.tanh()));
+      }
+      LoopFormsTest.Graph m = new LoopFormsTest.Graph(Value.sum(outs), x, params);
+
+      blocks += assertBlocksEqualPerRowKernel(m, random, ops + " ops between", FEW_ROWS);
+    }
+    assertBlocksRan(blocks, "long statements between");
+  }
+
+  /**
+   * Random stacks of layers: lanes of inputs, hidden slots, every second input, inputs walking down
+   * or the layer before's outputs; sums headed by a bias, nothing, an input, a lane value or the
+   * neuron before's output; weights first or second; each neuron wrapped by a random kind.
+   */
+  @Test
+  void run_randomLayersOfWrappedSums_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(139);
+    int blocks = 0;
+    for (int graph = 0; graph < 24; graph++) {
+      int width = 12 + random.nextInt(50);
+      List<Value> x = leaves("x", 2 * width, null);
+      List<Value> params = new ArrayList<>();
+      List<Value> values = x.subList(0, width);
+      List<Value> outs = new ArrayList<>();
+      for (int layer = 0; layer < 2; layer++) {
+        List<Value> lanes =
+            switch (random.nextInt(5)) {
+              case 0 -> values;
+              case 1 -> values.stream().map(Value::tanh).toList();
+              case 2 -> java.util.stream.IntStream.range(0, width).mapToObj(i -> x.get(2 * i)).toList();
+              case 3 -> {
+                List<Value> down = new ArrayList<>(values);
+                java.util.Collections.reverse(down);
+                yield down;
+              }
+              default -> x.subList(width, 2 * width);
+            };
+        int head = random.nextInt(5);
+        boolean weightFirst = random.nextBoolean();
+        List<Value> next = new ArrayList<>();
+        Value previous = x.get(1);
+        for (int k = 0, neurons = 1 + random.nextInt(9); k < neurons; k++) {
+          List<Value> w = leaves("w" + k + "_", lanes.size(), random);
+          params.addAll(w);
+          List<Value> terms = new ArrayList<>();
+          if (head == 0) {
+            Value b = Value.of(random.nextDouble(-1, 1), "b" + k);
+            params.add(b);
+            terms.add(b);
+          } else if (head > 1) {
+            terms.add(head == 2 ? x.get(k) : head == 3 ? lanes.get(k % lanes.size()) : previous);
+          }
+          for (int i = 0; i < lanes.size(); i++) {
+            terms.add(weightFirst ? w.get(i).mul(lanes.get(i)) : lanes.get(i).mul(w.get(i)));
+          }
+          previous = wrap(random.nextInt(KINDS), Value.sum(terms), previous, x);
+          next.add(previous);
+        }
+        outs.addAll(next);
+        values = next;
+        width = next.size();
+      }
+      LoopFormsTest.Graph m = new LoopFormsTest.Graph(Value.sum(outs), x, params);
+
+      blocks += assertBlocksEqualPerRowKernel(m, random, "random graph " + graph, FEW_ROWS);
+    }
+    assertBlocksRan(blocks, "random layers");
   }
 }
