@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -136,15 +138,12 @@ class LaneBlocksAdversarialTest {
         LaneEmitter.Code straight =
             LaneFormsTest.assertLanesEqualPerRowKernel(
                 p, Integer.MAX_VALUE, random, at, rows, LaneBlocksAdversarialTest::specialRows);
-        LaneEmitter.Code rolled =
-            LaneFormsTest.assertLanesEqualPerRowKernel(
-                p, 0, random, at + ", rolled", rows, LaneBlocksAdversarialTest::specialRows);
-        if (rolled != null) System.err.println("DIAGR " + at + " chains " + rolled.chainStatements() + " blocks " + rolled.chainBlocks());
+        LaneFormsTest.assertLanesEqualPerRowKernel(
+            p, 0, random, at + ", rolled", rows, LaneBlocksAdversarialTest::specialRows);
 
         assertTrue(which == 1 || straight != null, at + ": no lane code");
         if (straight != null) {
           blocks += straight.chainBlocks();
-        System.err.println("DIAG " + at + " chains " + straight.chainStatements() + " blocks " + straight.chainBlocks());
         }
       }
     }
@@ -288,8 +287,8 @@ class LaneBlocksAdversarialTest {
     SplittableRandom random = new SplittableRandom(131);
     List<Value> x = leaves("x", 20, null);
     List<Value> down = new ArrayList<>(x);
-    java.util.Collections.reverse(down);
-    List<Value> one = java.util.Collections.nCopies(20, x.get(3));
+    Collections.reverse(down);
+    List<Value> one = Collections.nCopies(20, x.get(3));
     List<Value> shared = leaves("v", 20, random);
     int blocks = 0;
     for (int kind = 0; kind < 4; kind++) {
@@ -300,7 +299,7 @@ class LaneBlocksAdversarialTest {
         Value b = Value.of(random.nextDouble(-1, 1), "b" + k);
         params.add(single);
         params.add(b);
-        List<Value> w = kind == 2 ? java.util.Collections.nCopies(20, single) : shared;
+        List<Value> w = kind == 2 ? Collections.nCopies(20, single) : shared;
         List<Value> lanes = kind == 0 ? one : kind == 1 ? down : x;
         if (kind == 0 || kind == 1) {
           w = leaves("w" + k + "_", 20, random);
@@ -368,10 +367,10 @@ class LaneBlocksAdversarialTest {
             switch (random.nextInt(5)) {
               case 0 -> values;
               case 1 -> values.stream().map(Value::tanh).toList();
-              case 2 -> java.util.stream.IntStream.range(0, width).mapToObj(i -> x.get(2 * i)).toList();
+              case 2 -> IntStream.range(0, width).mapToObj(i -> x.get(2 * i)).toList();
               case 3 -> {
                 List<Value> down = new ArrayList<>(values);
-                java.util.Collections.reverse(down);
+                Collections.reverse(down);
                 yield down;
               }
               default -> x.subList(width, 2 * width);
@@ -406,5 +405,117 @@ class LaneBlocksAdversarialTest {
       blocks += assertBlocksEqualPerRowKernel(m, random, "random graph " + graph, FEW_ROWS);
     }
     assertBlocksRan(blocks, "random layers");
+  }
+
+  /**
+   * Neurons each summing the neuron before's output in every term, {@code s_k = Σ_i w_k,i·o_(k-1) +
+   * b_k} and {@code o_k = tanh(s_k)·o_(k-1)}, only the last output read by the loss: {@link Layout}
+   * puts every sum in one slot that is also their lane operand, or, with every sum read by the loss
+   * too, puts every {@code o_k} (a statement between the runs) in the slot of {@code o_(k-1)}.
+   * Either way consecutive sums read the same lane slot with their own weights, as a layer's do,
+   * though each needs the one before, so none may join another's block.
+   */
+  @Test
+  void run_sumsOfTheNeuronBeforesOutputInEveryTerm_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(149);
+    List<Value> x = leaves("x", 3, null);
+    for (int terms : new int[] {14, 30}) {
+      for (boolean sumsRead : new boolean[] {false, true}) {
+        List<Value> params = new ArrayList<>();
+        List<Value> outs = new ArrayList<>();
+        Value previous = x.get(0);
+        for (int k = 0; k < 6; k++) {
+          List<Value> w = leaves("w" + k + "_", terms, random);
+          Value b = Value.of(random.nextDouble(-1, 1), "b" + k);
+          params.addAll(w);
+          params.add(b);
+          Value s = Value.dot(w, Collections.nCopies(terms, previous)).add(b);
+          previous = s.tanh().mul(previous);
+          if (sumsRead) {
+            outs.add(s.mul(x.get(1)));
+          }
+        }
+        outs.add(previous);
+        LoopFormsTest.Graph m = new LoopFormsTest.Graph(Value.sum(outs), x, params);
+        String what = terms + " terms, sums read " + sumsRead;
+
+        int blocks = assertBlocksEqualPerRowKernel(m, random, what, ROWS);
+
+        assertTrue(blocks == 0, what + ": blocks " + blocks);
+      }
+    }
+  }
+
+  /**
+   * Neurons over windows of the same lanes that start one lane (or a few) apart, of one width:
+   * their sums have one shape, terms and steps, but not the same lane values, so they may not share
+   * a block's lane vectors; over inputs and over hidden slots, the windows walking up or down.
+   */
+  @Test
+  void run_neuronsOverShiftedWindowsOfTheLanes_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(151);
+    List<Value> x = leaves("x", 40, null);
+    List<Value> hidden = x.stream().map(Value::tanh).toList();
+    for (List<Value> lanes : List.of(x, hidden)) {
+      for (int shift : new int[] {1, 3, -2}) {
+        List<Value> params = new ArrayList<>();
+        List<Value> outs = new ArrayList<>();
+        for (int k = 0; k < 6; k++) {
+          int start = shift > 0 ? k * shift : 20 + k * shift;
+          List<Value> w = leaves("w" + k + "_", 20, random);
+          Value b = Value.of(random.nextDouble(-1, 1), "b" + k);
+          params.addAll(w);
+          params.add(b);
+          outs.add(Value.dot(w, lanes.subList(start, start + 20)).add(b).tanh());
+        }
+        LoopFormsTest.Graph m = new LoopFormsTest.Graph(Value.sum(outs), x, params);
+        String what = (lanes == x ? "inputs" : "slots") + ", shift " + shift;
+
+        int blocks = assertBlocksEqualPerRowKernel(m, random, what, FEW_ROWS);
+
+        assertTrue(blocks == 0, what + ": blocks " + blocks);
+      }
+    }
+  }
+
+  /**
+   * A layer whose neurons are the program's outputs, each sum written straight into its output
+   * slot, with ops before and after it reading other outputs.
+   */
+  @Test
+  void run_layerOfOutputs_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(157);
+    List<Value> x = leaves("x", 24, null);
+    List<Value> params = new ArrayList<>();
+    List<Value> outs = new ArrayList<>();
+    Value previous = x.get(2);
+    for (int k = 0; k < 7; k++) {
+      List<Value> w = leaves("w" + k + "_", 20, random);
+      params.addAll(w);
+      Value s = Value.dot(w, x.subList(4, 24));
+      previous =
+          wrap(new int[] {LINEAR, PREVIOUS_TIMES, PLUS_PREVIOUS, TANH}[k % 4], s, previous, x);
+      outs.add(previous);
+    }
+    int blocks = 0;
+    for (boolean exact : new boolean[] {false, true}) {
+      JitOptions options = JitOptions.defaults().withExact(exact);
+      Program traced = Tracer.trace(outs, x, params);
+      Program p =
+          Compiler.forwardProgram(
+              Compiler.run(Passes.beforeReverse(options), Lowering.expandNary(traced)), options);
+
+      LaneEmitter.Code straight =
+          LaneFormsTest.assertLanesEqualPerRowKernel(
+              p,
+              Integer.MAX_VALUE,
+              random,
+              "exact " + exact,
+              ROWS,
+              LaneBlocksAdversarialTest::specialRows);
+
+      blocks += straight.chainBlocks();
+    }
+    assertBlocksRan(blocks, "outputs");
   }
 }
