@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -27,10 +26,6 @@ class LaneBlocksAdversarialTest {
   /** Fewer row counts for the sweeps over many graphs, still around a block's edges. */
   private static final int[] FEW_ROWS = {1, 9, 16, 17};
 
-  private static final double[] SPECIAL = {
-    Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0
-  };
-
   /** How a neuron's sum {@code s} is wrapped into its output. */
   private static final int LINEAR = 0;
 
@@ -44,21 +39,6 @@ class LaneBlocksAdversarialTest {
   private static final int LONG_TAIL = 8; // clamp, pow, softplus, max with constants after the sum
   private static final int INPUT_MINUS = 9; // sigmoid(x1 - s)
   private static final int KINDS = 10;
-
-  /**
-   * Rows of numbers in [-1, 1]; rows 3 and 12 of every block hold a special value, row 3 at one
-   * input, row 12 in every input, so both halves of a block's vectors meet one.
-   */
-  private static double[] specialRows(SplittableRandom random, int rows, int inputs) {
-    double[] data = random.doubles((long) rows * inputs, -1, 1).toArray();
-    for (int r = 3; r < rows; r += LaneEmitter.LANES) {
-      data[r * inputs + random.nextInt(inputs)] = SPECIAL[(r + rows) % SPECIAL.length];
-    }
-    for (int r = 12; r < rows; r += LaneEmitter.LANES) {
-      Arrays.fill(data, r * inputs, (r + 1) * inputs, SPECIAL[(r + rows + 1) % SPECIAL.length]);
-    }
-    return data;
-  }
 
   private static List<Value> leaves(String name, int n, SplittableRandom random) {
     List<Value> leaves = new ArrayList<>();
@@ -137,9 +117,9 @@ class LaneBlocksAdversarialTest {
 
         LaneEmitter.Code straight =
             LaneFormsTest.assertLanesEqualPerRowKernel(
-                p, Integer.MAX_VALUE, random, at, rows, LaneBlocksAdversarialTest::specialRows);
+                p, Integer.MAX_VALUE, random, at, rows, LaneFormsTest::data);
         LaneFormsTest.assertLanesEqualPerRowKernel(
-            p, 0, random, at + ", rolled", rows, LaneBlocksAdversarialTest::specialRows);
+            p, 0, random, at + ", rolled", rows, LaneFormsTest::data);
 
         assertTrue(which == 1 || straight != null, at + ": no lane code");
         if (straight != null) {
@@ -184,51 +164,32 @@ class LaneBlocksAdversarialTest {
     assertBlocksRan(blocks, "mixed kinds");
   }
 
-  @Test
-  void run_headlessSumsWithTheWeightSecond_equalPerRowKernel() {
-    SplittableRandom random = new SplittableRandom(107);
-    List<Value> x = leaves("x", 20, null);
-    int blocks = 0;
-    for (boolean bias : new boolean[] {false, true}) {
-      for (boolean weightFirst : new boolean[] {false, true}) {
-        for (int neurons : new int[] {2, 4, 7}) {
-          LoopFormsTest.Graph m =
-              layer(random, x, x, neurons, bias, weightFirst, TANH, PLUS_PREVIOUS, LINEAR);
-          String what = "bias " + bias + ", weight first " + weightFirst + ", " + neurons;
-
-          blocks += assertBlocksEqualPerRowKernel(m, random, what, FEW_ROWS);
-        }
-      }
-    }
-    assertBlocksRan(blocks, "headless and weight second");
-  }
-
   /**
-   * Layers over hidden values (workspace slots, {@code tanh(x_i)}) of 30, 40 and 52 terms, which
-   * {@link Layout} cuts into parts: the short last parts and the activations stand between the runs
-   * of a block.
+   * Layers over inputs, or over hidden values (workspace slots, {@code tanh(x_i)}) of 30, 40 and 52
+   * terms, which {@link Layout} cuts into parts, the short last parts and the activations standing
+   * between the runs of a block; with a bias or headless, the weight first or second.
    */
   @Test
-  void run_layersOverSlotsCutIntoPartsWithShortLastParts_equalPerRowKernel() {
-    SplittableRandom random = new SplittableRandom(109);
+  void run_layersHeadlessOrNotWeightFirstOrSecondCutIntoParts_equalPerRowKernel() {
+    SplittableRandom random = new SplittableRandom(107);
     int blocks = 0;
-    for (int width : new int[] {30, 40, 52}) {
+    for (int width : new int[] {20, 30, 40, 52}) {
       List<Value> x = leaves("x", width, null);
-      List<Value> hidden = new ArrayList<>();
-      for (Value v : x) {
-        hidden.add(v.tanh());
-      }
-      for (int neurons : new int[] {2, 3, 4, 6, 9}) {
-        for (boolean bias : new boolean[] {false, true}) {
-          LoopFormsTest.Graph m =
-              layer(random, x, hidden, neurons, bias, true, TANH, LINEAR, PLUS_PREVIOUS, NEG);
-          String what = width + " wide, " + neurons + " neurons, bias " + bias;
+      List<Value> lanes = width == 20 ? x : x.stream().map(Value::tanh).toList();
+      for (boolean bias : new boolean[] {false, true}) {
+        for (boolean weightFirst : new boolean[] {false, true}) {
+          for (int neurons : new int[] {2, 4, 7, 9}) {
+            LoopFormsTest.Graph m =
+                layer(random, x, lanes, neurons, bias, weightFirst, TANH, PLUS_PREVIOUS, NEG);
+            String what =
+                width + " wide, bias " + bias + ", weight first " + weightFirst + ", " + neurons;
 
-          blocks += assertBlocksEqualPerRowKernel(m, random, what, FEW_ROWS);
+            blocks += assertBlocksEqualPerRowKernel(m, random, what, FEW_ROWS);
+          }
         }
       }
     }
-    assertBlocksRan(blocks, "cut layers");
+    assertBlocksRan(blocks, "headless, weight second, cut");
   }
 
   /** Layers of sums so wide that their middle parts roll into loops inside the runs of a block. */
@@ -507,12 +468,7 @@ class LaneBlocksAdversarialTest {
 
       LaneEmitter.Code straight =
           LaneFormsTest.assertLanesEqualPerRowKernel(
-              p,
-              Integer.MAX_VALUE,
-              random,
-              "exact " + exact,
-              ROWS,
-              LaneBlocksAdversarialTest::specialRows);
+              p, Integer.MAX_VALUE, random, "exact " + exact, ROWS, LaneFormsTest::data);
 
       blocks += straight.chainBlocks();
     }
