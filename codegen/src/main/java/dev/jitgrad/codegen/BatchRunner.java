@@ -16,10 +16,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Rows are cut into blocks of {@link #BLOCK_ROWS}. Each block sums its rows' values and
  * gradients in row order, from zero; the blocks are then added to the result in block order. Which
  * thread computes a block never matters, so the result is the same to the bit on any machine with
- * any number of threads. Blocks are processed in waves of at most {@link #WAVE_BLOCKS}, combined
- * before the next wave starts, so memory stays bounded however many rows there are. Threads come
- * from the common {@link ForkJoinPool}; the pool tasks, per-block buffers and per-thread workspaces
- * are kept between calls, so a call allocates next to nothing.
+ * any number of threads. On one thread each block is added to the result as soon as it is computed;
+ * on several, blocks are processed in waves of at most {@link #WAVE_BLOCKS}, combined before the
+ * next wave starts, so memory stays bounded however many rows there are. Threads come from the
+ * common {@link ForkJoinPool}; the pool tasks, per-block buffers and per-thread workspaces are kept
+ * between calls, so a call allocates next to nothing.
  *
  * <p>A call never waits for a pool thread that has not started. The caller joins no task: every
  * participant, the caller and whichever helper task the pool gets round to, claims blocks one at a
@@ -174,17 +175,22 @@ final class BatchRunner {
       int blocks = blockCount(rows);
       double sum = 0;
       try {
-        for (int first = 0; first < blocks; first += capacity) {
+        for (int block = 0; block < blocks && !parallel; block++) {
+          Workspace w = workspaces[0];
+          sum += compute(block, w);
+          for (int i = 0; i < paramCount; i++) {
+            paramGrad[i] += w.grad[i];
+          }
+        }
+        for (int first = 0; first < blocks && parallel; first += capacity) {
           int count = Math.min(capacity, blocks - first);
           this.first = first;
           this.count = count;
           done.set(0);
           claims.set(++epoch << 16 | count << 8);
-          if (parallel) {
-            callHelpers(epoch, count - 1);
-          }
+          callHelpers(epoch, count - 1);
           for (int b = claim(epoch); b >= 0; b = claim(epoch)) {
-            compute(b, workspaces[0]);
+            keep(b, workspaces[0]);
             done.incrementAndGet();
           }
           while (done.get() < count) {
@@ -242,16 +248,21 @@ final class BatchRunner {
       return new Workspace(kernel.workspaceSize(), inputCount, paramCount);
     }
 
+    /** Computes block {@code first + b} into {@code sums[b]} and its part of {@code grads}. */
+    private void keep(int b, Workspace w) {
+      sums[b] = compute(first + b, w);
+      System.arraycopy(w.grad, 0, grads, b * paramCount, paramCount);
+    }
+
     /**
-     * Sums block {@code first + b} into {@code sums[b]} and its part of {@code grads}: on the lane
-     * kernel, whose row loops add the rows' gradients in row order, or row by row (also a block of
-     * fewer than {@link LaneKernel#MIN_ROWS} rows).
+     * Returns the sum of block {@code block}'s outputs and leaves its gradient in {@code w.grad}:
+     * on the lane kernel, whose row loops add the rows' gradients in row order, or row by row (also
+     * a block of fewer than {@link LaneKernel#MIN_ROWS} rows).
      */
-    private void compute(int b, Workspace w) {
+    private double compute(int block, Workspace w) {
       double[] data = rowsData;
       double[] p = params;
       LaneKernel lanes = laneKernel;
-      int block = first + b;
       int start = block * BLOCK_ROWS;
       int end = blockEnd(block, rows);
       Arrays.fill(w.grad, 0.0);
@@ -271,8 +282,7 @@ final class BatchRunner {
           sum += w.ws[0];
         }
       }
-      sums[b] = sum;
-      System.arraycopy(w.grad, 0, grads, b * paramCount, paramCount);
+      return sum;
     }
 
     private void rethrowFailure() {
@@ -293,7 +303,7 @@ final class BatchRunner {
           if (workspaces[slot] == null) {
             workspaces[slot] = workspace();
           }
-          compute(b, workspaces[slot]);
+          keep(b, workspaces[slot]);
         } catch (Throwable e) {
           failure.compareAndSet(null, e);
         }
