@@ -91,7 +91,10 @@ final class LaneChains {
   /**
    * The first local of a block's vectors where statements stand between its runs: above the scalar
    * locals of the lane and row loops written for those statements ({@link
-   * LaneEmitter#GROUP_SCALARS}), which would otherwise overwrite accumulators not yet stored.
+   * LaneEmitter#GROUP_SCALARS}), which would otherwise overwrite accumulators not yet stored. A
+   * group exceeds that bound only if one statement alone does, which {@link Layout}'s limit on a
+   * statement's size rules out; were it raised, a class with such a block would fail verification
+   * when loaded (a {@link JitBugException}), not compute wrongly.
    */
   private static final int ABOVE_GROUPS = LaneEmitter.SCALARS + 2 * LaneEmitter.GROUP_SCALARS;
 
