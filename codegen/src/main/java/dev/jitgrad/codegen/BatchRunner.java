@@ -173,38 +173,9 @@ final class BatchRunner {
       this.laneKernel = laneKernel;
       this.caller = Thread.currentThread();
       int blocks = blockCount(rows);
-      double sum = 0;
+      double sum;
       try {
-        for (int block = 0; block < blocks && !parallel; block++) {
-          Workspace w = workspaces[0];
-          sum += compute(block, w);
-          for (int i = 0; i < paramCount; i++) {
-            paramGrad[i] += w.grad[i];
-          }
-        }
-        for (int first = 0; first < blocks && parallel; first += capacity) {
-          int count = Math.min(capacity, blocks - first);
-          this.first = first;
-          this.count = count;
-          done.set(0);
-          claims.set(++epoch << 16 | count << 8);
-          callHelpers(epoch, count - 1);
-          for (int b = claim(epoch); b >= 0; b = claim(epoch)) {
-            keep(b, workspaces[0]);
-            done.incrementAndGet();
-          }
-          while (done.get() < count) {
-            LockSupport.park(this);
-          }
-          rethrowFailure();
-          for (int b = 0; b < count; b++) {
-            sum += sums[b];
-            int offset = b * paramCount;
-            for (int i = 0; i < paramCount; i++) {
-              paramGrad[i] += grads[offset + i];
-            }
-          }
-        }
+        sum = parallel ? waves(blocks, paramGrad) : inOrder(blocks, paramGrad);
       } catch (Throwable e) {
         claims.set(++epoch << 16);
         throw e;
@@ -214,6 +185,57 @@ final class BatchRunner {
       this.laneKernel = null;
       this.caller = null;
       return sum;
+    }
+
+    /**
+     * Computes the {@code blocks} blocks on the caller's thread, each added into {@code paramGrad}
+     * as soon as it is computed, and returns the sum of their outputs.
+     */
+    private double inOrder(int blocks, double[] paramGrad) {
+      double sum = 0;
+      Workspace w = workspaces[0];
+      for (int block = 0; block < blocks; block++) {
+        sum += compute(block, w);
+        add(w.grad, 0, paramGrad);
+      }
+      return sum;
+    }
+
+    /**
+     * Computes the {@code blocks} blocks in waves shared with the pool's helpers, each wave's
+     * blocks added into {@code paramGrad} in block order once all are done, and returns the sum of
+     * their outputs.
+     */
+    private double waves(int blocks, double[] paramGrad) {
+      double sum = 0;
+      for (int first = 0; first < blocks; first += capacity) {
+        int count = Math.min(capacity, blocks - first);
+        this.first = first;
+        this.count = count;
+        done.set(0);
+        claims.set(++epoch << 16 | count << 8);
+        callHelpers(epoch, count - 1);
+        for (int b = claim(epoch); b >= 0; b = claim(epoch)) {
+          keep(b, workspaces[0]);
+          done.incrementAndGet();
+        }
+        while (done.get() < count) {
+          LockSupport.park(this);
+        }
+        rethrowFailure();
+        for (int b = 0; b < count; b++) {
+          sum += sums[b];
+          add(grads, b * paramCount, paramGrad);
+        }
+      }
+      return sum;
+    }
+
+    /** Adds the {@code paramCount} doubles of {@code from} at {@code offset} into {@code into}. */
+    private void add(double[] from, int offset, double[] into) {
+      for (int i = 0; i < paramCount; i++) {
+        into[i] += from[offset + i];
+      }
     }
 
     /** Asks up to {@code wanted} helpers to join wave {@code epoch}, never forking a task twice. */

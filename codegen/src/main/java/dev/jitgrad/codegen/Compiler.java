@@ -198,9 +198,9 @@ final class Compiler {
    * lanes, so the threshold was 5,000; with chains, row-blocked updates and a batch's short last
    * block run row by row ({@link LaneKernel#MIN_ROWS}), plain lanes ran it in 21.0–21.6 µs against
    * 25.3 µs row by row, and the 2-16-10 batch (1,666 instructions) in 86 against 108 µs
-   * (benchmarks/RESULTS.md, "Codegen v2, fifth session"); vector lanes ({@link LaneVectors}) ran
-   * both faster too. The threshold sits under the smallest size measured; the system property
-   * {@code jitgrad.laneMinInstructions} overrides it.
+   * (benchmarks/RESULTS.md, "Codegen v2 at the end of the fifth session"); vector lanes ({@link
+   * LaneVectors}) ran both faster too. The threshold sits under the smallest size measured; the
+   * system property {@code jitgrad.laneMinInstructions} overrides it.
    */
   static final int DEFAULT_LANE_MIN_INSTRUCTIONS = 1500;
 

@@ -404,7 +404,6 @@ final class LaneChains {
    */
   List<Member> block(int s, List<Rolling.Loop> loops, int next) {
     ChainRun run = chainRun(s, loops, next);
-    List<ChainRun> runs = new ArrayList<>(List.of(run));
     List<Member> block = new ArrayList<>(List.of(new Member(run, run.last() + 1)));
     if (!isVector(s, run.last(), 0)) {
       return block;
@@ -413,7 +412,7 @@ final class LaneChains {
     List<Integer> written = new ArrayList<>();
     int vectorBytes = vectorBytes(run);
     int bytes = vectorBytes;
-    while ((runs.size() + 1) * LaneVectors.PARTS <= BLOCK_VECTORS) {
+    while ((block.size() + 1) * LaneVectors.PARTS <= BLOCK_VECTORS) {
       int after = run.last() + 1;
       int n = after;
       Rolling.Loop loop = next + consumed < loops.size() ? loops.get(next + consumed) : null;
@@ -435,12 +434,11 @@ final class LaneChains {
       bytes += vectorBytes(r) + others.bytes(after, n);
       if (vectorBytes > LaneVectors.CHUNK_BYTES
           || bytes > MAX_CHAIN_BYTES
-          || !joins(runs, r, written)) {
+          || !joins(block, r, written)) {
         break;
       }
       block.set(block.size() - 1, new Member(run, n));
       block.add(new Member(r, r.last() + 1));
-      runs.add(r);
       run = r;
       consumed += r.loops();
     }
@@ -448,18 +446,18 @@ final class LaneChains {
   }
 
   /**
-   * Returns whether run {@code r} joins the block of runs {@code runs} ({@link #block}), the
-   * statements between them and before {@code r} writing the slots {@code written}: it runs as
-   * vectors, has as many terms, its sum the shape of theirs, the same lane operands at every term
-   * and parameters advancing by the same step; and the block computes what the runs and statements
-   * one after another do. A block adds all its sums before storing any, so its targets are
-   * distinct, no run's sum reads another run's target, and {@code r}'s sum reads no slot that a
-   * statement before it writes.
+   * Returns whether run {@code r} joins the runs of {@code block} ({@link #block}), the statements
+   * between them and before {@code r} writing the slots {@code written}: it runs as vectors, has as
+   * many terms, its sum the shape of theirs, the same lane operands at every term and parameters
+   * advancing by the same step; and the block computes what the runs and statements one after
+   * another do. A block adds all its sums before storing any, so its targets are distinct, no run's
+   * sum reads another run's target, and {@code r}'s sum reads no slot that a statement before it
+   * writes.
    */
-  private boolean joins(List<ChainRun> runs, ChainRun r, List<Integer> written) {
-    int a = runs.get(0).first();
+  private boolean joins(List<Member> block, ChainRun r, List<Integer> written) {
+    int a = block.get(0).run().first();
     int b = r.first();
-    if (r.terms() != runs.get(0).terms()
+    if (r.terms() != block.get(0).run().terms()
         || headless(a) != headless(b)
         || !isVector(b, r.last(), 0)) {
       return false;
@@ -479,7 +477,7 @@ final class LaneChains {
         return false;
       }
     }
-    List<ChainRun> all = new ArrayList<>(runs);
+    List<ChainRun> all = new ArrayList<>(block.stream().map(Member::run).toList());
     all.add(r);
     for (ChainRun i : all) {
       for (ChainRun j : all) {
@@ -513,13 +511,20 @@ final class LaneChains {
     int first = firstTerm(s);
     for (int k = 0; k < 2; k++) {
       int step = tape.index(first + 2 + k) - tape.index(first + k);
-      int gap = slot - tape.index(first + k);
-      boolean hit = step == 0 ? gap == 0 : gap % step == 0 && gap / step >= 0 && gap / step < terms;
-      if (arrayOf(tape, s, first + k) == Emitter.WS && hit) {
+      if (arrayOf(tape, s, first + k) == Emitter.WS
+          && hits(tape.index(first + k), step, terms, slot)) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Returns whether index {@code slot} is one of the {@code count} indices {@code start + j·step}.
+   */
+  private static boolean hits(int start, int step, int count, int slot) {
+    int gap = slot - start;
+    return step == 0 ? gap == 0 : gap % step == 0 && gap / step >= 0 && gap / step < count;
   }
 
   /**
@@ -611,9 +616,7 @@ final class LaneChains {
       long token = tape.token(u);
       int type = Tape.type(token);
       if (type == Tape.LOAD && u != chainHead(n) && Tape.payload(token) == Emitter.WS) {
-        int gap = slot - tape.index(x);
-        int step = trips > 1 ? stride(tape, n, x, 1) : 0;
-        if (step == 0 ? gap == 0 : gap % step == 0 && gap / step >= 0 && gap / step < trips) {
+        if (hits(tape.index(x), trips > 1 ? stride(tape, n, x, 1) : 0, trips, slot)) {
           return true;
         }
       }
