@@ -14,6 +14,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
@@ -44,12 +45,14 @@ public final class CompiledGraph implements Serializable {
   /** The optimised programs: derived again on demand, or fixed by a saved file. */
   private final GraphPrograms programs;
 
-  private final Kernel forward;
+  /** The forward program's per-row code, made on the first call that runs it. */
+  private final Lazy<Compiler.Built> forward;
 
   /** The forward program's lane kernel, for {@link #forwardBatch}, made on its first call. */
   private final LazyLanes forwardLanes;
 
   private final Kernel gradient;
+  private final Emitter.Code gradientCode;
   private volatile Kernel inputGradient;
   private final Compiler.Summary summary;
   private final ThreadLocal<Workspace> workspaces;
@@ -63,11 +66,12 @@ public final class CompiledGraph implements Serializable {
     this.inputCount = forwardProgram.inputCount;
     this.paramCount = forwardProgram.paramCount;
     this.outputCount = forwardProgram.outputCount;
-    this.forward = compiled.forward().kernel();
-    this.forwardLanes = compiled.forward().lanes();
+    this.forward = compiled.forward();
+    this.forwardLanes = compiled.forwardLanes();
     this.gradient = compiled.gradient().kernel();
+    this.gradientCode = compiled.gradient().code();
     this.summary = compiled.summary();
-    int size = Math.max(forward.workspaceSize(), gradient.workspaceSize());
+    int size = gradient.workspaceSize(); // a thread's workspace grows for the others on their use
     int inputs = inputCount;
     int params = paramCount;
     this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params));
@@ -87,7 +91,7 @@ public final class CompiledGraph implements Serializable {
       JitOptions options, GraphPrograms programs, Compiler.Compiled compiled) {
     CompiledGraph graph = new CompiledGraph(options, programs, compiled);
     if (options.dumpDirectory() != null) {
-      Emitter.Code f = compiled.forward().code();
+      Emitter.Code f = compiled.forward().get().code();
       graph.dump(
           options.dumpDirectory(),
           "",
@@ -96,9 +100,14 @@ public final class CompiledGraph implements Serializable {
     return graph;
   }
 
-  /** Returns the kernel of {@code forward}, for tests. */
+  /** Returns the forward program's per-row kernel, making it if no call has yet. */
   Kernel forwardKernel() {
-    return forward;
+    return forward.get().kernel();
+  }
+
+  /** Returns whether the forward program's per-row code is still to be made, for tests. */
+  boolean forwardPending() {
+    return forward.pending();
   }
 
   /** Returns how many values {@code inputs} arrays hold. */
@@ -124,8 +133,9 @@ public final class CompiledGraph implements Serializable {
   public double forward(double[] inputs, double[] params) {
     check(inputs, inputCount, "inputs");
     check(params, paramCount, "params");
-    double[] ws = workspace(forward).ws;
-    forward.run(inputs, params, null, null, ws);
+    Kernel kernel = forwardKernel();
+    double[] ws = workspace(kernel).ws;
+    kernel.run(inputs, params, null, null, ws);
     return ws[0];
   }
 
@@ -138,8 +148,9 @@ public final class CompiledGraph implements Serializable {
     check(inputs, inputCount, "inputs");
     check(params, paramCount, "params");
     check(outputs, outputCount, "outputs");
-    double[] ws = workspace(forward).ws;
-    forward.run(inputs, params, null, null, ws);
+    Kernel kernel = forwardKernel();
+    double[] ws = workspace(kernel).ws;
+    kernel.run(inputs, params, null, null, ws);
     System.arraycopy(ws, 0, outputs, 0, outputCount);
   }
 
@@ -239,7 +250,7 @@ public final class CompiledGraph implements Serializable {
     }
     checkDistinct(outputRows, "outputRows", inputRows, "inputRows");
     checkDistinct(outputRows, "outputRows", params, "params");
-    Workspace w = workspace(forward);
+    Workspace w = workspaces.get();
     LaneKernel lanes = rows > 0 ? forwardLanes.get() : null;
     for (int start = 0; start < rows; start += BATCH_BLOCK_ROWS) {
       int n = Math.min(BATCH_BLOCK_ROWS, rows - start);
@@ -254,10 +265,12 @@ public final class CompiledGraph implements Serializable {
           }
         }
       } else {
+        Kernel kernel = forwardKernel(); // made here: batches on lanes need no per-row code
+        double[] ws = workspace(kernel).ws;
         for (int r = start; r < start + n; r++) {
           System.arraycopy(inputRows, r * inputCount, w.row, 0, inputCount);
-          forward.run(w.row, params, null, null, w.ws);
-          System.arraycopy(w.ws, 0, outputRows, r * outputCount, outputCount);
+          kernel.run(w.row, params, null, null, ws);
+          System.arraycopy(ws, 0, outputRows, r * outputCount, outputCount);
         }
       }
     }
@@ -495,7 +508,22 @@ public final class CompiledGraph implements Serializable {
         "_" + ProcessHandle.current().pid() + "-" + Long.toString(System.currentTimeMillis(), 36);
   }
 
-  /** Returns a summary: sizes before and after passes, chunks, bytecode size and compile time. */
+  /** Returns the code generated so far: the gradient program's, then the forward program's. */
+  private List<Emitter.Code> code() {
+    List<Emitter.Code> code = new ArrayList<>();
+    if (gradientCode != null) {
+      code.add(gradientCode);
+      if (!forward.pending()) {
+        code.add(forward.get().code());
+      }
+    }
+    return code;
+  }
+
+  /**
+   * Returns a summary: sizes before and after passes, chunks and bytecode size of the code
+   * generated so far, and compile time.
+   */
   @Override
   public String toString() {
     return "CompiledGraph["
@@ -507,7 +535,7 @@ public final class CompiledGraph implements Serializable {
         + " outputs"
         + (options.exact() ? ", exact" : "")
         + "; "
-        + summary
+        + summary.text(code(), forward.pending())
         + "]";
   }
 }

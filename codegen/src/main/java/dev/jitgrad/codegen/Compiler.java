@@ -18,6 +18,7 @@ import java.util.Locale;
  *  7. statements         one token list per statement to write                  {@link Tape}
  *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
  *  9. emit               bytecode in chunk methods and classes                  {@link Emitter}
+ *                        (the forward program's on its first call)              {@link #later}
  *     and lanes          the same statements over blocks of rows, for batches,  {@link LaneEmitter}
  *                        on the first batch call                                {@link LazyLanes}
  * 10. load               hidden classes → a kernel                              {@link Emitter#load}
@@ -51,52 +52,57 @@ final class Compiler {
 
   /**
    * What compiling a graph produced: the program reverse mode differentiates (kept so the input
-   * gradient can be compiled later; null for a loaded graph), the forward and gradient kernels,
-   * their code and a summary.
+   * gradient can be compiled later; null for a loaded graph), the forward program's code (per-row
+   * and lanes, each made on first use), the gradient kernel, its code and a summary.
    */
   record Compiled(
-      Program differentiable, Built forward, Built gradient, int gradientSize, Summary summary) {}
+      Program differentiable,
+      Lazy<Built> forward,
+      LazyLanes forwardLanes,
+      Built gradient,
+      int gradientSize,
+      Summary summary) {}
 
   /**
    * What a compiled graph's {@code toString} reports, as numbers: formatted only when asked, since
    * the first {@code String.format} in a JVM loads locale data, tens of milliseconds in a fresh
-   * one. {@code traced} is -1 for a loaded graph; {@code chunks} is -1 on the IR interpreter.
+   * one. {@code traced} is -1 for a loaded graph.
    */
-  record Summary(
-      long traced, int forward, int gradient, int chunks, int classes, long bytes, long nanos) {
-    static Summary of(long traced, int forward, int gradient, Built f, Built g, long start) {
-      long nanos = System.nanoTime() - start;
-      if (f.code() == null) {
-        return new Summary(traced, forward, gradient, -1, 0, 0, nanos);
-      }
-      return new Summary(
-          traced,
-          forward,
-          gradient,
-          f.code().chunks() + g.code().chunks(),
-          f.code().classes().size() + g.code().classes().size(),
-          f.code().bytes() + g.code().bytes(),
-          nanos);
+  record Summary(long traced, int forward, int gradient, long nanos) {
+    static Summary of(long traced, int forward, int gradient, long start) {
+      return new Summary(traced, forward, gradient, System.nanoTime() - start);
     }
 
-    @Override
-    public String toString() {
-      String code =
-          chunks < 0
+    /**
+     * Returns the summary with {@code code}, the code generated so far (none on the IR
+     * interpreter), and whether the forward program's per-row code is still to be made.
+     */
+    String text(List<Emitter.Code> code, boolean forwardPending) {
+      int chunks = 0;
+      int classes = 0;
+      long bytes = 0;
+      for (Emitter.Code c : code) {
+        chunks += c.chunks();
+        classes += c.classes().size();
+        bytes += c.bytes();
+      }
+      String made =
+          code.isEmpty()
               ? "IR interpreter"
               : String.format(
                   Locale.ROOT,
-                  "%d chunks in %d classes, %d bytes of bytecode",
+                  "%d chunks in %d classes, %d bytes of bytecode%s",
                   chunks,
                   classes,
-                  bytes);
+                  bytes,
+                  forwardPending ? " (the forward program's on its first call)" : "");
       return traced < 0
           ? String.format(
               Locale.ROOT,
               "loaded forward program %d nodes, gradient program %d nodes; %s; loaded in %.1f ms",
               forward,
               gradient,
-              code,
+              made,
               nanos / 1e6)
           : String.format(
               Locale.ROOT,
@@ -105,7 +111,7 @@ final class Compiler {
               traced,
               forward,
               gradient,
-              code,
+              made,
               nanos / 1e6);
     }
   }
@@ -134,8 +140,9 @@ final class Compiler {
     Passes.Open passes = new Passes.Open(differentiable, options);
     Program forward = expanded(verified(passes.program(), "passes"));
     int forwardSize = forward.size;
-    Built f = build(forward, options, true);
-    forward = null; // from here only its lane code, until built, holds the program
+    Lazy<Built> f = later(forward, options);
+    LazyLanes forwardLanes = laneCode(forward, options, null);
+    forward = null; // from here only its code, until made, holds the program
     Program gradient =
         checkedGradient(
             expanded(verified(passes.extend(reversed(differentiable, false, options)), "passes")),
@@ -144,8 +151,8 @@ final class Compiler {
     passes = null; // the forward program's rewrite and merge table, kept for the gradient's
     int gradientSize = gradient.size;
     Built g = build(gradient, options, true);
-    Summary summary = Summary.of(tracedSize, forwardSize, gradientSize, f, g, start);
-    return new Compiled(differentiable, f, g, gradientSize, summary);
+    Summary summary = Summary.of(tracedSize, forwardSize, gradientSize, start);
+    return new Compiled(differentiable, f, forwardLanes, g, gradientSize, summary);
   }
 
   /**
@@ -154,11 +161,13 @@ final class Compiler {
    */
   static Compiled load(GraphPrograms.Saved saved, JitOptions options) {
     long start = System.nanoTime();
-    Built f = build(saved.forward(), options, true);
+    Lazy<Built> f = later(saved.forward(), options);
+    LazyLanes forwardLanes = laneCode(saved.forward(), options, null);
     Built g = build(saved.gradient(), options, true);
     int forward = saved.forward().size;
     int gradient = saved.gradient().size;
-    return new Compiled(null, f, g, gradient, Summary.of(-1, forward, gradient, f, g, start));
+    Summary summary = Summary.of(-1, forward, gradient, start);
+    return new Compiled(null, f, forwardLanes, g, gradient, summary);
   }
 
   /** Stages 4 and 5 on the differentiable program: the optimised forward program. */
@@ -229,11 +238,32 @@ final class Compiler {
     Layout layout = new Layout(p);
     Tape tape = Tape.of(p, layout);
     Emitter.Code code = Emitter.emit(p, layout, tape, Rolling.MIN_PROGRAM_BYTES);
-    LazyLanes laneCode =
-        lanes && wantsLanes(p.size, LANE_MIN_INSTRUCTIONS)
-            ? LazyLanes.of(p, tape.loops)
-            : LazyLanes.NONE;
+    LazyLanes laneCode = lanes ? laneCode(p, options, tape.loops) : LazyLanes.NONE;
     return new Built(Emitter.load(code), code, laneCode);
+  }
+
+  /**
+   * Stages 6 to 10 on {@code p} on first use, without lanes ({@link #laneCode} makes those): a
+   * graph compiled to train runs its gradient program alone, so its forward program's per-row code
+   * is made by the first call that needs it, as lanes are. Every pass and size check has run on
+   * {@code p} by then, so compiling still fails where it did; only the code comes later. In a fresh
+   * JVM this took about 5% off compiling 784-64-10 and 2% off the 100k-node random graph: the
+   * gradient program's back end, which ran warm after the forward program's, now runs cold
+   * (benchmarks/RESULTS.md, "Codegen v2, sixth session").
+   */
+  static Lazy<Built> later(Program p, JitOptions options) {
+    return new Lazy<>(() -> build(p, options, false));
+  }
+
+  /**
+   * The lane kernel of {@code p}, made on first use, when the options and its size call for one;
+   * {@code loops} are its statements' loops if found already (null: searched then).
+   */
+  static LazyLanes laneCode(Program p, JitOptions options, List<Rolling.Loop> loops) {
+    return options.backend() == JitOptions.Backend.BYTECODE
+            && wantsLanes(p.size, LANE_MIN_INSTRUCTIONS)
+        ? LazyLanes.of(p, loops)
+        : LazyLanes.NONE;
   }
 
   /** Stages 6 to 9: the bytecode of {@code p}. */

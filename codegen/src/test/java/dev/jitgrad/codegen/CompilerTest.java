@@ -68,7 +68,7 @@ class CompilerTest {
         Compiler.compile(List.of(Value.sum(w)), List.of(), w, JitOptions.defaults());
 
     // 4 params and 3 adds: the size the tracer reported when it expanded sums itself
-    String summary = c.summary().toString();
+    String summary = c.summary().text(List.of(), false);
     assertTrue(summary.startsWith("traced 7 IR nodes, 7 after passes"), summary);
   }
 
