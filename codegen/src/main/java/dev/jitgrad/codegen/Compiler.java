@@ -247,9 +247,10 @@ final class Compiler {
    * graph compiled to train runs its gradient program alone, so its forward program's per-row code
    * is made by the first call that needs it, as lanes are. Every pass and size check has run on
    * {@code p} by then, so compiling still fails where it did; only the code comes later. In a fresh
-   * JVM this took about 5% off compiling 784-64-10 and 2% off the 100k-node random graph: the
-   * gradient program's back end, which ran warm after the forward program's, now runs cold
-   * (benchmarks/RESULTS.md, "Codegen v2, sixth session").
+   * JVM, compiling 784-64-10 took 0.93× the time and the 100k-node random graph 0.89× (0.95× and
+   * 0.98× in a noisier run): less than the work skipped, since the gradient program's back end,
+   * which ran warm after the forward program's, now runs cold (benchmarks/RESULTS.md, "Codegen v2,
+   * sixth session").
    */
   static Lazy<Built> later(Program p, JitOptions options) {
     return new Lazy<>(() -> build(p, options, false));
