@@ -9,11 +9,14 @@ import java.util.Locale;
  * The compiler's stages, in the order they run; each is a function on plain data, tested alone.
  *
  * <pre>
- *  1. trace              Value graph → program, n-ary sums kept as SUM          {@link Tracer}
+ *  1. trace              Value graph → program, n-ary sums kept as SUM,         {@link Tracer}
+ *                        neurons' sums as DOT
  *  2. before reverse     constant folding, dead code                            {@link Passes}
- *  3. reverse mode       program → program + adjoint program                    {@link Reverse}
+ *  3. reverse mode       program → program + adjoint program, a DOT's weight    {@link Reverse}
+ *                        gradients as one UPDATE
  *  4. passes             folding, identities, common subexpressions             {@link Passes}
- *  5. expand n-ary       SUM → left-to-right chains of ADD; dead code dropped   {@link Lowering}
+ *  5. expand n-ary       SUM, DOT → left-to-right chains of ADD, UPDATE → its   {@link Lowering}
+ *                        accumulations; dead code dropped
  *  6. layout             inlining into stack expressions, workspace slots       {@link Layout}
  *  7. statements         one token list per statement to write                  {@link Tape}
  *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
@@ -31,12 +34,16 @@ import java.util.Locale;
  * order. N-ary sums stay whole through the passes and reverse mode, which is where the compiler
  * spends its time: a sum of n terms is one instruction, and its adjoint passes to each term
  * unchanged, in operand order, exactly as the engine's rule does, instead of n - 1 adds with n - 1
- * adjoints. Stage 5 then expands each sum into the chain of adds the engine folds, so layout and
- * the emitter see the programs they always saw and every number stays as it was. Reverse mode
- * differentiates the program after only folding and dead code ({@link Passes#BEFORE_REVERSE});
- * identities and merging run after it, because replacing a node by its operand or merging two uses
- * regroups the adjoint sums and would change the engine's numbers. In exact mode stage 2 runs only
- * dead-code elimination and stage 4 nothing.
+ * adjoints. A neuron's sum of products of weights stays whole too, as one DOT (its weights read as
+ * a run of params, not as n reads and n products), and a first layer's weight gradients as one
+ * UPDATE per neuron: at 784-64-10 the front half sees about 1,000 forward instructions instead of
+ * 102,662, and compiling took 0.69–0.80× the time (benchmarks/RESULTS.md, "sixth session"). Stage 5
+ * then expands each sum, DOT and UPDATE into the reads, products and adds the engine runs, so
+ * layout and the emitter see the programs they always saw, in another order, and every number stays
+ * as it was. Reverse mode differentiates the program after only folding and dead code ({@link
+ * Passes#BEFORE_REVERSE}); identities and merging run after it, because replacing a node by its
+ * operand or merging two uses regroups the adjoint sums and would change the engine's numbers. In
+ * exact mode stage 2 runs only dead-code elimination and stage 4 nothing.
  *
  * <p>Stages 7 to 9 run inside {@link Emitter#emit}, so every program that is emitted, however it
  * was made, gets its loops. Rolling changes how the statements are written, never which run or in

@@ -64,7 +64,7 @@ final class Interpreter extends Kernel {
       case SIGN -> Scalar.sign(a);
       case MAX_WEIGHT -> Scalar.maxWeight(a, b);
       case IN_RANGE -> Scalar.inRange(a, b, c);
-      case CONST, INPUT, PARAM, PARAM_GRAD, INPUT_GRAD, OP ->
+      case CONST, INPUT, PARAM, PARAM_GRAD, INPUT_GRAD, OP, DOT, UPDATE ->
           throw new JitBugException(kind + " is not a derivative helper");
     };
   }

@@ -26,14 +26,28 @@ enum Kind {
   /** {@code Scalar.maxWeight(a, b)}: the share of max's (and min's) gradient an operand gets. */
   MAX_WEIGHT("maxWeight", 2),
   /** {@code Scalar.inRange(x, lo, hi)}: the derivative of clamp. */
-  IN_RANGE("inRange", 3);
+  IN_RANGE("inRange", 3),
+  /**
+   * A neuron's sum, {@code ((a + w1·x1) + w2·x2) + ...} folded left as the engine's sum is: operand
+   * 0 is {@code a}, the others are the x; weight {@code j} is {@code params[k + (j - 1)·|k2|]}, the
+   * left factor of its product if {@code k2 > 0} and the right one if {@code k2 < 0}. Reverse mode
+   * and the passes keep it whole; {@link Lowering} expands it into the traced products and adds.
+   */
+  DOT(null, -1),
+  /**
+   * The weight gradients of a DOT: {@code paramGrad[k + (j - 1)·|k2|] += xj·g} for {@code j} from
+   * the last x down to the first, as reverse mode adds them one product at a time; operand 0 is
+   * {@code g}, the others the x. It has no value and no reader: it is kept for what it writes, and
+   * {@link Lowering} expands it into the accumulations and their sinks.
+   */
+  UPDATE(null, -1);
 
   static final Kind[] VALUES = values();
 
   /** A helper's {@code Scalar} method, or null for leaves and OP. */
   final String function;
 
-  /** A helper's operand count (0 for leaves; an OP's comes from its op). */
+  /** A helper's operand count (0 for leaves, -1 for any; an OP's comes from its op). */
   final int arity;
 
   Kind() {
@@ -47,6 +61,11 @@ enum Kind {
 
   boolean isLeaf() {
     return ordinal() <= INPUT_GRAD.ordinal();
+  }
+
+  /** Returns whether this is a DOT or UPDATE, which only the stages before {@link Lowering} see. */
+  boolean isStructured() {
+    return this == DOT || this == UPDATE;
   }
 
   /** Returns whether this is a derivative helper function. */

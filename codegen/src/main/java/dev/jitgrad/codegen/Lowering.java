@@ -6,7 +6,8 @@ import dev.jitgrad.engine.internal.OpRules;
 /**
  * Lowers structure that the emitter does not yet turn into loops: every n-ary instruction becomes
  * the left-to-right chain of its binary fold op ({@code ((c0 + c1) + c2) + ...}), exactly the
- * expression the engine evaluates.
+ * expression the engine evaluates; a DOT becomes its weights' reads and products, then that chain;
+ * an UPDATE becomes its accumulations into the gradient's elements, and their sinks.
  *
  * <p>A one-term sum becomes {@code c0 + (-0.0)}: equal to {@code c0} for every double. The compiler
  * runs this last, on the optimised forward and gradient programs (reverse mode and the passes keep
@@ -28,6 +29,8 @@ final class Lowering {
       Op op = p.op(i);
       if (op != null && op.arity() < 0) {
         size += p.arity(i) == 1 ? 1 : p.arity(i) - 2; // a constant and an add, or n - 1 adds
+      } else if (p.kind(i).isStructured()) {
+        size += 3L * (p.arity(i) - 1) - 1; // a param read, a multiply and an add per weight
       }
     }
     return size;
@@ -36,7 +39,7 @@ final class Lowering {
   private static boolean hasNary(Program p) {
     for (int i = 0; i < p.size; i++) {
       Op op = p.op(i);
-      if (op != null && op.arity() < 0) {
+      if (op != null && op.arity() < 0 || p.kind(i).isStructured()) {
         return true;
       }
     }
@@ -60,22 +63,71 @@ final class Lowering {
     return p.rewrite(
         // an n-term sum's n operands become n - 1 adds of 2 each: as many more as instructions
         p.newBuilder((int) size, (int) Math.min(p.operands.length + extra, Integer.MAX_VALUE - 8)),
-        (out, in, i, renamed) -> {
-          Op op = in.op(i);
-          if (op == null || op.arity() >= 0) {
-            return out.copy(in, i, renamed);
-          }
-          Op fold = OpRules.foldOp(op);
-          int n = in.arity(i);
-          int acc = renamed[in.operand(i, 0)];
-          if (n == 1) {
-            return out.binary(fold, acc, out.constant(-0.0));
-          }
-          for (int j = 1; j < n; j++) {
-            acc = out.binary(fold, acc, renamed[in.operand(i, j)]);
-          }
-          return acc;
-        },
+        Lowering::expand,
         live);
+  }
+
+  /**
+   * Appends instruction {@code i} of {@code in}, expanded if n-ary, a DOT or an UPDATE; returns its
+   * id (-1 for an UPDATE, which nothing reads).
+   */
+  private static int expand(Program.Builder out, Program in, int i, int[] renamed) {
+    if (in.kind(i).isStructured()) {
+      return in.kind(i) == Kind.DOT ? dot(out, in, i, renamed) : update(out, in, i, renamed);
+    }
+    Op op = in.op(i);
+    if (op == null || op.arity() >= 0) {
+      return out.copy(in, i, renamed);
+    }
+    Op fold = OpRules.foldOp(op);
+    int n = in.arity(i);
+    int acc = renamed[in.operand(i, 0)];
+    if (n == 1) {
+      return out.binary(fold, acc, out.constant(-0.0));
+    }
+    for (int j = 1; j < n; j++) {
+      acc = out.binary(fold, acc, renamed[in.operand(i, j)]);
+    }
+    return acc;
+  }
+
+  /**
+   * Appends DOT {@code i} as the tracer met it: each weight's read and product, in order, then the
+   * sum's adds from its first operand on.
+   */
+  private static int dot(Program.Builder out, Program in, int i, int[] renamed) {
+    int n = in.arity(i) - 1;
+    int base = in.index(i);
+    int stride = (int) Math.abs(in.k2(i));
+    boolean weightFirst = in.k2(i) > 0;
+    int[] products = new int[n];
+    for (int j = 0; j < n; j++) {
+      int w = out.leaf(Kind.PARAM, base + j * stride);
+      int x = renamed[in.operand(i, j + 1)];
+      products[j] = weightFirst ? out.binary(Op.MUL, w, x) : out.binary(Op.MUL, x, w);
+    }
+    int acc = renamed[in.operand(i, 0)];
+    for (int product : products) {
+      acc = out.binary(Op.ADD, acc, product);
+    }
+    return acc;
+  }
+
+  /**
+   * Appends UPDATE {@code i} as reverse mode adds one product's weight gradient at a time, from the
+   * last weight to the first: {@code x·g}, the element's read, their sum, and the sum's sink (sinks
+   * are written in any order: each writes its own element).
+   */
+  private static int update(Program.Builder out, Program in, int i, int[] renamed) {
+    int g = renamed[in.operand(i, 0)];
+    int base = in.index(i);
+    int stride = (int) Math.abs(in.k2(i));
+    for (int j = in.arity(i) - 1; j >= 1; j--) {
+      int contribution = out.binary(Op.MUL, renamed[in.operand(i, j)], g);
+      int element = base + (j - 1) * stride;
+      int sum = out.binary(Op.ADD, out.leaf(Kind.PARAM_GRAD, element), contribution);
+      out.sink(sum, Program.PARAM_GRAD, element);
+    }
+    return -1;
   }
 }

@@ -192,6 +192,9 @@ final class Passes {
    * Appends instruction {@code i} of {@code in}, folded, passing what it appends to {@code next}.
    */
   private static int fold(Program.Builder out, Program in, int i, int[] renamed, Step next) {
+    if (in.kind(i).isStructured()) {
+      return next.apply(out, out.copy(in, i, renamed)); // reads params, which are no constants
+    }
     int n = in.arity(i);
     int constants = 0;
     while (constants < n && out.kind(renamed[in.operand(i, constants)]) == Kind.CONST) {
@@ -369,6 +372,9 @@ final class Passes {
 
     @Override
     public int apply(Program.Builder out, int x) {
+      if (out.kind(x) == Kind.UPDATE) {
+        return x; // kept for what it writes, never merged
+      }
       for (int slot = firstSlot(out, x); ; slot = (slot + 1) & mask) {
         int id = table[slot];
         if (id == -1) {
@@ -418,8 +424,8 @@ final class Passes {
   }
 
   /**
-   * Returns which instructions of {@code p} some sink depends on, or null if every one does (a
-   * rewrite's {@code keep}).
+   * Returns which instructions of {@code p} some sink or UPDATE depends on, or null if every one
+   * does (a rewrite's {@code keep}).
    */
   static boolean[] live(Program p) {
     boolean[] live = new boolean[p.size];
@@ -428,7 +434,8 @@ final class Passes {
     }
     int dead = 0;
     for (int i = p.size - 1; i >= 0; i--) {
-      if (live[i]) {
+      if (live[i] || p.kind(i) == Kind.UPDATE) {
+        live[i] = true;
         for (int j = 0; j < p.arity(i); j++) {
           live[p.operand(i, j)] = true;
         }

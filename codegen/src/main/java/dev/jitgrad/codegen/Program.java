@@ -211,7 +211,14 @@ final class Program {
       for (int j = 0; j < arity(i); j++) {
         s.append(" %").append(operand(i, j));
       }
-      if (op(i) == Op.POW) {
+      if (kind.isStructured()) {
+        s.append(" · params[")
+            .append(index(i))
+            .append(" + ")
+            .append((int) Math.abs(k2(i)))
+            .append("·j]")
+            .append(k2(i) > 0 ? " on the left" : " on the right");
+      } else if (op(i) == Op.POW) {
         s.append(" ^ ").append(k[i]);
       } else if (op(i) == Op.CLAMP) {
         s.append(" to [").append(k[i]).append(", ").append(k2(i)).append(']');

@@ -28,6 +28,12 @@ final class Reverse implements Derivatives {
   private int[] constantId = new int[64];
   private int constants;
 
+  /** The gradients of DOT weights written product by product, for their sinks at the end. */
+  private int[] weightSinkValue = new int[0];
+
+  private int[] weightSinkIndex = new int[0];
+  private int weightSinks;
+
   /** The instruction whose rule runs, and its adjoint's id. */
   private int node;
 
@@ -42,7 +48,7 @@ final class Reverse implements Derivatives {
     Arrays.fill(adjoint, -1);
     for (int i = 0; i < f.size; i++) {
       Kind kind = f.kind(i);
-      boolean n = kind == Kind.PARAM || (inputGrads && kind == Kind.INPUT);
+      boolean n = kind == Kind.PARAM || kind == Kind.DOT || (inputGrads && kind == Kind.INPUT);
       for (int j = 0; j < f.arity(i) && !n; j++) {
         n = needed[f.operand(i, j)];
       }
@@ -78,6 +84,10 @@ final class Reverse implements Derivatives {
       if (adjoint[i] == -1 || f.kind(i).isLeaf()) {
         continue;
       }
+      if (f.kind(i) == Kind.DOT) {
+        dot(i, adjoint[i]);
+        continue;
+      }
       if (f.kind(i) != Kind.OP) {
         throw new JitBugException("reverse mode met " + f.name(i) + " (%" + i + ")");
       }
@@ -95,7 +105,69 @@ final class Reverse implements Derivatives {
         out.sink(adjoint[i], Program.INPUT_GRAD, f.index(i));
       }
     }
+    for (int s = 0; s < weightSinks; s++) {
+      out.sink(weightSinkValue[s], Program.PARAM_GRAD, weightSinkIndex[s]);
+    }
     return out.build();
+  }
+
+  /**
+   * The rules of the sum and products a DOT stands for, as the engine runs them: the sum passes
+   * {@code g} to its first operand, then to each product, whose adjoint starts at zero as any inner
+   * node's does; each product's MUL rule then runs, the last product's first, as reverse order
+   * visits them (the tracer makes a DOT only where no other use of an x lies between its product
+   * and the sum, so every adjoint still gains its terms in the engine's order). Where no x needs a
+   * gradient (a first layer), the weights' parts stay whole as one UPDATE; otherwise each product's
+   * parts are written in the order the MUL rule writes them, as the traced products had them, so
+   * the code made of them is laid out as before.
+   */
+  private void dot(int i, int g) {
+    int a = f.operand(i, 0);
+    if (needed[a]) {
+      accumulateInto(a, g);
+    }
+    int product = exact ? out.binary(Op.ADD, constant(0.0), g) : g; // 0.0 + g, or -0.0 + g = g
+    int n = f.arity(i) - 1;
+    int base = f.index(i);
+    int stride = (int) Math.abs(f.k2(i));
+    boolean anyX = false;
+    for (int j = 1; j <= n && !anyX; j++) {
+      anyX = needed[f.operand(i, j)];
+    }
+    if (!anyX) {
+      out.start(Kind.UPDATE, base, f.k2(i));
+      out.operand(product);
+      for (int j = 1; j <= n; j++) {
+        out.operand(f.operand(i, j));
+      }
+      return;
+    }
+    boolean weightFirst = f.k2(i) > 0;
+    for (int j = n; j >= 1; j--) {
+      int x = f.operand(i, j);
+      int element = base + (j - 1) * stride;
+      int w = out.leaf(Kind.PARAM, element);
+      if (weightFirst) {
+        weightGradient(element, out.binary(Op.MUL, x, product));
+      }
+      if (needed[x]) {
+        accumulateInto(x, out.binary(Op.MUL, w, product));
+      }
+      if (!weightFirst) {
+        weightGradient(element, out.binary(Op.MUL, x, product));
+      }
+    }
+  }
+
+  /** Adds {@code contribution}, a DOT weight's only one, to its gradient element, then a sink. */
+  private void weightGradient(int element, int contribution) {
+    int sum = out.binary(Op.ADD, out.leaf(Kind.PARAM_GRAD, element), contribution);
+    if (weightSinks == weightSinkValue.length) {
+      weightSinkValue = Arrays.copyOf(weightSinkValue, 2 * weightSinks + 16);
+      weightSinkIndex = Arrays.copyOf(weightSinkIndex, weightSinkValue.length);
+    }
+    weightSinkValue[weightSinks] = sum;
+    weightSinkIndex[weightSinks++] = element;
   }
 
   private void accumulateInto(int operand, int contribution) {

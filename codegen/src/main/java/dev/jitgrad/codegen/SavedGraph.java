@@ -283,6 +283,9 @@ final class SavedGraph {
       for (int c = 0; c < n; c++) {
         where = "code " + c;
         kinds[c] = named(Kind.class, in.readUTF(), "kind");
+        if (kinds[c].isStructured()) {
+          throw fail("kind " + kinds[c] + " is expanded before programs are saved");
+        }
         if (kinds[c] == Kind.OP) {
           ops[c] = named(Op.class, in.readUTF(), "op");
         }

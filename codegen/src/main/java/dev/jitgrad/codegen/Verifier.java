@@ -51,6 +51,12 @@ final class Verifier {
       if (o < 0 || o >= i) {
         return "reads %" + o + ", which is not defined before it";
       }
+      if (p.kind(o) == Kind.UPDATE) {
+        return "reads %" + o + ", an UPDATE, which has no value";
+      }
+    }
+    if (kind.isStructured()) {
+      return weights(p, i);
     }
     if (kind.isLeaf() && kind != Kind.CONST) {
       int limit = kind == Kind.INPUT || kind == Kind.INPUT_GRAD ? p.inputCount : p.paramCount;
@@ -61,11 +67,37 @@ final class Verifier {
     return null;
   }
 
+  /** Checks the weights of a DOT or UPDATE: {@code n} params from {@code k}, {@code |k2|} apart. */
+  private static String weights(Program p, int i) {
+    int n = p.arity(i) - 1;
+    double base = p.k[i];
+    double stride = Math.abs(p.k2(i));
+    double last = base + (n - 1) * stride;
+    if (n < 1 || base != (int) base || stride != (int) stride || stride < 1) {
+      return "has weights from " + base + " by " + p.k2(i) + ", expected integers, |stride| >= 1";
+    }
+    if (base < 0 || last >= p.paramCount) {
+      return "reads params " + base + " to " + last + ", expected [0, " + p.paramCount + ")";
+    }
+    return null;
+  }
+
   private static String sinks(Program p) {
     boolean[][] written = {
       new boolean[p.outputCount], new boolean[p.paramCount], new boolean[p.inputCount]
     };
     String[] names = {"output", "paramGrad", "inputGrad"};
+    for (int i = 0; i < p.size; i++) {
+      if (p.kind(i) == Kind.UPDATE) {
+        for (int j = 1; j < p.arity(i); j++) {
+          int index = p.index(i) + (j - 1) * (int) Math.abs(p.k2(i));
+          if (written[1][index]) {
+            return "paramGrad[" + index + "] is written twice, by %" + i;
+          }
+          written[1][index] = true;
+        }
+      }
+    }
     for (int s = 0; s < p.sinkCount(); s++) {
       int kind = p.sinkKind[s];
       if (kind < 0 || kind >= written.length) {
@@ -75,6 +107,9 @@ final class Verifier {
       int index = p.sinkIndex[s];
       if (v < 0 || v >= p.size) {
         return names[kind] + "[" + index + "] reads %" + v + ", not an instruction";
+      }
+      if (p.kind(v) == Kind.UPDATE) {
+        return names[kind] + "[" + index + "] reads %" + v + ", an UPDATE, which has no value";
       }
       if (index < 0 || index >= written[kind].length) {
         return names[kind] + "[" + index + "] is out of range [0, " + written[kind].length + ")";

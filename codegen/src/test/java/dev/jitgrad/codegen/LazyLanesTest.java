@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -20,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Lane code made on the first batch call ({@link LazyLanes}): not at compile time, by racing
- * threads without waiting, and never needed for a batch to run.
+ * threads without waiting (the holder it uses, {@link Lazy}, is tested for that in {@link
+ * LazyTest}), and never needed for a batch to run.
  */
 class LazyLanesTest {
   private static final int ROWS = 40;
@@ -114,41 +114,6 @@ class LazyLanesTest {
         Oracle.assertBitIdentical(b.expected(), results[t], "thread " + t);
       }
       assertTrue(g.hasBatchLanes());
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  @Test
-  void get_twoThreadsAtOnce_bothBuildWithoutWaitingAndShareOneKernel() throws Exception {
-    CountDownLatch bothBuilding = new CountDownLatch(2);
-    AtomicInteger builds = new AtomicInteger();
-    LazyLanes lanes =
-        new LazyLanes(
-            () -> {
-              builds.incrementAndGet();
-              bothBuilding.countDown();
-              try {
-                // Returns only once the other thread builds too: a get() that waited for the
-                // first build would leave this one waiting until the timeout.
-                assertTrue(bothBuilding.await(30, TimeUnit.SECONDS), "the other thread waited");
-              } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-              }
-              return new LaneKernel(new LaneSegment[0], 0, 0, 0);
-            });
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      Future<LaneKernel> a = pool.submit(lanes::get);
-      Future<LaneKernel> b = pool.submit(lanes::get);
-
-      LaneKernel first = a.get(60, TimeUnit.SECONDS);
-      LaneKernel second = b.get(60, TimeUnit.SECONDS);
-
-      assertEquals(2, builds.get());
-      assertSame(first, second, "one build wins, both threads run it");
-      assertSame(first, lanes.get());
-      assertFalse(lanes.pending());
     } finally {
       pool.shutdownNow();
     }

@@ -325,6 +325,23 @@ class SavedGraphCorruptionTest {
   }
 
   @Test
+  void readFrom_dotInASavedProgram_isRefused() throws IOException {
+    String message =
+        forgery(
+            b -> {
+              product(b[0]);
+              product(b[2]);
+              int x = b[1].leaf(Kind.INPUT, X);
+              int dot = b[1].start(Kind.DOT, 0, 1); // x + params[0]·x
+              b[1].operand(x);
+              b[1].operand(x);
+              b[1].sink(dot, Program.OUTPUT, 0);
+            });
+
+    assertTrue(message.contains("kind DOT is expanded before programs are saved"), message);
+  }
+
+  @Test
   void readFrom_unknownOpName_isRefused() throws IOException {
     byte[] file = forged(b -> Arrays.stream(b).forEach(SavedGraphCorruptionTest::product));
     patch(file, "MUL", "MAD");
