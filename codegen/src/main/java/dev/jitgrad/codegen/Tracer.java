@@ -121,13 +121,15 @@ final class Tracer {
     private final int[] uses;
 
     /**
-     * Each node's readers' positions, ascending: node n's in {@code users[userStart[n] ..
-     * userStart[n + 1])}; listed only if some sum passes the other rules (none does in a graph
-     * without neurons, which so pays one pass over its nodes).
+     * Per operand slot of {@code children}: the position of the next reader, after the slot's own
+     * node, of the node it reads ({@code Integer.MAX_VALUE} if none); made only if some sum passes
+     * the other rules (none does in a graph without neurons, which so pays one pass over its
+     * nodes).
      */
-    private int[] userStart;
+    private int[] nextReader;
 
-    private int[] users;
+    /** Per node: the position of its first reader, its only one if it is read once. */
+    private int[] firstReader;
 
     /** Per node: 1 + the sum whose products' x it was last checked as, by {@link #alone}. */
     private int[] checkedFor;
@@ -224,22 +226,20 @@ final class Tracer {
      * all read one x linear.
      */
     private boolean alone(int s) {
-      if (users == null) {
-        listUsers();
-        checkedFor = new int[order.size()];
+      if (nextReader == null) {
+        listReaders();
       }
-      int side = stride[s] > 0 ? 0 : 1;
+      int xSide = stride[s] > 0 ? 1 : 0;
       for (int j = childStart[s] + 1; j < childStart[s + 1]; j++) {
-        int m = children[j];
-        int x = children[childStart[m] + 1 - side];
+        int slot = childStart[children[j]] + xSide;
+        int x = children[slot];
         if (checkedFor[x] == s + 1) {
           continue;
         }
         checkedFor[x] = s + 1;
-        int u = Arrays.binarySearch(users, userStart[x], userStart[x + 1], m) + 1; // m reads x
-        for (; u < userStart[x + 1] && users[u] < s; u++) {
-          int user = users[u];
-          if (!(uses[user] == 1 && users[userStart[user]] == s)) {
+        // each reader in between must be a product of s, which reads x on its x side
+        for (int r = nextReader[slot]; r < s; r = nextReader[childStart[r] + xSide]) {
+          if (uses[r] != 1 || firstReader[r] != s) {
             return false;
           }
         }
@@ -247,20 +247,17 @@ final class Tracer {
       return true;
     }
 
-    private void listUsers() {
+    /** Fills {@link #nextReader} and {@link #firstReader} in one pass from the last node. */
+    private void listReaders() {
       int size = order.size();
-      userStart = new int[size + 1];
-      for (int child : children) {
-        userStart[child + 1]++;
-      }
-      for (int n = 0; n < size; n++) {
-        userStart[n + 1] += userStart[n];
-      }
-      users = new int[children.length];
-      int[] next = Arrays.copyOf(userStart, size);
-      for (int n = 0; n < size; n++) {
-        for (int j = childStart[n]; j < childStart[n + 1]; j++) {
-          users[next[children[j]]++] = n;
+      nextReader = new int[children.length];
+      firstReader = new int[size];
+      checkedFor = new int[size];
+      Arrays.fill(firstReader, Integer.MAX_VALUE);
+      for (int n = size - 1; n >= 0; n--) {
+        for (int slot = childStart[n + 1] - 1; slot >= childStart[n]; slot--) {
+          nextReader[slot] = firstReader[children[slot]];
+          firstReader[children[slot]] = n;
         }
       }
     }
