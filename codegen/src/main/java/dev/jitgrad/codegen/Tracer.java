@@ -118,13 +118,14 @@ final class Tracer {
     private final int[] childStart;
     private final int[] children;
     private final Listed listed;
-    private final int[] uses;
+
+    /** Per node: how many nodes and sinks read it; counted only if some sum is wide enough. */
+    private int[] uses;
 
     /**
      * Per operand slot of {@code children}: the position of the next reader, after the slot's own
      * node, of the node it reads ({@code Integer.MAX_VALUE} if none); made only if some sum passes
-     * the other rules (none does in a graph without neurons, which so pays one pass over its
-     * nodes).
+     * the other rules.
      */
     private int[] nextReader;
 
@@ -143,6 +144,9 @@ final class Tracer {
       absorbed = new boolean[size];
       base = new int[size];
       stride = new int[size];
+      if (!anyWideSum()) {
+        return; // a graph without neurons pays one pass over the operand counts
+      }
       uses = new int[size];
       for (int child : children) {
         uses[child]++;
@@ -151,7 +155,7 @@ final class Tracer {
         uses[root]++; // a root is read by its sink too
       }
       for (int s = 0; s < size; s++) {
-        if (order.get(s).op() == Op.SUM) {
+        if (wideSum(s)) {
           weigh(s);
         }
       }
@@ -168,13 +172,24 @@ final class Tracer {
       }
     }
 
-    /** Sets {@code base} and {@code stride} of sum {@code s} if its weights qualify. */
+    private boolean anyWideSum() {
+      for (int n = 0; n < order.size(); n++) {
+        if (wideSum(n)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Returns whether node {@code n} is a sum of a first operand and enough products to weigh. */
+    private boolean wideSum(int n) {
+      return childStart[n + 1] - childStart[n] > MIN_PRODUCTS && order.get(n).op() == Op.SUM;
+    }
+
+    /** Sets {@code base} and {@code stride} of wide sum {@code s} if its weights qualify. */
     private void weigh(int s) {
       int first = childStart[s] + 1;
       int end = childStart[s + 1];
-      if (end - first < MIN_PRODUCTS) {
-        return;
-      }
       int side = weightSide(children[first]);
       if (side < 0) {
         return;
