@@ -199,10 +199,13 @@ final class Tracer {
       if (spacing < 1) {
         return;
       }
-      for (int j = first; j < end; j++) {
+      for (int j = first + 1; j < end; j++) {
         int product = children[j];
-        if (weightSide(product) != side
-            || param(children[childStart[product] + side]) != w0 + (j - first) * spacing) {
+        int w = children[childStart[product] + side]; // the weight side is the first product's
+        if (order.get(product).op() != Op.MUL
+            || uses[product] != 1
+            || uses[w] != 1
+            || param(w) != w0 + (j - first) * spacing) {
           return;
         }
       }
