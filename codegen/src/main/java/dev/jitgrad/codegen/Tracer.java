@@ -195,17 +195,16 @@ final class Tracer {
         return;
       }
       int w0 = param(children[childStart[children[first]] + side]);
-      int spacing = param(children[childStart[children[first + 1]] + side]) - w0;
-      if (spacing < 1) {
-        return;
-      }
+      int spacing = 0;
       for (int j = first + 1; j < end; j++) {
         int product = children[j];
+        if (order.get(product).op() != Op.MUL || uses[product] != 1) {
+          return;
+        }
         int w = children[childStart[product] + side]; // the weight side is the first product's
-        if (order.get(product).op() != Op.MUL
-            || uses[product] != 1
-            || uses[w] != 1
-            || param(w) != w0 + (j - first) * spacing) {
+        int index = uses[w] == 1 ? param(w) : -1;
+        spacing = j == first + 1 ? index - w0 : spacing;
+        if (index < 0 || spacing < 1 || index != w0 + (j - first) * spacing) {
           return;
         }
       }

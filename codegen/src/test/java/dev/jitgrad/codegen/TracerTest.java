@@ -108,8 +108,14 @@ class TracerTest {
     List<Value> xs = new ArrayList<>(x);
     xs.set(1, x.get(0).tanh());
     Value between = neuronSum(b, w, xs, 0, 1);
+    // a term that is no product, right after the first product
+    List<Value> terms = new ArrayList<>(List.of(b, w.get(0).mul(x.get(0)), x.get(1)));
+    for (int i = 2; i < N; i++) {
+      terms.add(w.get(i).mul(x.get(i)));
+    }
+    Value notAProduct = Value.sum(terms);
 
-    for (Value y : List.of(shuffled, shared, between)) {
+    for (Value y : List.of(shuffled, shared, between, notAProduct)) {
       Program p = Tracer.trace(List.of(y), x, w);
 
       for (int i = 0; i < p.size; i++) {
