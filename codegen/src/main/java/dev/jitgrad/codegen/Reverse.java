@@ -28,12 +28,6 @@ final class Reverse implements Derivatives {
   private int[] constantId = new int[64];
   private int constants;
 
-  /** The gradients of DOT weights written product by product, for their sinks at the end. */
-  private int[] weightSinkValue = new int[0];
-
-  private int[] weightSinkIndex = new int[0];
-  private int weightSinks;
-
   /** The instruction whose rule runs, and its adjoint's id. */
   private int node;
 
@@ -105,9 +99,6 @@ final class Reverse implements Derivatives {
         out.sink(adjoint[i], Program.INPUT_GRAD, f.index(i));
       }
     }
-    for (int s = 0; s < weightSinks; s++) {
-      out.sink(weightSinkValue[s], Program.PARAM_GRAD, weightSinkIndex[s]);
-    }
     return out.build();
   }
 
@@ -116,10 +107,10 @@ final class Reverse implements Derivatives {
    * {@code g} to its first operand, then to each product, whose adjoint starts at zero as any inner
    * node's does; each product's MUL rule then runs, the last product's first, as reverse order
    * visits them (the tracer makes a DOT only where no other use of an x lies between its product
-   * and the sum, so every adjoint still gains its terms in the engine's order). Where no x needs a
-   * gradient (a first layer), the weights' parts stay whole as one UPDATE; otherwise each product's
-   * parts are written in the order the MUL rule writes them, as the traced products had them, so
-   * the code made of them is laid out as before.
+   * and the sum, so every adjoint still gains its terms in the engine's order). The weights' parts
+   * are UPDATEs: one for all of them where no x needs a gradient (a first layer); otherwise one per
+   * product, written where the MUL rule writes that weight's part, as the traced products had it,
+   * so the code made of them is laid out as before.
    */
   private void dot(int i, int g) {
     int a = f.operand(i, 0);
@@ -135,39 +126,35 @@ final class Reverse implements Derivatives {
       anyX = needed[f.operand(i, j)];
     }
     if (!anyX) {
-      out.start(Kind.UPDATE, base, f.k2(i));
-      out.operand(product);
-      for (int j = 1; j <= n; j++) {
-        out.operand(f.operand(i, j));
-      }
+      update(base, f.k2(i), product, i, 1, n);
       return;
     }
     boolean weightFirst = f.k2(i) > 0;
     for (int j = n; j >= 1; j--) {
       int x = f.operand(i, j);
       int element = base + (j - 1) * stride;
-      int w = out.leaf(Kind.PARAM, element);
       if (weightFirst) {
-        weightGradient(element, out.binary(Op.MUL, x, product));
+        update(element, f.k2(i), product, i, j, j);
       }
       if (needed[x]) {
-        accumulateInto(x, out.binary(Op.MUL, w, product));
+        accumulateInto(x, out.binary(Op.MUL, out.leaf(Kind.PARAM, element), product));
       }
       if (!weightFirst) {
-        weightGradient(element, out.binary(Op.MUL, x, product));
+        update(element, f.k2(i), product, i, j, j);
       }
     }
   }
 
-  /** Adds {@code contribution}, a DOT weight's only one, to its gradient element, then a sink. */
-  private void weightGradient(int element, int contribution) {
-    int sum = out.binary(Op.ADD, out.leaf(Kind.PARAM_GRAD, element), contribution);
-    if (weightSinks == weightSinkValue.length) {
-      weightSinkValue = Arrays.copyOf(weightSinkValue, 2 * weightSinks + 16);
-      weightSinkIndex = Arrays.copyOf(weightSinkIndex, weightSinkValue.length);
+  /**
+   * Appends the UPDATE of DOT {@code i}'s x {@code from} to {@code to} by {@code g}, their weights
+   * from param {@code base}, with the DOT's {@code k2}.
+   */
+  private void update(int base, double k2, int g, int i, int from, int to) {
+    out.start(Kind.UPDATE, base, k2);
+    out.operand(g);
+    for (int j = from; j <= to; j++) {
+      out.operand(f.operand(i, j));
     }
-    weightSinkValue[weightSinks] = sum;
-    weightSinkIndex[weightSinks++] = element;
   }
 
   private void accumulateInto(int operand, int contribution) {
