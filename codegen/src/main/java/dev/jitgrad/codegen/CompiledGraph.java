@@ -404,7 +404,7 @@ public final class CompiledGraph implements Serializable {
    */
   public void writeTo(OutputStream out) throws IOException {
     Objects.requireNonNull(out, "out");
-    SavedGraph.write(programs, options.exact(), out);
+    SavedGraph.write(programs.expanded(), options.exact(), out);
   }
 
   /**

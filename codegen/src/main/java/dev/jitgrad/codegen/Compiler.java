@@ -146,7 +146,7 @@ final class Compiler {
     traced = null; // compile runs once, interpreted, where a local keeps its program to the end
     Passes.Open passes = new Passes.Open(differentiable, options);
     Program forward = expanded(verified(passes.program(), "passes"));
-    int forwardSize = forward.size;
+    int forwardSize = size(forward);
     Lazy<Built> f = later(forward, options);
     LazyLanes forwardLanes = laneCode(forward, options, null);
     forward = null; // from here only its code, until made, holds the program
@@ -156,7 +156,7 @@ final class Compiler {
             false,
             options);
     passes = null; // the forward program's rewrite and merge table, kept for the gradient's
-    int gradientSize = gradient.size;
+    int gradientSize = size(gradient);
     Built g = build(gradient, options, true);
     Summary summary = Summary.of(tracedSize, forwardSize, gradientSize, start);
     return new Compiled(differentiable, f, forwardLanes, g, gradientSize, summary);
@@ -171,8 +171,8 @@ final class Compiler {
     Lazy<Built> f = later(saved.forward(), options);
     LazyLanes forwardLanes = laneCode(saved.forward(), options, null);
     Built g = build(saved.gradient(), options, true);
-    int forward = saved.forward().size;
-    int gradient = saved.gradient().size;
+    int forward = size(saved.forward());
+    int gradient = size(saved.gradient());
     Summary summary = Summary.of(-1, forward, gradient, start);
     return new Compiled(null, f, forwardLanes, g, gradient, summary);
   }
@@ -198,12 +198,21 @@ final class Compiler {
   }
 
   private static Program checkedGradient(Program p, boolean inputGrads, JitOptions options) {
-    checkSize(inputGrads ? "the input-gradient program" : "the gradient program", p.size, options);
+    checkSize(inputGrads ? "the input-gradient program" : "the gradient program", size(p), options);
     return p;
   }
 
+  /** Stage 5 ({@link Lowering#lower}): DOTs and UPDATEs that layout takes whole stay whole. */
   private static Program expanded(Program p) {
-    return verified(Lowering.expandNary(p), "expand n-ary");
+    return verified(Lowering.lower(p), "expand n-ary");
+  }
+
+  /**
+   * Returns the size of {@code p} expanded ({@link Lowering#expandNary}): what compiled graphs
+   * report and size limits count, whether or not its DOTs and UPDATEs were kept whole.
+   */
+  static int size(Program p) {
+    return (int) Lowering.expandedSize(p); // at most Integer.MAX_VALUE - 8: checked by lowering
   }
 
   /**
@@ -269,7 +278,7 @@ final class Compiler {
    */
   static LazyLanes laneCode(Program p, JitOptions options, List<Rolling.Loop> loops) {
     return options.backend() == JitOptions.Backend.BYTECODE
-            && wantsLanes(p.size, LANE_MIN_INSTRUCTIONS)
+            && wantsLanes(size(p), LANE_MIN_INSTRUCTIONS)
         ? LazyLanes.of(p, loops)
         : LazyLanes.NONE;
   }
@@ -281,7 +290,10 @@ final class Compiler {
 
   /** Returns the optimised forward and gradient programs as text, for {@code ir()}. */
   static String ir(GraphPrograms programs) {
-    return "forward:\n" + programs.forward() + "gradient:\n" + programs.gradient();
+    return "forward:\n"
+        + Lowering.expandNary(programs.forward())
+        + "gradient:\n"
+        + Lowering.expandNary(programs.gradient());
   }
 
   /**

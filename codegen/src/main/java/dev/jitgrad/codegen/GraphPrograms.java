@@ -12,6 +12,17 @@ sealed interface GraphPrograms {
 
   Program inputGradient();
 
+  /**
+   * Returns the programs with their DOTs and UPDATEs expanded ({@link Lowering#expandNary}), as a
+   * saved file holds them.
+   */
+  default Saved expanded() {
+    return new Saved(
+        Lowering.expandNary(forward()),
+        Lowering.expandNary(gradient()),
+        Lowering.expandNary(inputGradient()));
+  }
+
   /** Programs derived by stages 4 and 5 from {@code differentiable} on each call. */
   record Derived(Program differentiable, JitOptions options) implements GraphPrograms {
     @Override

@@ -18,7 +18,14 @@ final class Interpreter extends Kernel {
   private final int[] y;
   private final int[] z;
 
+  /** Interprets {@code program}, its DOTs and UPDATEs expanded ({@link Lowering#expandNary}). */
   Interpreter(Program program) {
+    for (int i = 0; i < program.size; i++) {
+      if (program.kind(i).isStructured()) {
+        program = Lowering.expandNary(program);
+        break;
+      }
+    }
     this.program = program;
     int n = program.size;
     kinds = new Kind[n];

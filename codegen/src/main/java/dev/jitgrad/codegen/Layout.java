@@ -24,6 +24,15 @@ final class Layout {
   static final int MAX_TREE_SIZE = 48;
   static final int MAX_TREE_DEPTH = 24;
 
+  /**
+   * How many products of a DOT kept whole one statement adds: {@link Lowering} expands a DOT into
+   * products of a param read and an x, then a chain of adds, and the rule above inlines each
+   * product (tree size 1) and each link of the chain into the next until the tree is {@code
+   * MAX_TREE_SIZE} or {@code MAX_TREE_DEPTH} deep, so the chain is stored every {@code LINKS}
+   * products. Counted here by that rule, so the limits stay the one source.
+   */
+  static final int LINKS = links();
+
   final boolean[] inline;
 
   /**
@@ -33,18 +42,44 @@ final class Layout {
   final int[] directSink;
 
   final int[] treeSize;
+
+  /**
+   * Per instruction, its workspace slot, or -1 if it is not stored; then, from index {@code size},
+   * the slots of the DOTs' stored partial sums (see {@link #partial}).
+   */
   final int[] slot;
+
   final int workspaceSize;
 
+  /** Per DOT kept whole, the index in {@code slot} of its first partial sum's slot. */
+  private final int[] partials;
+
+  /**
+   * Per instruction, the position of its first statement, and its end; positions order the
+   * statements: a DOT has one per partial sum and its own (if stored), anything else one.
+   */
+  private final int[] at;
+
+  private final Program p;
+
   Layout(Program p) {
+    this.p = p;
     int n = p.size;
-    int[] uses = p.useCounts();
-    boolean[] readBySink = new boolean[n];
+    at = new int[n + 1];
+    partials = new int[n];
+    int partialCount = 0;
+    for (int i = 0; i < n; i++) {
+      int sums = p.kind(i) == Kind.DOT ? partialSums(p, i) : 0;
+      at[i + 1] = at[i] + sums + 1;
+      partials[i] = n + partialCount;
+      partialCount += sums;
+    }
+    int[] uses = uses(p, null);
+    boolean[] readBySink = readBySink(p);
     directSink = new int[n];
     Arrays.fill(directSink, -1);
     for (int s = 0; s < p.sinkCount(); s++) {
       int v = p.sinkValue[s];
-      readBySink[v] = true;
       if (uses[v] == 1 && !p.kind(v).isLeaf()) {
         directSink[v] = s;
       }
@@ -55,11 +90,21 @@ final class Layout {
     int[] user = new int[n];
     for (int i = 0; i < n; i++) {
       treeSize[i] = 1;
+      if (p.kind(i).isStructured()) {
+        for (int j = 0; j < p.arity(i); j++) {
+          if (inlinable(p, p.operand(i, j), uses, readBySink)) {
+            throw new JitBugException("%" + i + " is kept whole, but an operand would be inlined");
+          }
+        }
+        int last = links(p, i);
+        treeSize[i] = 2 * last; // the last statement's chain, which a user may inline
+        depth[i] = last;
+        continue;
+      }
       for (int j = 0; j < p.arity(i); j++) {
         int o = p.operand(i, j);
         user[o] = i;
-        boolean candidate = !p.kind(o).isLeaf() && uses[o] == 1 && !readBySink[o];
-        if (candidate
+        if (inlinable(p, o, uses, readBySink)
             && treeSize[i] + treeSize[o] <= MAX_TREE_SIZE
             && depth[o] + 1 <= MAX_TREE_DEPTH) {
           inline[o] = true;
@@ -68,24 +113,30 @@ final class Layout {
         }
       }
     }
+    // Where each value is computed, and last read, as statement positions.
     int[] evalAt = new int[n];
     for (int i = n - 1; i >= 0; i--) {
-      evalAt[i] = inline[i] ? evalAt[user[i]] : i;
+      evalAt[i] = inline[i] ? evalAt[user[i]] : at[i + 1] - 1;
     }
-    int[] lastRead = new int[n];
+    int[] lastRead = new int[n + partialCount];
     Arrays.fill(lastRead, -1);
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < p.arity(i); j++) {
         int o = p.operand(i, j);
-        lastRead[o] = Math.max(lastRead[o], evalAt[i]);
+        lastRead[o] = Math.max(lastRead[o], readAt(i, j, evalAt));
+      }
+      if (p.kind(i) == Kind.DOT) {
+        for (int k = 0; k < partialSums(p, i); k++) {
+          lastRead[partials[i] + k] = readAt(i, (k + 1) * LINKS + 1, evalAt);
+        }
       }
     }
     for (int v : p.sinkValue) {
-      lastRead[v] = n;
+      lastRead[v] = at[n];
     }
-    slot = new int[n];
+    slot = new int[n + partialCount];
     Arrays.fill(slot, -1);
-    workspaceSize = allocate(p, lastRead);
+    workspaceSize = allocate(lastRead);
   }
 
   /** Returns whether instruction {@code i} is computed in its own statement into a slot. */
@@ -93,40 +144,173 @@ final class Layout {
     return slot[i] >= 0;
   }
 
-  private int allocate(Program p, int[] lastRead) {
+  /** Returns the slot of partial sum {@code k} (from 0) of DOT {@code i}. */
+  int partial(int i, int k) {
+    return slot[partials[i] + k];
+  }
+
+  /**
+   * Returns which DOTs and UPDATEs of {@code p} (live ones, if {@code live} is not null) layout
+   * takes whole: those none of whose operands it would inline into their products, where each
+   * product is a tree of size 1 and the chain of a DOT's sum is cut every {@link #LINKS} products.
+   * An operand read once, by its product only, is left to the expanded program.
+   */
+  static boolean[] takenWhole(Program p, boolean[] live) {
+    int[] uses = uses(p, live);
+    boolean[] readBySink = readBySink(p);
+    boolean[] whole = new boolean[p.size];
+    for (int i = 0; i < p.size; i++) {
+      whole[i] = p.kind(i).isStructured() && (live == null || live[i]);
+      for (int j = 0; j < p.arity(i) && whole[i]; j++) {
+        whole[i] = !inlinable(p, p.operand(i, j), uses, readBySink);
+      }
+    }
+    return whole;
+  }
+
+  /**
+   * Returns how many times each instruction of {@code p} is read in its expanded program, by the
+   * instructions {@code live} marks (all if null) and by sinks: an UPDATE reads its {@code g} once
+   * per weight.
+   */
+  private static int[] uses(Program p, boolean[] live) {
+    int[] uses = new int[p.size];
+    for (int i = 0; i < p.size; i++) {
+      if (live == null || live[i]) {
+        for (int j = 0; j < p.arity(i); j++) {
+          uses[p.operand(i, j)]++;
+        }
+        if (p.kind(i) == Kind.UPDATE) {
+          uses[p.operand(i, 0)] += products(p, i) - 1;
+        }
+      }
+    }
+    for (int v : p.sinkValue) {
+      uses[v]++;
+    }
+    return uses;
+  }
+
+  private static boolean[] readBySink(Program p) {
+    boolean[] read = new boolean[p.size];
+    for (int v : p.sinkValue) {
+      read[v] = true;
+    }
+    return read;
+  }
+
+  /** Returns whether layout inlines value {@code o} into its one reader, if it fits. */
+  private static boolean inlinable(Program p, int o, int[] uses, boolean[] readBySink) {
+    return !p.kind(o).isLeaf() && uses[o] == 1 && !readBySink[o];
+  }
+
+  static int products(Program p, int i) {
+    return p.arity(i) - 1;
+  }
+
+  /** Returns how many partial sums of DOT {@code i} are stored: all statements' but the last. */
+  static int partialSums(Program p, int i) {
+    return (products(p, i) - 1) / LINKS;
+  }
+
+  /** Returns how many products of DOT {@code i} its last statement adds. */
+  static int links(Program p, int i) {
+    return products(p, i) - LINKS * partialSums(p, i);
+  }
+
+  /**
+   * Returns the position of the statement that reads operand {@code j} of instruction {@code i}:
+   * for a DOT, the one that adds product {@code j} ({@code j} past its last operand stands for the
+   * statement that reads its last partial sum). An UPDATE's statements are taken as one: whatever
+   * it reads is freed after its last weight, which allocates nothing in between.
+   */
+  private int readAt(int i, int j, int[] evalAt) {
+    int statement = (Math.max(j, 1) - 1) / LINKS;
+    return p.kind(i) == Kind.DOT && statement < partialSums(p, i) ? at[i] + statement : evalAt[i];
+  }
+
+  private int allocate(int[] lastRead) {
     int n = p.size;
-    // Values grouped by the statement that reads them last: a linked list per statement.
-    int[] first = new int[n + 1];
-    int[] next = new int[n];
+    // Values grouped by the statement that reads them last: a linked list per statement, in the
+    // order of the expanded program, where a DOT's partial sums come before its value.
+    int[] first = new int[at[n] + 1];
+    int[] next = new int[lastRead.length];
     Arrays.fill(first, -1);
     for (int i = 0; i < n; i++) {
-      if (isStored(p, i, lastRead)) {
+      if (p.kind(i) == Kind.DOT) {
+        for (int v = partials[i]; v < partials[i] + partialSums(p, i); v++) {
+          next[v] = first[lastRead[v]];
+          first[lastRead[v]] = v;
+        }
+      }
+      if (isStored(i, lastRead)) {
         next[i] = first[lastRead[i]];
         first[lastRead[i]] = i;
       }
     }
-    int[] free = new int[16];
-    int freeCount = 0;
-    int size = p.outputCount;
+    Slots slots = new Slots(first, next, p.outputCount);
     for (int i = 0; i < n; i++) {
-      boolean stored = isStored(p, i, lastRead);
-      if (!stored && directSink[i] < 0) {
-        continue;
+      for (int k = 0; p.kind(i) == Kind.DOT && k < partialSums(p, i); k++) {
+        slots.release(at[i] + k);
+        slot[partials[i] + k] = slots.take();
       }
-      for (int v = first[i]; v != -1; v = next[v]) {
+      boolean stored = isStored(i, lastRead);
+      if (stored || directSink[i] >= 0 || p.kind(i) == Kind.UPDATE) {
+        slots.release(at[i + 1] - 1);
+        if (stored) {
+          slot[i] = slots.take();
+        }
+      }
+    }
+    return slots.size;
+  }
+
+  /** The linear scan's free slots. */
+  private final class Slots {
+    private final int[] first;
+    private final int[] next;
+    private int[] free = new int[16];
+    private int freeCount;
+    int size;
+
+    Slots(int[] first, int[] next, int size) {
+      this.first = first;
+      this.next = next;
+      this.size = size;
+    }
+
+    /** Frees the slots of the values last read by the statement at expanded position {@code e}. */
+    void release(int e) {
+      for (int v = first[e]; v != -1; v = next[v]) {
         if (freeCount == free.length) {
           free = Arrays.copyOf(free, freeCount * 2);
         }
         free[freeCount++] = slot[v];
       }
-      if (stored) {
-        slot[i] = freeCount > 0 ? free[--freeCount] : size++;
-      }
     }
-    return size;
+
+    int take() {
+      return freeCount > 0 ? free[--freeCount] : size++;
+    }
   }
 
-  private boolean isStored(Program p, int i, int[] lastRead) {
+  private boolean isStored(int i, int[] lastRead) {
     return !p.kind(i).isLeaf() && !inline[i] && directSink[i] < 0 && lastRead[i] >= 0;
+  }
+
+  /** Counts {@link #LINKS} by the inlining rule: tree size and depth of a chain's links. */
+  private static int links() {
+    int size = 2; // the first add, with its product inlined
+    int depth = 1;
+    int links = 1;
+    while (size + 1 + 1 <= MAX_TREE_SIZE && depth + 1 <= MAX_TREE_DEPTH) {
+      size += 2; // the previous link and this link's product
+      depth++;
+      links++;
+    }
+    if (size + 1 <= MAX_TREE_SIZE && depth + 1 <= MAX_TREE_DEPTH) {
+      throw new ExceptionInInitializerError("a link fits without its product: LINKS assumes not");
+    }
+    return links;
   }
 }

@@ -51,6 +51,15 @@ final class Tape {
   static Tape of(Program p, Layout layout) {
     Tape t = new Tape(p, layout);
     for (int i = 0; i < p.size; i++) {
+      if (p.kind(i) == Kind.UPDATE) {
+        t.update(i);
+        continue;
+      }
+      for (int k = 0; p.kind(i) == Kind.DOT && k < Layout.partialSums(p, i); k++) {
+        t.add(TARGET, Emitter.WS, layout.partial(i, k));
+        t.dot(i, k);
+        t.end(2 * Layout.LINKS);
+      }
       if (!layout.stored(i) && layout.directSink[i] < 0) {
         continue; // a leaf, part of a later statement's expression, or unused
       }
@@ -209,6 +218,10 @@ final class Tape {
 
   /** Appends the tokens that push the operands of computation {@code i} and apply it. */
   private void compute(int i) {
+    if (p.kind(i) == Kind.DOT) {
+      dot(i, Layout.partialSums(p, i));
+      return;
+    }
     value(p.operand(i, 0));
     if (p.kind(i).isHelper()) {
       for (int j = 1; j < p.arity(i); j++) {
@@ -233,6 +246,51 @@ final class Tape {
       value(p.operand(i, j));
     }
     op(op, i);
+  }
+
+  /**
+   * Appends the tokens of statement {@code k} of DOT {@code i} as {@link Lowering} expands it: the
+   * DOT's first operand (or the partial sum before) and then, product by product, {@code w·x} (or
+   * {@code x·w}) and an add; {@link Layout#LINKS} products a statement, the last one the rest.
+   */
+  private void dot(int i, int k) {
+    if (k == 0) {
+      value(p.operand(i, 0));
+    } else {
+      add(LOAD, Emitter.WS, layout.partial(i, k - 1));
+    }
+    int stride = (int) Math.abs(p.k2(i));
+    boolean weightFirst = p.k2(i) > 0;
+    int end = Math.min(Layout.products(p, i), (k + 1) * Layout.LINKS);
+    for (int j = k * Layout.LINKS + 1; j <= end; j++) {
+      if (weightFirst) {
+        add(LOAD, Emitter.P, p.index(i) + (j - 1) * stride);
+      }
+      value(p.operand(i, j));
+      if (!weightFirst) {
+        add(LOAD, Emitter.P, p.index(i) + (j - 1) * stride);
+      }
+      op(Op.MUL, i);
+      op(Op.ADD, i);
+    }
+  }
+
+  /**
+   * Appends the statements of UPDATE {@code i} as {@link Lowering} expands it: from the last weight
+   * to the first, {@code pg[e] = pg[e] + x·g}.
+   */
+  private void update(int i) {
+    int stride = (int) Math.abs(p.k2(i));
+    for (int j = Layout.products(p, i); j >= 1; j--) {
+      int element = p.index(i) + (j - 1) * stride;
+      add(TARGET, Emitter.PG, element);
+      add(LOAD, Emitter.PG, element);
+      value(p.operand(i, j));
+      value(p.operand(i, 0));
+      op(Op.MUL, i);
+      op(Op.ADD, i);
+      end(2);
+    }
   }
 
   private void op(Op op, int i) {

@@ -38,14 +38,14 @@ final class CompileStages {
     Passes.Open passes = new Passes.Open(differentiable, options);
     Program forward = passes.program();
     lap("forward passes", forward);
-    forward = Lowering.expandNary(forward);
-    lap("forward expand n-ary", forward);
+    forward = Lowering.lower(forward);
+    lap("forward lowering", forward);
     Program gradient = Reverse.differentiate(differentiable, false, options.exact());
     lap("reverse mode", gradient);
     gradient = passes.extend(gradient);
     lap("gradient passes, from the forward's", gradient);
-    gradient = Lowering.expandNary(gradient);
-    lap("gradient expand n-ary", gradient);
+    gradient = Lowering.lower(gradient);
+    lap("gradient lowering", gradient);
     List<Rolling.Loop> gradientLoops = backEnd("gradient", gradient);
     System.out.printf(
         Locale.ROOT, "%-40s %8.1f ms%n", "Jit.compile", (System.nanoTime() - start) / 1e6);
@@ -80,7 +80,7 @@ final class CompileStages {
 
   /** Builds the lane kernel of {@code p} as its first batch call does ({@link LazyLanes}). */
   private static void lanes(String name, Program p, List<Rolling.Loop> loops) {
-    if (Compiler.wantsLanes(p.size, Compiler.DEFAULT_LANE_MIN_INSTRUCTIONS)) {
+    if (Compiler.wantsLanes(Compiler.size(p), Compiler.DEFAULT_LANE_MIN_INSTRUCTIONS)) {
       LazyLanes.of(p, loops).get();
       lap("first batch: " + name + " lanes", p);
     }
