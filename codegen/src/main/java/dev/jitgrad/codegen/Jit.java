@@ -69,8 +69,7 @@ public final class Jit {
    */
   private static void checkLeaves(
       List<Value> values, String name, int offset, Tracer.Listed listed) {
-    boolean repeats =
-        listed.positions().size() < listed.inputCount() + listed.paramCount(); // a leaf twice
+    boolean repeats = !listed.distinct(); // a leaf listed twice
     for (int i = 0; i < values.size(); i++) {
       Value v = values.get(i);
       if (!v.isLeaf()) {

@@ -19,9 +19,19 @@ final class Tracer {
 
   /**
    * The leaves listed as inputs and params: {@code positions} maps input {@code i} to {@code i} and
-   * param {@code i} to {@code inputCount + i}; a leaf listed twice keeps its first position.
+   * param {@code i} to {@code inputCount + i}; a leaf listed twice keeps its first position. {@code
+   * params} holds the params in order.
    */
-  record Listed(IdentityIndex positions, int inputCount, int paramCount) {}
+  record Listed(IdentityIndex positions, int inputCount, Value[] params) {
+    int paramCount() {
+      return params.length;
+    }
+
+    /** Returns whether no leaf is listed twice. */
+    boolean distinct() {
+      return positions.size() == inputCount + params.length;
+    }
+  }
 
   /** Returns the positions of {@code inputs} and {@code params}, unchecked. */
   static Listed listed(List<Value> inputs, List<Value> params) {
@@ -29,10 +39,11 @@ final class Tracer {
     for (int i = 0; i < inputs.size(); i++) {
       positions.putIfAbsent(inputs.get(i), i);
     }
-    for (int i = 0; i < params.size(); i++) {
-      positions.putIfAbsent(params.get(i), inputs.size() + i);
+    Value[] listedParams = params.toArray(new Value[0]);
+    for (int i = 0; i < listedParams.length; i++) {
+      positions.putIfAbsent(listedParams[i], inputs.size() + i);
     }
-    return new Listed(positions, inputs.size(), params.size());
+    return new Listed(positions, inputs.size(), listedParams);
   }
 
   /**
@@ -202,9 +213,10 @@ final class Tracer {
           return;
         }
         int w = children[childStart[product] + side]; // the weight side is the first product's
-        int index = uses[w] == 1 ? param(w) : -1;
-        spacing = j == first + 1 ? index - w0 : spacing;
-        if (index < 0 || spacing < 1 || index != w0 + (j - first) * spacing) {
+        if (j == first + 1) {
+          spacing = uses[w] == 1 ? param(w) - w0 : -1;
+        }
+        if (spacing < 1 || uses[w] != 1 || !isParam(w, w0 + (long) (j - first) * spacing)) {
           return;
         }
       }
@@ -227,6 +239,17 @@ final class Tracer {
         }
       }
       return -1;
+    }
+
+    /**
+     * Returns whether node {@code n} is listed param {@code index}: without a lookup where no leaf
+     * is listed twice, since then a node that is param {@code index} is listed there only.
+     */
+    private boolean isParam(int n, long index) {
+      if (listed.distinct()) {
+        return index < listed.paramCount() && listed.params()[(int) index] == order.get(n);
+      }
+      return param(n) == index;
     }
 
     /** Returns the param index of node {@code n} if it is a listed param, else -1. */
