@@ -528,7 +528,12 @@ final class Emitter {
 
   /** Returns how many constants ({@code k}, then {@code k2}) {@code op}'s bytecode takes. */
   static int constants(Op op) {
-    return BYTECODE[op.ordinal()].constants();
+    return constants(op.ordinal());
+  }
+
+  /** As {@link #constants(Op)}, for the op of ordinal {@code op} (an OP token's payload). */
+  static int constants(int op) {
+    return BYTECODE[op].constants();
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.jitgrad.codegen;
 
 import static org.objectweb.asm.Opcodes.*;
 
-import dev.jitgrad.engine.Op;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -227,7 +226,7 @@ final class LaneEmitter {
   static int constantsAfter(long token) {
     return switch (Tape.type(token)) {
       case Tape.CONST -> 1;
-      case Tape.OP -> Emitter.constants(Op.values()[Tape.payload(token)]);
+      case Tape.OP -> Emitter.constants(Tape.payload(token));
       default -> 0;
     };
   }

@@ -181,14 +181,7 @@ final class Rolling {
     this.tape = tape;
     this.minTrips = minTrips;
     this.minBytes = minBytes;
-    this.hash = new int[tape.size()];
-    for (int s = 0; s < hash.length; s++) {
-      int h = 1;
-      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
-        h = 31 * h + Long.hashCode(tape.token(t));
-      }
-      hash[s] = h;
-    }
+    this.hash = tape.shapeHashes();
   }
 
   /**

@@ -27,6 +27,8 @@ final class Tape {
   private int[] tokenStart = new int[65];
   private int[] indexStart = new int[65];
   private int[] treeSize = new int[64];
+  private int[] shapeHash = new int[64];
+  private int hash = 1; // of the tokens of the statement being written
   private long[] tokens = new long[256];
   private int tokenCount;
   private int[] indices = new int[128];
@@ -139,6 +141,14 @@ final class Tape {
         tokens, tokenStart[a], tokenStart[a + 1], tokens, tokenStart[b], tokenStart[b + 1]);
   }
 
+  /**
+   * Returns a hash of each statement's shape, the hash of its tokens as a list of longs: equal
+   * shapes, equal hashes.
+   */
+  int[] shapeHashes() {
+    return Arrays.copyOf(shapeHash, size);
+  }
+
   /** Returns how many computations statement {@code s} evaluates: its expression's tree size. */
   int treeSize(int s) {
     return treeSize[s];
@@ -167,7 +177,7 @@ final class Tape {
       if (type == TARGET || type == LOAD) {
         bytes += load;
       } else if (type == OP) {
-        int constants = Emitter.constants(Op.values()[payload(tokens[t])]);
+        int constants = Emitter.constants(payload(tokens[t]));
         bytes += Emitter.opBytes(payload(tokens[t])) + 3 * constants;
         t += constants;
       } else {
@@ -324,6 +334,7 @@ final class Tape {
       tokens = Arrays.copyOf(tokens, grow(tokenCount));
     }
     tokens[tokenCount++] = token;
+    hash = 31 * hash + Long.hashCode(token);
   }
 
   private void end(int computations) {
@@ -331,8 +342,11 @@ final class Tape {
       tokenStart = Arrays.copyOf(tokenStart, grow(tokenStart.length));
       indexStart = Arrays.copyOf(indexStart, tokenStart.length);
       treeSize = Arrays.copyOf(treeSize, tokenStart.length);
+      shapeHash = Arrays.copyOf(shapeHash, tokenStart.length);
     }
     treeSize[size] = computations;
+    shapeHash[size] = hash;
+    hash = 1;
     size++;
     tokenStart[size] = tokenCount;
     indexStart[size] = indexCount;
