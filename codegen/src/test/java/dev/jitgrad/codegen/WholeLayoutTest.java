@@ -434,7 +434,9 @@ class WholeLayoutTest {
           Value y = neuron(n, stride, left, head, xs, x, params, extra);
           List<Value> terms = new ArrayList<>(List.of(y.tanh()));
           terms.addAll(extra);
-          List<Value> outputs = List.of(Value.sum(terms), y);
+          // y read by its tanh alone, inlined into it where it fits, or by a sink too
+          List<Value> outputs =
+              cases % 3 == 0 ? List.of(Value.sum(terms)) : List.of(Value.sum(terms), y);
           JitOptions options = cases % 2 == 0 ? EXACT : DEFAULT;
           List<Program> lowered = checkAll(outputs, x, params, options, tally);
           if (head != Head.READ_ONCE && xs != Xs.COMPUTED_ONCE) {
@@ -479,46 +481,72 @@ class WholeLayoutTest {
     assertTrue(tally.expandedStructures > 0, "a product head is inlined: the DOT expands");
   }
 
-  /** A random graph of wide neurons, layers of tanh, relu and exp, and irregular parts. */
+  /**
+   * A random wide neuron over {@code pool}: 32 to 80 products, weights on either side, one or two
+   * apart, in param order or reversed (a DOT only if increasing); its head a param's computed copy,
+   * a pool value, a constant or a product; its x mostly pool values, some constants, listed params
+   * or values computed for this product alone.
+   */
+  private static Value randomNeuron(
+      SplittableRandom r, List<Value> pool, List<Value> params, List<Value> free) {
+    int n = 32 + r.nextInt(49);
+    int stride = 1 + r.nextInt(2);
+    boolean left = r.nextBoolean();
+    List<Value> w = leaves("w", n * stride);
+    if (r.nextInt(4) == 0) {
+      Collections.reverse(w);
+    }
+    params.addAll(w);
+    Value head =
+        switch (r.nextInt(4)) {
+          case 0 -> w.get(w.size() - 1).add(0.0).sub(0.0); // computed from a param
+          case 1 -> pool.get(r.nextInt(pool.size()));
+          case 2 -> Value.of(r.nextDouble());
+          default -> pool.get(r.nextInt(pool.size())).mul(pool.get(r.nextInt(pool.size())));
+        };
+    List<Value> terms = new ArrayList<>(List.of(head));
+    int offset = r.nextInt(pool.size());
+    int odd = r.nextInt(12); // how often an x is not a pool value
+    for (int j = 0; j < n; j++) {
+      Value xj = pool.get((offset + j) % pool.size());
+      if (r.nextInt(12) < odd) {
+        xj =
+            switch (r.nextInt(3)) {
+              case 0 -> Value.of(j - 3.5);
+              case 1 -> free.get(j % free.size());
+              default -> xj.mul(1.0 + j); // read by this product alone
+            };
+      }
+      Value wj = w.get(j * stride);
+      terms.add(left ? wj.mul(xj) : xj.mul(wj));
+    }
+    return Value.sum(terms);
+  }
+
+  /** A random graph of layers of wide neurons, tanh, relu and exp, and irregular parts. */
   private static List<Value> randomGraph(SplittableRandom r, List<Value> x, List<Value> params) {
     List<Value> pool = new ArrayList<>(x);
+    List<Value> free = leaves("f", 3); // listed params that are x, never weights
+    params.addAll(free);
     List<Value> outputs = new ArrayList<>();
-    for (int layer = 0; layer < 1 + r.nextInt(3); layer++) {
-      List<Value> made = new ArrayList<>();
-      int neurons = 1 + r.nextInt(3);
-      for (int k = 0; k < neurons; k++) {
-        int n = 32 + r.nextInt(49);
-        int stride = 1 + r.nextInt(2);
-        boolean left = r.nextBoolean();
-        List<Value> w = leaves("w", n * stride);
-        if (r.nextInt(4) == 0) {
-          Collections.reverse(w);
-        }
-        params.addAll(w);
-        Value head =
-            switch (r.nextInt(4)) {
-              case 0 -> w.get(w.size() - 1).add(0.0).sub(0.0); // computed from a param
-              case 1 -> pool.get(r.nextInt(pool.size()));
-              case 2 -> Value.of(r.nextDouble());
-              default -> pool.get(r.nextInt(pool.size())).mul(pool.get(r.nextInt(pool.size())));
-            };
-        List<Value> terms = new ArrayList<>(List.of(head));
-        int offset = r.nextInt(pool.size());
-        for (int j = 0; j < n; j++) {
-          Value xj = r.nextInt(10) == 0 ? Value.of(j - 3.5) : pool.get((offset + j) % pool.size());
-          Value wj = w.get(j * stride);
-          terms.add(left ? wj.mul(xj) : xj.mul(wj));
-        }
-        made.add(Value.sum(terms));
-      }
+    int layers = 1 + r.nextInt(3);
+    for (int layer = 0; layer < layers; layer++) {
       List<Value> next = new ArrayList<>();
-      for (Value v : made) {
+      for (int k = 1 + r.nextInt(3); k > 0; k--) {
+        Value v = randomNeuron(r, pool, params, free);
         next.add(
-            switch (r.nextInt(3)) {
+            switch (r.nextInt(5)) {
               case 0 -> v.tanh();
               case 1 -> v.relu();
-              default -> v.mul(0.1).exp();
+              case 2 -> v.mul(0.1).exp();
+              default -> v; // the DOT itself, read by later neurons
             });
+        if (r.nextInt(4) == 0) {
+          outputs.add(v); // a DOT read by a sink too
+        }
+      }
+      if (r.nextInt(4) == 0) {
+        outputs.add(randomNeuron(r, pool, params, free)); // a DOT read by its sink alone
       }
       if (r.nextBoolean()) {
         pool.addAll(next);
@@ -527,9 +555,6 @@ class WholeLayoutTest {
         for (int i = 0; pool.size() < 8; i++) {
           pool.add(x.get(i % x.size()).tanh());
         }
-      }
-      if (r.nextInt(3) == 0) {
-        outputs.add(made.get(0)); // a DOT read by a sink too
       }
     }
     Value irregular = pool.get(0).mul(pool.get(pool.size() - 1)).tanh().mul(2.0);
