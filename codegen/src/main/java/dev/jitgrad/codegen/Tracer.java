@@ -57,16 +57,17 @@ final class Tracer {
   /** Traces {@code outputs} with the listed leaves {@code listed}, checked by the caller. */
   static Program trace(List<Value> outputs, Listed listed) {
     int inputCount = listed.inputCount();
-    Topology graph = Topology.of(outputs);
-    List<Value> order = graph.order();
+    // a graph has at least its listed leaves; an MLP about twice as many nodes as weights
+    Topology graph = Topology.of(outputs, 2 * (inputCount + listed.paramCount()));
+    Value[] order = graph.order().toArray(new Value[0]); // read without a call per node
     int[] childStart = graph.childStart();
     int[] c = graph.children();
-    Dots dots = new Dots(graph, listed);
-    int[] id = new int[order.size()];
+    Dots dots = new Dots(graph, order, listed);
+    int[] id = new int[order.length];
     Program.Builder out =
         new Program.Builder(inputCount, listed.paramCount(), outputs.size(), id.length, c.length);
     for (int n = 0; n < id.length; n++) {
-      Value v = order.get(n);
+      Value v = order[n];
       if (dots.absorbed[n]) {
         id[n] = -1; // a weight or product that a DOT stands for
       } else if (v.op() == Op.LEAF) {
@@ -125,7 +126,7 @@ final class Tracer {
     /** Per sum that becomes a DOT: its weights' spacing, negative if on the right; else 0. */
     final int[] stride;
 
-    private final List<Value> order;
+    private final Value[] order;
     private final int[] childStart;
     private final int[] children;
     private final Listed listed;
@@ -146,12 +147,13 @@ final class Tracer {
     /** Per node: 1 + the sum whose products' x it was last checked as, by {@link #alone}. */
     private int[] checkedFor;
 
-    Dots(Topology graph, Listed listed) {
-      this.order = graph.order();
+    /** Finds the DOTs of {@code graph}, whose nodes in order are {@code order}. */
+    Dots(Topology graph, Value[] order, Listed listed) {
+      this.order = order;
       this.childStart = graph.childStart();
       this.children = graph.children();
       this.listed = listed;
-      int size = order.size();
+      int size = order.length;
       absorbed = new boolean[size];
       base = new int[size];
       stride = new int[size];
@@ -184,7 +186,7 @@ final class Tracer {
     }
 
     private boolean anyWideSum() {
-      for (int n = 0; n < order.size(); n++) {
+      for (int n = 0; n < order.length; n++) {
         if (wideSum(n)) {
           return true;
         }
@@ -194,7 +196,7 @@ final class Tracer {
 
     /** Returns whether node {@code n} is a sum of a first operand and enough products to weigh. */
     private boolean wideSum(int n) {
-      return childStart[n + 1] - childStart[n] > MIN_PRODUCTS && order.get(n).op() == Op.SUM;
+      return childStart[n + 1] - childStart[n] > MIN_PRODUCTS && order[n].op() == Op.SUM;
     }
 
     /** Sets {@code base} and {@code stride} of wide sum {@code s} if its weights qualify. */
@@ -209,7 +211,7 @@ final class Tracer {
       int spacing = 0;
       for (int j = first + 1; j < end; j++) {
         int product = children[j];
-        if (order.get(product).op() != Op.MUL || uses[product] != 1) {
+        if (order[product].op() != Op.MUL || uses[product] != 1) {
           return;
         }
         int w = children[childStart[product] + side]; // the weight side is the first product's
@@ -229,7 +231,7 @@ final class Tracer {
      * product read only once whose operand there is a listed param read only by it.
      */
     private int weightSide(int m) {
-      if (order.get(m).op() != Op.MUL || uses[m] != 1) {
+      if (order[m].op() != Op.MUL || uses[m] != 1) {
         return -1;
       }
       for (int side = 0; side < 2; side++) {
@@ -247,14 +249,14 @@ final class Tracer {
      */
     private boolean isParam(int n, long index) {
       if (listed.distinct()) {
-        return index < listed.paramCount() && listed.params()[(int) index] == order.get(n);
+        return index < listed.paramCount() && listed.params()[(int) index] == order[n];
       }
       return param(n) == index;
     }
 
     /** Returns the param index of node {@code n} if it is a listed param, else -1. */
     private int param(int n) {
-      Value v = order.get(n);
+      Value v = order[n];
       int position = v.op() == Op.LEAF ? listed.positions().get(v) : -1;
       return position < listed.inputCount() ? -1 : position - listed.inputCount();
     }
@@ -289,7 +291,7 @@ final class Tracer {
 
     /** Fills {@link #nextReader} and {@link #firstReader} in one pass from the last node. */
     private void listReaders() {
-      int size = order.size();
+      int size = order.length;
       nextReader = new int[children.length];
       firstReader = new int[size];
       checkedFor = new int[size];

@@ -23,7 +23,18 @@ import java.util.Objects;
  */
 public final class Value {
   static {
-    Nodes.register(Value::constant);
+    Nodes.register(
+        new Nodes.Access() {
+          @Override
+          public double constant(Value v, int j) {
+            return v.constant(j);
+          }
+
+          @Override
+          public Value[] children(Value v) {
+            return v.children;
+          }
+        });
   }
 
   private static final Value[] NO_CHILDREN = new Value[0];

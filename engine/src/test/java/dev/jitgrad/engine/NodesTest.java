@@ -1,6 +1,7 @@
 package dev.jitgrad.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jitgrad.engine.internal.Nodes;
@@ -25,6 +26,32 @@ class NodesTest {
   void register_second_throws() {
     Value.of(0); // Value's class has registered its accessor
 
-    assertThrows(IllegalStateException.class, () -> Nodes.register((v, j) -> 0.0));
+    Nodes.Access other =
+        new Nodes.Access() {
+          @Override
+          public double constant(Value v, int j) {
+            return 0.0;
+          }
+
+          @Override
+          public Value[] children(Value v) {
+            return new Value[0];
+          }
+        };
+
+    assertThrows(IllegalStateException.class, () -> Nodes.register(other));
+  }
+
+  @Test
+  void children_product_areItsOperandsInOrder() {
+    Value a = Value.of(2);
+    Value b = Value.of(3);
+
+    Value[] children = Nodes.children(a.mul(b));
+
+    assertEquals(2, children.length);
+    assertSame(a, children[0]);
+    assertSame(b, children[1]);
+    assertEquals(0, Nodes.children(a).length);
   }
 }

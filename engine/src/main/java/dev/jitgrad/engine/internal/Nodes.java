@@ -3,15 +3,18 @@ package dev.jitgrad.engine.internal;
 import dev.jitgrad.engine.Value;
 
 /**
- * What codegen reads of a {@link Value} beyond its public API: an op's constants. {@code Value}
- * registers its accessor here when its class is initialised, so the accessor stays out of the
- * public API without making the field visible.
+ * What the traversal and codegen read of a {@link Value} beyond its public API: an op's constants,
+ * and its children's array. {@code Value} registers its accessor here when its class is
+ * initialised, so the accessor stays out of the public API without making the field visible.
  */
 public final class Nodes {
   /** Reads a node's constant; implemented by {@code Value}. */
   public interface Access {
     /** Returns constant {@code j} (0 or 1) of {@code v}. */
     double constant(Value v, int j);
+
+    /** Returns {@code v}'s own array of children, not a copy. */
+    Value[] children(Value v);
   }
 
   private static volatile Access access;
@@ -38,5 +41,13 @@ public final class Nodes {
    */
   public static double constant(Value v, int j) {
     return access.constant(v, j); // v exists, so Value's class, and its registration, is done
+  }
+
+  /**
+   * Returns {@code v}'s children in operand order: its own array, which the caller must not write;
+   * read in one call where {@link Value#child} would take one per child (see {@link Topology}).
+   */
+  public static Value[] children(Value v) {
+    return access.children(v);
   }
 }

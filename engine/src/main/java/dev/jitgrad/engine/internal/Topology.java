@@ -29,7 +29,15 @@ public record Topology(List<Value> order, int[] childStart, int[] children, int[
    * @throws NullPointerException if a root is null
    */
   public static Topology of(List<Value> roots) {
-    return traverse(roots, true);
+    return traverse(roots, true, 0);
+  }
+
+  /**
+   * As {@link #of(List)}, sized for about {@code expectedNodes} nodes up front (a hint: any number
+   * works), which saves growing its index step by step.
+   */
+  public static Topology of(List<Value> roots, int expectedNodes) {
+    return traverse(roots, true, expectedNodes);
   }
 
   /**
@@ -41,13 +49,22 @@ public record Topology(List<Value> order, int[] childStart, int[] children, int[
    * until their node is placed.
    */
   public static Topology traverse(List<Value> roots, boolean withChildren) {
-    List<Value> order = new ArrayList<>();
-    IdentityIndex discovered = new IdentityIndex(1024);
-    int[] placed = new int[1024];
-    int[] childStart = new int[withChildren ? 1024 : 1];
-    int[] children = new int[withChildren ? 1024 : 0];
+    return traverse(roots, withChildren, 0);
+  }
+
+  private static Topology traverse(List<Value> roots, boolean withChildren, int expectedNodes) {
+    // Run once per compile, much of it before HotSpot compiles it: each step reads arrays.
+    int expected = Math.max(1024, Math.min(expectedNodes, 1 << 18)); // a hint costs ≤ 14 MB
+    Value[] order = new Value[expected];
+    int placedCount = 0;
+    IdentityIndex discovered = new IdentityIndex(expected);
+    int discoveredCount = 0;
+    int[] placed = new int[expected];
+    int[] childStart = new int[withChildren ? expected : 1];
+    int[] children = new int[withChildren ? 2 * expected : 0];
     int childCount = 0;
     Value[] nodes = new Value[16];
+    Value[][] kids = new Value[16][];
     int[] next = new int[16];
     int[] discovery = new int[16];
     int[] block = new int[16];
@@ -55,45 +72,52 @@ public record Topology(List<Value> order, int[] childStart, int[] children, int[
     int[] rootPositions = new int[roots.size()];
     for (int r = 0; r < roots.size(); r++) {
       Value root = Objects.requireNonNull(roots.get(r), "a root is null");
-      int seen = discovered.putIfAbsent(root, discovered.size());
+      int seen = discovered.putIfAbsent(root, discoveredCount);
       if (seen != -1) {
         rootPositions[r] = placed[seen];
         continue;
       }
       nodes[0] = root;
+      kids[0] = Nodes.children(root);
       next[0] = 0;
-      discovery[0] = discovered.size() - 1;
+      discovery[0] = discoveredCount++;
       block[0] = 0;
-      pending = fit(pending, root.childCount());
+      pending = fit(pending, kids[0].length);
       int depth = 1;
       while (depth > 0) {
-        Value top = nodes[depth - 1];
+        Value[] k = kids[depth - 1];
         int i = next[depth - 1];
-        if (i < top.childCount()) {
+        if (i < k.length) {
           next[depth - 1] = i + 1;
-          Value child = top.child(i);
-          int d = discovered.size();
-          seen = discovered.putIfAbsent(child, d);
+          Value child = k[i];
+          seen = discovered.putIfAbsent(child, discoveredCount);
           if (seen != -1) {
             pending[block[depth - 1] + i] = placed[seen];
             continue;
           }
           if (depth == nodes.length) {
             nodes = Arrays.copyOf(nodes, depth * 2);
+            kids = Arrays.copyOf(kids, depth * 2);
             next = Arrays.copyOf(next, depth * 2);
             discovery = Arrays.copyOf(discovery, depth * 2);
             block = Arrays.copyOf(block, depth * 2);
           }
+          Value[] grandchildren = Nodes.children(child);
           nodes[depth] = child;
+          kids[depth] = grandchildren;
           next[depth] = 0;
-          discovery[depth] = d;
-          block[depth] = block[depth - 1] + top.childCount();
-          pending = fit(pending, block[depth] + child.childCount());
+          discovery[depth] = discoveredCount++;
+          block[depth] = block[depth - 1] + k.length;
+          pending = fit(pending, block[depth] + grandchildren.length);
           depth++;
         } else {
-          int n = order.size();
-          order.add(top);
-          nodes[--depth] = null;
+          int n = placedCount++;
+          if (n == order.length) {
+            order = Arrays.copyOf(order, n * 2);
+          }
+          order[n] = nodes[--depth];
+          nodes[depth] = null;
+          kids[depth] = null;
           placed = fit(placed, discovery[depth] + 1);
           placed[discovery[depth]] = n;
           if (depth > 0) {
@@ -102,19 +126,18 @@ public record Topology(List<Value> order, int[] childStart, int[] children, int[
           if (!withChildren) {
             continue;
           }
-          int k = top.childCount();
-          children = fit(children, childCount + k);
-          System.arraycopy(pending, block[depth], children, childCount, k);
-          childCount += k;
+          children = fit(children, childCount + k.length);
+          System.arraycopy(pending, block[depth], children, childCount, k.length);
+          childCount += k.length;
           childStart = fit(childStart, n + 2);
           childStart[n + 1] = childCount;
         }
       }
-      rootPositions[r] = order.size() - 1;
+      rootPositions[r] = placedCount - 1;
     }
     return new Topology(
-        order,
-        withChildren ? Arrays.copyOf(childStart, order.size() + 1) : new int[0],
+        new ArrayList<>(Arrays.asList(Arrays.copyOf(order, placedCount))),
+        withChildren ? Arrays.copyOf(childStart, placedCount + 1) : new int[0],
         Arrays.copyOf(children, childCount),
         rootPositions);
   }
