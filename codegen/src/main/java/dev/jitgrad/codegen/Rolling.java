@@ -304,6 +304,10 @@ final class Rolling {
   static boolean independentTrips(Tape tape, Nest nest) {
     int from = tape.indexStart(nest.first());
     int width = tape.indexStart(nest.first() + nest.tripStatements()) - from;
+    Boolean apart = apart(tape, from, width);
+    if (apart != null) {
+      return apart;
+    }
     int targets = 0;
     for (int x = from; x < from + width; x++) {
       targets += tape.isTarget(x) ? 1 : 0;
@@ -325,6 +329,49 @@ final class Rolling {
       }
     }
     return true;
+  }
+
+  /**
+   * Decides {@link #independentTrips(Tape, Nest)} from one trip's indices (its first {@code width}
+   * from {@code from}) where that is enough, else returns null. An array that a trip writes, and
+   * whose every index advances by one stride {@code S} per trip: with {@code S = 0} each trip
+   * writes the same element (dependent); with the trip's elements in it spanning less than {@code
+   * |S|}, no element is touched by two trips. An MLP's gradient nests are the second case: each
+   * trip one neuron's run of weight gradients.
+   */
+  private static Boolean apart(Tape tape, int from, int width) {
+    long[] stride = new long[16];
+    int[] min = new int[16];
+    int[] max = new int[16];
+    boolean[] written = new boolean[16];
+    boolean[] seen = new boolean[16];
+    for (int x = from; x < from + width; x++) {
+      int a = tape.array(x);
+      int index = tape.index(x);
+      long s = (long) tape.index(x + width) - index;
+      if (!seen[a]) {
+        seen[a] = true;
+        stride[a] = s;
+        min[a] = index;
+        max[a] = index;
+      } else if (s != stride[a]) {
+        stride[a] = Long.MIN_VALUE; // indices advancing by different strides: not decided here
+      }
+      min[a] = Math.min(min[a], index);
+      max[a] = Math.max(max[a], index);
+      written[a] |= tape.isTarget(x);
+    }
+    boolean apart = true;
+    for (int a = 0; a < 16; a++) {
+      if (!written[a]) {
+        continue;
+      }
+      if (stride[a] == 0) {
+        return false;
+      }
+      apart &= stride[a] != Long.MIN_VALUE && max[a] - (long) min[a] < Math.abs(stride[a]);
+    }
+    return apart ? Boolean.TRUE : null;
   }
 
   /**
@@ -536,21 +583,19 @@ final class Rolling {
     int trips = Math.max(1, knownTrips(tripsOf, period));
     while (k + (trips + 1) * period <= items.count
         && sameItems(items, k, k + trips * period, period)
-        && advances(from, width, trips)) {
+        && advances(items, k, period, width, trips)) {
       trips++;
     }
     tripsOf[period] = trips;
     if (trips < minTrips) {
       return null;
     }
+    // Each inner loop advances from trip to trip by one outer stride per index of its first group,
+    // for all its groups: in every trip it is linear with the same strides (sameItems).
     List<Loop> inner = new ArrayList<>();
     for (int m = k; m < k + period; m++) {
-      Loop loop = items.loop[m];
-      if (loop != null) {
-        inner.add(loop);
-        if (!outerStrideConstant(loop, width)) {
-          return null;
-        }
+      if (items.loop[m] != null) {
+        inner.add(items.loop[m]);
       }
     }
     Nest nest = new Nest(first, statements, trips, List.copyOf(inner));
@@ -595,28 +640,22 @@ final class Rolling {
   }
 
   /**
-   * Returns whether every index of repetition {@code r} (each {@code width} indices from {@code
-   * from}) advances from repetition {@code r - 1} as repetition 1 does from repetition 0.
+   * Returns whether every index of repetition {@code r} of the {@code period} items from {@code k}
+   * (each {@code width} indices on) advances from repetition {@code r - 1} as repetition 1 does
+   * from repetition 0, given that repetition {@code r} has their shape ({@link #sameItems}). Of a
+   * loop only its first group is read: a loop is linear (each index its first group's plus a stride
+   * times the group), and the loops of both repetitions have the strides of repetition 0's, so its
+   * other groups advance as its first does.
    */
-  private boolean advances(int from, int width, int r) {
-    for (int x = from; x < from + width; x++) {
-      int stride = tape.index(x + width) - tape.index(x);
-      if (tape.index(x + r * width) - tape.index(x + (r - 1) * width) != stride) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Returns whether every trip of {@code loop} has its first trip's outer strides. */
-  private boolean outerStrideConstant(Loop loop, int width) {
-    int x0 = tape.indexStart(loop.first());
-    int group = tape.indexStart(loop.first() + loop.period()) - x0;
-    for (int x = x0; x < tape.indexStart(loop.end()); x++) {
-      int outer = tape.index(x + width) - tape.index(x);
-      int first = x0 + (x - x0) % group;
-      if (outer != tape.index(first + width) - tape.index(first)) {
-        return false;
+  private boolean advances(Items items, int k, int period, int width, int r) {
+    for (int m = k; m < k + period; m++) {
+      int first = items.start[m];
+      int end = items.loop[m] == null ? first + 1 : first + items.loop[m].period();
+      for (int x = tape.indexStart(first); x < tape.indexStart(end); x++) {
+        int stride = tape.index(x + width) - tape.index(x);
+        if (tape.index(x + r * width) - tape.index(x + (r - 1) * width) != stride) {
+          return false;
+        }
       }
     }
     return true;
