@@ -91,11 +91,6 @@ final class Layout {
     for (int i = 0; i < n; i++) {
       treeSize[i] = 1;
       if (p.kind(i).isStructured()) {
-        for (int j = 0; j < p.arity(i); j++) {
-          if (inlinable(p, p.operand(i, j), uses, readBySink)) {
-            throw new JitBugException("%" + i + " is kept whole, but an operand would be inlined");
-          }
-        }
         int last = links(p, i);
         treeSize[i] = 2 * last; // the last statement's chain, which a user may inline
         depth[i] = last;
@@ -121,14 +116,13 @@ final class Layout {
     int[] lastRead = new int[n + partialCount];
     Arrays.fill(lastRead, -1);
     for (int i = 0; i < n; i++) {
+      if (p.kind(i).isStructured()) {
+        readWhole(i, uses, readBySink, evalAt, lastRead);
+        continue;
+      }
       for (int j = 0; j < p.arity(i); j++) {
         int o = p.operand(i, j);
-        lastRead[o] = Math.max(lastRead[o], readAt(i, j, evalAt));
-      }
-      if (p.kind(i) == Kind.DOT) {
-        for (int k = 0; k < partialSums(p, i); k++) {
-          lastRead[partials[i] + k] = readAt(i, (k + 1) * LINKS + 1, evalAt);
-        }
+        lastRead[o] = Math.max(lastRead[o], evalAt[i]);
       }
     }
     for (int v : p.sinkValue) {
@@ -219,14 +213,24 @@ final class Layout {
   }
 
   /**
-   * Returns the position of the statement that reads operand {@code j} of instruction {@code i}:
-   * for a DOT, the one that adds product {@code j} ({@code j} past its last operand stands for the
-   * statement that reads its last partial sum). An UPDATE's statements are taken as one: whatever
-   * it reads is freed after its last weight, which allocates nothing in between.
+   * Sets where the operands and partial sums of DOT or UPDATE {@code i} are read, as statement
+   * positions: a DOT's operand {@code j} by the statement that adds product {@code j}, a partial
+   * sum by the next statement. An UPDATE's statements are taken as one: whatever it reads is freed
+   * after its last weight, which allocates nothing in between.
    */
-  private int readAt(int i, int j, int[] evalAt) {
-    int statement = (Math.max(j, 1) - 1) / LINKS;
-    return p.kind(i) == Kind.DOT && statement < partialSums(p, i) ? at[i] + statement : evalAt[i];
+  private void readWhole(int i, int[] uses, boolean[] readBySink, int[] evalAt, int[] lastRead) {
+    int sums = p.kind(i) == Kind.DOT ? partialSums(p, i) : 0;
+    for (int j = 0; j < p.arity(i); j++) {
+      int o = p.operand(i, j);
+      if (inlinable(p, o, uses, readBySink)) {
+        throw new JitBugException("%" + i + " is kept whole, but an operand would be inlined");
+      }
+      int statement = (Math.max(j, 1) - 1) / LINKS;
+      lastRead[o] = Math.max(lastRead[o], statement < sums ? at[i] + statement : evalAt[i]);
+    }
+    for (int k = 0; k < sums; k++) {
+      lastRead[partials[i] + k] = k + 1 < sums ? at[i] + k + 1 : evalAt[i];
+    }
   }
 
   private int allocate(int[] lastRead) {

@@ -23,6 +23,11 @@ final class Tape {
   static final int OP = 4;
   static final int HELPER = 5;
 
+  /** The tokens of a product and a sum, which take no constants. */
+  private static final long MUL = opToken(Op.MUL);
+
+  private static final long ADD = opToken(Op.ADD);
+
   private int size;
   private int[] tokenStart = new int[65];
   private int[] indexStart = new int[65];
@@ -280,8 +285,8 @@ final class Tape {
       if (!weightFirst) {
         add(LOAD, Emitter.P, p.index(i) + (j - 1) * stride);
       }
-      op(Op.MUL, i);
-      op(Op.ADD, i);
+      token(MUL);
+      token(ADD);
     }
   }
 
@@ -297,8 +302,8 @@ final class Tape {
       add(LOAD, Emitter.PG, element);
       value(p.operand(i, j));
       value(p.operand(i, 0));
-      op(Op.MUL, i);
-      op(Op.ADD, i);
+      token(MUL);
+      token(ADD);
       end(2);
     }
   }
