@@ -15,10 +15,12 @@ import java.util.Locale;
  *  3. reverse mode       program → program + adjoint program, a DOT's weight    {@link Reverse}
  *                        gradients as one UPDATE
  *  4. passes             folding, identities, common subexpressions             {@link Passes}
- *  5. expand n-ary       SUM, DOT → left-to-right chains of ADD, UPDATE → its   {@link Lowering}
- *                        accumulations; dead code dropped
+ *  5. expand n-ary       SUM → left-to-right chains of ADD; DOT, UPDATE kept    {@link Lowering}
+ *                        whole where layout takes them so; dead code dropped
  *  6. layout             inlining into stack expressions, workspace slots       {@link Layout}
- *  7. statements         one token list per statement to write                  {@link Tape}
+ *                        (a whole DOT's or UPDATE's as for its expansion)
+ *  7. statements         one token list per statement to write (a whole DOT's   {@link Tape}
+ *                        or UPDATE's those of its expansion)
  *  8. loops              repeating runs of statements rolled into loops         {@link Rolling}
  *  9. emit               bytecode in chunk methods and classes                  {@link Emitter}
  *                        (the forward program's on its first call)              {@link #later}
@@ -27,8 +29,8 @@ import java.util.Locale;
  * 10. load               hidden classes → a kernel                              {@link Emitter#load}
  * </pre>
  *
- * <p>A saved graph ({@link SavedGraph}) holds the programs after stage 5; loading it runs only
- * stages 6 to 10 ({@link #load}).
+ * <p>A saved graph ({@link SavedGraph}) holds the programs after stage 5, fully expanded ({@link
+ * GraphPrograms#expanded}); loading it runs only stages 6 to 10 ({@link #load}).
  *
  * <p>The forward program is stages 4 and 5 applied to the output of stage 2. Two decisions fix the
  * order. N-ary sums stay whole through the passes and reverse mode, which is where the compiler
@@ -38,12 +40,15 @@ import java.util.Locale;
  * a run of params, not as n reads and n products), and a first layer's weight gradients as one
  * UPDATE per neuron: at 784-64-10 the front half sees about 1,000 forward instructions instead of
  * 102,662, and compiling took 0.69–0.80× the time (benchmarks/RESULTS.md, "sixth session"). Stage 5
- * then expands each sum, DOT and UPDATE into the reads, products and adds the engine runs, so
- * layout and the emitter see the programs they always saw, in another order, and every number stays
- * as it was. Reverse mode differentiates the program after only folding and dead code ({@link
- * Passes#BEFORE_REVERSE}); identities and merging run after it, because replacing a node by its
- * operand or merging two uses regroups the adjoint sums and would change the engine's numbers. In
- * exact mode stage 2 runs only dead-code elimination and stage 4 nothing.
+ * then expands each sum into the adds the engine runs, and keeps each DOT and UPDATE whole where
+ * layout can lay out its expansion without holding it ({@link Layout#takenWhole}): layout and
+ * statements write exactly the statements the expanded program gives, so the code is the same to
+ * the byte, and no stage holds the 300,000 expanded instructions of 784-64-10's gradient
+ * (benchmarks/RESULTS.md, "seventh session"). Reverse mode differentiates the program after only
+ * folding and dead code ({@link Passes#BEFORE_REVERSE}); identities and merging run after it,
+ * because replacing a node by its operand or merging two uses regroups the adjoint sums and would
+ * change the engine's numbers. In exact mode stage 2 runs only dead-code elimination and stage 4
+ * nothing.
  *
  * <p>Stages 7 to 9 run inside {@link Emitter#emit}, so every program that is emitted, however it
  * was made, gets its loops. Rolling changes how the statements are written, never which run or in

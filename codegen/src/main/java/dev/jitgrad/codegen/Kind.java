@@ -31,14 +31,17 @@ enum Kind {
    * A neuron's sum, {@code ((a + w1·x1) + w2·x2) + ...} folded left as the engine's sum is: operand
    * 0 is {@code a}, the others are the x; weight {@code j} is {@code params[k + (j - 1)·|k2|]}, the
    * left factor of its product if {@code k2 > 0} and the right one if {@code k2 < 0}. Reverse mode
-   * and the passes keep it whole; {@link Lowering} expands it into the traced products and adds.
+   * and the passes keep it whole; {@link Lowering} expands it into the traced products and adds, or
+   * keeps it whole for {@link Layout} and {@link Tape}, which write the statements of that
+   * expansion.
    */
   DOT(null, -1),
   /**
    * The weight gradients of a DOT: {@code paramGrad[k + (j - 1)·|k2|] += xj·g} for {@code j} from
    * the last x down to the first, as reverse mode adds them one product at a time; operand 0 is
    * {@code g}, the others the x. It has no value and no reader: it is kept for what it writes, and
-   * {@link Lowering} expands it into the accumulations and their sinks.
+   * {@link Lowering} expands it into the accumulations and their sinks (or, as a DOT, keeps it
+   * whole for layout and statements).
    */
   UPDATE(null, -1);
 
@@ -63,7 +66,10 @@ enum Kind {
     return ordinal() <= INPUT_GRAD.ordinal();
   }
 
-  /** Returns whether this is a DOT or UPDATE, which only the stages before {@link Lowering} see. */
+  /**
+   * Returns whether this is a DOT or UPDATE, which stages 1 to 7 see ({@link Layout}, {@link
+   * Tape}); from the statements on, and in saved files, they are gone.
+   */
   boolean isStructured() {
     return this == DOT || this == UPDATE;
   }

@@ -19,6 +19,14 @@ import java.util.Arrays;
  * store and a load. That is safe because the element it overwrites has been read by then: the one
  * PARAM_GRAD or INPUT_GRAD read of an element starts the accumulation chain whose last link is the
  * sink's value.
+ *
+ * <p>A DOT or UPDATE kept whole ({@link #takenWhole}) is laid out as {@link Lowering#expandNary}
+ * would expand it, without expanding it: a DOT's chain is stored every {@link #LINKS} products into
+ * partial sums ({@link #partial}), an UPDATE writes each weight's gradient directly. Slots are
+ * freed at statement positions, which order the statements as the expanded program does, so the
+ * slots and statements ({@link Tape}) are the expanded program's (WholeLayoutTest). One difference:
+ * values last read inside an UPDATE are freed after its last weight, all at once; with two or more
+ * of them, slots may be numbered otherwise.
  */
 final class Layout {
   static final int MAX_TREE_SIZE = 48;

@@ -4,14 +4,15 @@ import dev.jitgrad.engine.Op;
 import dev.jitgrad.engine.internal.OpRules;
 
 /**
- * Lowers structure that the emitter does not yet turn into loops: every n-ary instruction becomes
- * the left-to-right chain of its binary fold op ({@code ((c0 + c1) + c2) + ...}), exactly the
+ * Lowers structure that layout does not take as it is: every n-ary instruction becomes the
+ * left-to-right chain of its binary fold op ({@code ((c0 + c1) + c2) + ...}), exactly the
  * expression the engine evaluates; a DOT becomes its weights' reads and products, then that chain;
  * an UPDATE becomes its accumulations into the gradient's elements, and their sinks.
  *
  * <p>A one-term sum becomes {@code c0 + (-0.0)}: equal to {@code c0} for every double. The compiler
  * runs this last, on the optimised forward and gradient programs (reverse mode and the passes keep
- * sums whole), so layout and the emitter see the binary programs they have always seen. The same
+ * sums whole), with DOTs and UPDATEs kept whole where {@link Layout} lays them out as if expanded
+ * ({@link #lower}); saved files, {@code ir()} and the IR interpreter take them expanded. The same
  * rewrite drops the instructions no sink depends on, as {@link Passes#eliminateDeadCode} would
  * before it: the passes leave some (a constant whose users folded away), and a copy of a
  * 300,000-instruction program to drop them took 25–30 ms in a fresh JVM.

@@ -79,9 +79,11 @@ final class Tracer {
                     ? out.leaf(Kind.INPUT, leaf)
                     : out.leaf(Kind.PARAM, leaf - inputCount);
       } else if (dots.stride[n] != 0) {
+        // a sum of products alone starts from -0.0, which adds to any double without changing it
+        int head = dots.headless[n] ? out.constant(-0.0) : id[c[childStart[n]]];
         id[n] = out.start(Kind.DOT, dots.base[n], dots.stride[n]);
-        out.operand(id[c[childStart[n]]]);
-        for (int j = childStart[n] + 1; j < childStart[n + 1]; j++) {
+        out.operand(head);
+        for (int j = dots.firstProduct(n); j < childStart[n + 1]; j++) {
           int product = c[j];
           out.operand(id[c[childStart[product] + (dots.stride[n] > 0 ? 1 : 0)]]);
         }
@@ -105,7 +107,9 @@ final class Tracer {
    * no other use of an x lies between its product and the sum in the traced order. That last rule
    * keeps reverse mode exact: the DOT adds each product's gradient terms when it meets the sum,
    * where the engine adds them when it meets the product, so nothing else may add to that x in
-   * between.
+   * between. Where the first operand qualifies as a product too (a {@code Value.dot}), every
+   * operand is one of the DOT's products and its first operand is -0.0: {@code -0.0 + p} is {@code
+   * p} for every double, signed zeros and NaN included, so the sum is the engine's to the bit.
    */
   static final class Dots {
     /**
@@ -125,6 +129,13 @@ final class Tracer {
 
     /** Per sum that becomes a DOT: its weights' spacing, negative if on the right; else 0. */
     final int[] stride;
+
+    /**
+     * Per sum that becomes a DOT: whether its first operand is a product too, so the DOT's first
+     * operand is -0.0 instead (a {@code Value.dot}): layout then takes it whole, which it does not
+     * a DOT whose first operand is a product read once.
+     */
+    final boolean[] headless;
 
     private final Value[] order;
     private final int[] childStart;
@@ -157,6 +168,7 @@ final class Tracer {
       absorbed = new boolean[size];
       base = new int[size];
       stride = new int[size];
+      headless = new boolean[size];
       if (!anyWideSum()) {
         return; // a graph without neurons pays one pass over the operand counts
       }
@@ -169,20 +181,29 @@ final class Tracer {
       }
       for (int s = 0; s < size; s++) {
         if (wideSum(s)) {
-          weigh(s);
+          headless[s] = weigh(s, childStart[s]);
+          if (!headless[s]) {
+            weigh(s, childStart[s] + 1);
+          }
         }
       }
       for (int s = 0; s < size; s++) {
         if (stride[s] != 0 && alone(s)) {
           int side = stride[s] > 0 ? 0 : 1;
-          for (int j = childStart[s] + 1; j < childStart[s + 1]; j++) {
+          for (int j = firstProduct(s); j < childStart[s + 1]; j++) {
             absorbed[children[j]] = true;
             absorbed[children[childStart[children[j]] + side]] = true;
           }
         } else {
           stride[s] = 0;
+          headless[s] = false;
         }
       }
+    }
+
+    /** Returns where the products of DOT {@code s} start among its operands. */
+    int firstProduct(int s) {
+      return childStart[s] + (headless[s] ? 0 : 1);
     }
 
     private boolean anyWideSum() {
@@ -199,31 +220,34 @@ final class Tracer {
       return childStart[n + 1] - childStart[n] > MIN_PRODUCTS && order[n].op() == Op.SUM;
     }
 
-    /** Sets {@code base} and {@code stride} of wide sum {@code s} if its weights qualify. */
-    private void weigh(int s) {
-      int first = childStart[s] + 1;
+    /**
+     * Sets {@code base} and {@code stride} of wide sum {@code s} if its operands from {@code first}
+     * on are products whose weights qualify; returns whether they do.
+     */
+    private boolean weigh(int s, int first) {
       int end = childStart[s + 1];
       int side = weightSide(children[first]);
       if (side < 0) {
-        return;
+        return false;
       }
       int w0 = param(children[childStart[children[first]] + side]);
       int spacing = 0;
       for (int j = first + 1; j < end; j++) {
         int product = children[j];
         if (order[product].op() != Op.MUL || uses[product] != 1) {
-          return;
+          return false;
         }
         int w = children[childStart[product] + side]; // the weight side is the first product's
         if (j == first + 1) {
           spacing = uses[w] == 1 ? param(w) - w0 : -1;
         }
         if (spacing < 1 || uses[w] != 1 || !isParam(w, w0 + (long) (j - first) * spacing)) {
-          return;
+          return false;
         }
       }
       base[s] = w0;
       stride[s] = side == 0 ? spacing : -spacing;
+      return true;
     }
 
     /**
@@ -272,7 +296,7 @@ final class Tracer {
         listReaders();
       }
       int xSide = stride[s] > 0 ? 1 : 0;
-      for (int j = childStart[s] + 1; j < childStart[s + 1]; j++) {
+      for (int j = firstProduct(s); j < childStart[s + 1]; j++) {
         int slot = childStart[children[j]] + xSide;
         int x = children[slot];
         if (checkedFor[x] == s + 1) {

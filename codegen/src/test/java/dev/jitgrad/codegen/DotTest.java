@@ -39,6 +39,53 @@ class DotTest {
   }
 
   @Test
+  void valueAndGrad_valueDotFromMinusZero_matchesTheEngineOnSignedZerosAndNonFinites() {
+    // Value.dot's DOT starts from -0.0, which the engine's sum does not: -0.0 + p = p for every
+    // double p, so a sum of -0.0 products stays -0.0 and NaN and infinities pass as they are
+    List<Value> x = new ArrayList<>();
+    List<Value> w = new ArrayList<>();
+    for (int i = 0; i <= N; i++) {
+      x.add(Value.of(0, "x" + i));
+      w.add(Value.of(0, "w" + i));
+    }
+    Value y = Value.dot(w, x).tanh();
+    double[][] xsCases = {
+      filled(N + 1, -0.0), filled(N + 1, 0.0), filled(N + 1, 1.5), filled(N + 1, -2.0)
+    };
+    double[][] wsCases = {
+      filled(N + 1, 0.0),
+      filled(N + 1, -0.0),
+      filled(N + 1, Double.NaN),
+      withFirst(0.5, Double.POSITIVE_INFINITY)
+    };
+
+    for (double[] xs : xsCases) {
+      for (double[] ws : wsCases) {
+        assertMatchesInterpreter(y, x, w, xs, ws, EXACT);
+        assertMatchesInterpreter(y, x, w, xs, ws, JitOptions.defaults());
+      }
+    }
+    double[] allNegativeZero =
+        Oracle.compiled(
+            Jit.compile(List.of(Value.dot(w, x)), x, w, EXACT),
+            filled(N + 1, -0.0),
+            filled(N + 1, 1.0));
+    assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(allNegativeZero[0]));
+  }
+
+  private static double[] filled(int n, double v) {
+    double[] a = new double[n];
+    java.util.Arrays.fill(a, v);
+    return a;
+  }
+
+  private static double[] withFirst(double rest, double first) {
+    double[] a = filled(N + 1, rest);
+    a[0] = first;
+    return a;
+  }
+
+  @Test
   void valueAndGrad_xReadBetweenItsProductAndTheSum_addsItsGradientInTheEnginesOrder() {
     // x0's gradient, from 0.25, gains 1e16 (y's last term), then 1 (through u), then -1e16 (from
     // w0·x0): ((0.25 + 1e16) + 1) - 1e16 = 0 in the engine's order, 1 if w0·x0's came before u's.

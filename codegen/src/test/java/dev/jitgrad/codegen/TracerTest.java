@@ -34,21 +34,40 @@ class TracerTest {
   private static final int N = Tracer.Dots.MIN_PRODUCTS;
 
   @Test
-  void trace_dotOfParams_becomesOneDotAfterItsFirstProduct() {
+  void trace_dotOfParams_becomesOneDotFromMinusZero() {
     List<Value> w = leaves(N + 1);
     List<Value> x = inputs(N + 1);
 
     Program p = Tracer.trace(List.of(Value.dot(w, x)), x, w);
 
-    // ((w0·x0 + w1·x1) + w2·x2) ...: the first product is the sum's first operand, the rest a DOT
+    // ((w0·x0 + w1·x1) + w2·x2) ... = ((-0.0 + w0·x0) + w1·x1) ...: every product in the DOT
+    int dot = p.sinkValue[0];
+    assertEquals(Kind.DOT, p.kind(dot));
+    assertEquals(Kind.CONST, p.kind(p.operand(dot, 0)));
+    assertEquals(
+        Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(p.k[p.operand(dot, 0)]));
+    assertEquals(List.of(0, 1.0), List.of(p.index(dot), p.k2(dot)), "params from 0, 1 apart");
+    for (int j = 1; j <= N + 1; j++) {
+      assertEquals(
+          List.of(Kind.INPUT, j - 1),
+          List.of(p.kind(p.operand(dot, j)), p.index(p.operand(dot, j))));
+    }
+    assertEquals(N + 2, p.arity(dot));
+  }
+
+  @Test
+  void trace_dotWhoseFirstProductIsNoWeights_becomesADotAfterIt() {
+    List<Value> w = leaves(N + 1);
+    List<Value> x = inputs(N + 1);
+    List<Value> first = new ArrayList<>(w);
+    first.set(0, w.get(0).tanh()); // not a listed param: the first product stays the DOT's head
+
+    Program p = Tracer.trace(List.of(Value.dot(first, x)), x, w);
+
     int dot = p.sinkValue[0];
     assertEquals(Kind.DOT, p.kind(dot));
     assertEquals(Op.MUL, p.op(p.operand(dot, 0)));
     assertEquals(List.of(1, 1.0), List.of(p.index(dot), p.k2(dot)), "params from 1, 1 apart");
-    for (int j = 1; j <= N; j++) {
-      assertEquals(
-          List.of(Kind.INPUT, j), List.of(p.kind(p.operand(dot, j)), p.index(p.operand(dot, j))));
-    }
     assertEquals(N + 1, p.arity(dot));
   }
 
