@@ -176,19 +176,21 @@ final class Layout {
    * per weight.
    */
   private static int[] uses(Program p, boolean[] live) {
-    int[] uses = new int[p.size];
+    int[] uses = live == null ? p.useCounts() : new int[p.size];
     for (int i = 0; i < p.size; i++) {
-      if (live == null || live[i]) {
+      if (live != null && live[i]) {
         for (int j = 0; j < p.arity(i); j++) {
           uses[p.operand(i, j)]++;
         }
-        if (p.kind(i) == Kind.UPDATE) {
-          uses[p.operand(i, 0)] += products(p, i) - 1;
-        }
+      }
+      if (p.kind(i) == Kind.UPDATE && (live == null || live[i])) {
+        uses[p.operand(i, 0)] += products(p, i) - 1;
       }
     }
-    for (int v : p.sinkValue) {
-      uses[v]++;
+    if (live != null) {
+      for (int v : p.sinkValue) {
+        uses[v]++;
+      }
     }
     return uses;
   }

@@ -44,6 +44,15 @@ final class Lowering {
     return size;
   }
 
+  private static boolean hasStructured(Program p) {
+    for (int i = 0; i < p.size; i++) {
+      if (p.kind(i).isStructured()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean hasNary(Program p) {
     for (int i = 0; i < p.size; i++) {
       Op op = p.op(i);
@@ -82,15 +91,16 @@ final class Lowering {
     if (size > Integer.MAX_VALUE - 8) {
       throw new GraphTooLargeException("a program", size, Integer.MAX_VALUE - 8);
     }
-    boolean[] whole = keepWhole ? Layout.takenWhole(p, live) : new boolean[p.size];
-    if (keepWhole) {
+    boolean[] whole = keepWhole && hasStructured(p) ? Layout.takenWhole(p, live) : null;
+    if (whole != null) {
       size = expandedSize(p, whole);
       extra = size - p.size;
     }
     return p.rewrite(
         // an n-term sum's n operands become n - 1 adds of 2 each: as many more as instructions
         p.newBuilder((int) size, (int) Math.min(p.operands.length + extra, Integer.MAX_VALUE - 8)),
-        (out, in, i, renamed) -> whole[i] ? out.copy(in, i, renamed) : expand(out, in, i, renamed),
+        (out, in, i, renamed) ->
+            whole != null && whole[i] ? out.copy(in, i, renamed) : expand(out, in, i, renamed),
         live);
   }
 
