@@ -83,7 +83,7 @@ final class Layout {
       partialCount += sums;
     }
     int[] uses = uses(p, null);
-    boolean[] readBySink = readBySink(p);
+    boolean[] inlinable = inlinable(p, uses);
     directSink = new int[n];
     Arrays.fill(directSink, -1);
     for (int s = 0; s < p.sinkCount(); s++) {
@@ -107,7 +107,7 @@ final class Layout {
       for (int j = 0; j < p.arity(i); j++) {
         int o = p.operand(i, j);
         user[o] = i;
-        if (inlinable(p, o, uses, readBySink)
+        if (inlinable[o]
             && treeSize[i] + treeSize[o] <= MAX_TREE_SIZE
             && depth[o] + 1 <= MAX_TREE_DEPTH) {
           inline[o] = true;
@@ -125,7 +125,7 @@ final class Layout {
     Arrays.fill(lastRead, -1);
     for (int i = 0; i < n; i++) {
       if (p.kind(i).isStructured()) {
-        readWhole(i, uses, readBySink, evalAt, lastRead);
+        readWhole(i, inlinable, evalAt, lastRead);
         continue;
       }
       for (int j = 0; j < p.arity(i); j++) {
@@ -158,13 +158,12 @@ final class Layout {
    * An operand read once, by its product only, is left to the expanded program.
    */
   static boolean[] takenWhole(Program p, boolean[] live) {
-    int[] uses = uses(p, live);
-    boolean[] readBySink = readBySink(p);
+    boolean[] inlinable = inlinable(p, uses(p, live));
     boolean[] whole = new boolean[p.size];
     for (int i = 0; i < p.size; i++) {
       whole[i] = p.kind(i).isStructured() && (live == null || live[i]);
-      for (int j = 0; j < p.arity(i) && whole[i]; j++) {
-        whole[i] = !inlinable(p, p.operand(i, j), uses, readBySink);
+      for (int x = p.operandStart[i]; x < p.operandStart[i + 1] && whole[i]; x++) {
+        whole[i] = !inlinable[p.operands[x]];
       }
     }
     return whole;
@@ -179,8 +178,8 @@ final class Layout {
     int[] uses = live == null ? p.useCounts() : new int[p.size];
     for (int i = 0; i < p.size; i++) {
       if (live != null && live[i]) {
-        for (int j = 0; j < p.arity(i); j++) {
-          uses[p.operand(i, j)]++;
+        for (int x = p.operandStart[i]; x < p.operandStart[i + 1]; x++) {
+          uses[p.operands[x]]++;
         }
       }
       if (p.kind(i) == Kind.UPDATE && (live == null || live[i])) {
@@ -195,17 +194,19 @@ final class Layout {
     return uses;
   }
 
-  private static boolean[] readBySink(Program p) {
-    boolean[] read = new boolean[p.size];
-    for (int v : p.sinkValue) {
-      read[v] = true;
+  /**
+   * Returns, per instruction, whether layout inlines it into its one reader if it fits: a
+   * computation read once ({@code uses}), by an instruction and not a sink.
+   */
+  private static boolean[] inlinable(Program p, int[] uses) {
+    boolean[] inlinable = new boolean[p.size];
+    for (int i = 0; i < p.size; i++) {
+      inlinable[i] = uses[i] == 1 && !p.kind(i).isLeaf();
     }
-    return read;
-  }
-
-  /** Returns whether layout inlines value {@code o} into its one reader, if it fits. */
-  private static boolean inlinable(Program p, int o, int[] uses, boolean[] readBySink) {
-    return !p.kind(o).isLeaf() && uses[o] == 1 && !readBySink[o];
+    for (int v : p.sinkValue) {
+      inlinable[v] = false;
+    }
+    return inlinable;
   }
 
   static int products(Program p, int i) {
@@ -228,15 +229,17 @@ final class Layout {
    * sum by the next statement. An UPDATE's statements are taken as one: whatever it reads is freed
    * after its last weight, which allocates nothing in between.
    */
-  private void readWhole(int i, int[] uses, boolean[] readBySink, int[] evalAt, int[] lastRead) {
+  private void readWhole(int i, boolean[] inlinable, int[] evalAt, int[] lastRead) {
     int sums = p.kind(i) == Kind.DOT ? partialSums(p, i) : 0;
-    for (int j = 0; j < p.arity(i); j++) {
-      int o = p.operand(i, j);
-      if (inlinable(p, o, uses, readBySink)) {
+    int first = p.operandStart[i];
+    for (int x = first; x < p.operandStart[i + 1]; x++) {
+      int o = p.operands[x];
+      if (inlinable[o]) {
         throw new JitBugException("%" + i + " is kept whole, but an operand would be inlined");
       }
-      int statement = (Math.max(j, 1) - 1) / LINKS;
-      lastRead[o] = Math.max(lastRead[o], statement < sums ? at[i] + statement : evalAt[i]);
+      int statement = (Math.max(x - first, 1) - 1) / LINKS; // operand 0 and product 1: the first
+      int read = statement < sums ? at[i] + statement : evalAt[i];
+      lastRead[o] = read > lastRead[o] ? read : lastRead[o];
     }
     for (int k = 0; k < sums; k++) {
       lastRead[partials[i] + k] = k + 1 < sums ? at[i] + k + 1 : evalAt[i];

@@ -436,8 +436,8 @@ final class Passes {
     for (int i = p.size - 1; i >= 0; i--) {
       if (live[i] || p.kind(i) == Kind.UPDATE) {
         live[i] = true;
-        for (int j = 0; j < p.arity(i); j++) {
-          live[p.operand(i, j)] = true;
+        for (int x = p.operandStart[i]; x < p.operandStart[i + 1]; x++) {
+          live[p.operands[x]] = true;
         }
       } else {
         dead++;
