@@ -2,9 +2,8 @@ package dev.jitgrad.codegen;
 
 import static org.objectweb.asm.Opcodes.*;
 
-import java.util.HashSet;
+import java.util.BitSet;
 import java.util.List;
-import java.util.Set;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -189,34 +188,29 @@ final class LaneEmitter {
    * statement that writes it, and no statement touches input gradients.
    */
   private static boolean chainsInOneStatement(Tape tape) {
-    Set<Integer> seen = new HashSet<>();
+    BitSet seen = new BitSet(); // a bit per element: no boxed index per weight
     for (int s = 0; s < tape.size(); s++) {
-      int x = tape.indexStart(s);
       int target = -1;
       int reads = 0;
       int readIndex = -1;
-      for (int t = tape.tokenStart(s); t < tape.tokenEnd(s); t++) {
-        long token = tape.token(t);
-        int type = Tape.type(token);
-        if (type == Tape.TARGET || type == Tape.LOAD) {
-          int array = Tape.payload(token);
-          if (array == Emitter.IG) {
-            return false;
-          }
-          if (array == Emitter.PG && type == Tape.TARGET) {
-            target = tape.index(x);
-          } else if (array == Emitter.PG) {
-            reads++;
-            readIndex = tape.index(x);
-          }
-          x++;
-        } else {
-          t += constantsAfter(token);
+      for (int x = tape.indexStart(s); x < tape.indexEnd(s); x++) { // its targets and loads
+        int array = tape.array(x);
+        if (array == Emitter.IG) {
+          return false;
+        }
+        if (array == Emitter.PG && tape.isTarget(x)) {
+          target = tape.index(x);
+        } else if (array == Emitter.PG) {
+          reads++;
+          readIndex = tape.index(x);
         }
       }
       boolean chain = target >= 0 && reads == 1 && readIndex == target;
-      if ((target >= 0 || reads > 0) && (!chain || !seen.add(target))) {
+      if ((target >= 0 || reads > 0) && (!chain || seen.get(target))) {
         return false;
+      }
+      if (chain) {
+        seen.set(target);
       }
     }
     return true;
