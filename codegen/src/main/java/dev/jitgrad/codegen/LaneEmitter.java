@@ -2,7 +2,6 @@ package dev.jitgrad.codegen;
 
 import static org.objectweb.asm.Opcodes.*;
 
-import java.util.BitSet;
 import java.util.List;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
@@ -176,44 +175,11 @@ final class LaneEmitter {
     if ((laneRows + p.inputCount) * LANES > Integer.MAX_VALUE - 8) {
       return null;
     }
-    if (!chainsInOneStatement(tape)) {
+    if (!tape.gradientChainsInOneStatement()) {
       return null;
     }
     return new LaneEmitter(p, tape, (int) laneRows)
         .run(Rolling.find(tape, minRollBytes), (int) laneRows);
-  }
-
-  /**
-   * Returns whether every parameter gradient element is read by exactly one statement, the one
-   * statement that writes it, and no statement touches input gradients.
-   */
-  private static boolean chainsInOneStatement(Tape tape) {
-    BitSet seen = new BitSet(); // a bit per element: no boxed index per weight
-    for (int s = 0; s < tape.size(); s++) {
-      int target = -1;
-      int reads = 0;
-      int readIndex = -1;
-      for (int x = tape.indexStart(s); x < tape.indexEnd(s); x++) { // its targets and loads
-        int array = tape.array(x);
-        if (array == Emitter.IG) {
-          return false;
-        }
-        if (array == Emitter.PG && tape.isTarget(x)) {
-          target = tape.index(x);
-        } else if (array == Emitter.PG) {
-          reads++;
-          readIndex = tape.index(x);
-        }
-      }
-      boolean chain = target >= 0 && reads == 1 && readIndex == target;
-      if ((target >= 0 || reads > 0) && (!chain || seen.get(target))) {
-        return false;
-      }
-      if (chain) {
-        seen.set(target);
-      }
-    }
-    return true;
   }
 
   /** Returns how many constant tokens follow {@code token} in a tape. */

@@ -140,6 +140,47 @@ final class Tape {
     return (int) token;
   }
 
+  /**
+   * Returns whether every parameter gradient element is read by exactly one statement, the one
+   * statement that writes it, and no statement touches input gradients: what lane code needs. Read
+   * from the statements' indices alone, a flag per element.
+   */
+  boolean gradientChainsInOneStatement() {
+    boolean[] seen = new boolean[64];
+    for (int s = 0; s < size; s++) {
+      int target = -1;
+      int reads = 0;
+      int readIndex = -1;
+      for (int x = indexStart[s]; x < indexStart[s + 1]; x++) {
+        int array = accesses[x] & 0xf;
+        if (array == Emitter.IG) {
+          return false;
+        }
+        if (array == Emitter.PG && accesses[x] >> 4 == TARGET) {
+          target = indices[x];
+        } else if (array == Emitter.PG) {
+          reads++;
+          readIndex = indices[x];
+        }
+      }
+      boolean chain = target >= 0 && reads == 1 && readIndex == target;
+      if (target < 0 && reads == 0) {
+        continue;
+      }
+      if (!chain) {
+        return false;
+      }
+      if (target >= seen.length) {
+        seen = Arrays.copyOf(seen, Math.max(target + 1, 2 * seen.length));
+      }
+      if (seen[target]) {
+        return false;
+      }
+      seen[target] = true;
+    }
+    return true;
+  }
+
   /** Returns whether statements {@code a} and {@code b} compute the same up to indices. */
   boolean sameShape(int a, int b) {
     return Arrays.equals(
