@@ -20,11 +20,8 @@ final class Interpreter extends Kernel {
 
   /** Interprets {@code program}, its DOTs and UPDATEs expanded ({@link Lowering#expandNary}). */
   Interpreter(Program program) {
-    for (int i = 0; i < program.size; i++) {
-      if (program.kind(i).isStructured()) {
-        program = Lowering.expandNary(program);
-        break;
-      }
+    if (program.structured) {
+      program = Lowering.expandNary(program);
     }
     this.program = program;
     int n = program.size;

@@ -77,7 +77,7 @@ final class Layout {
     partials = new int[n];
     int partialCount = 0;
     for (int i = 0; i < n; i++) {
-      int sums = p.kind(i) == Kind.DOT ? partialSums(p, i) : 0;
+      int sums = p.structured && p.kind(i) == Kind.DOT ? partialSums(p, i) : 0;
       at[i + 1] = at[i] + sums + 1;
       partials[i] = n + partialCount;
       partialCount += sums;
@@ -98,7 +98,7 @@ final class Layout {
     int[] user = new int[n];
     for (int i = 0; i < n; i++) {
       treeSize[i] = 1;
-      if (p.kind(i).isStructured()) {
+      if (p.structured && p.kind(i).isStructured()) {
         int last = links(p, i);
         treeSize[i] = 2 * last; // the last statement's chain, which a user may inline
         depth[i] = last;
@@ -124,7 +124,7 @@ final class Layout {
     int[] lastRead = new int[n + partialCount];
     Arrays.fill(lastRead, -1);
     for (int i = 0; i < n; i++) {
-      if (p.kind(i).isStructured()) {
+      if (p.structured && p.kind(i).isStructured()) {
         readWhole(i, inlinable, evalAt, lastRead);
         continue;
       }
@@ -182,7 +182,7 @@ final class Layout {
           uses[p.operands[x]]++;
         }
       }
-      if (p.kind(i) == Kind.UPDATE && (live == null || live[i])) {
+      if (p.structured && p.kind(i) == Kind.UPDATE && (live == null || live[i])) {
         uses[p.operand(i, 0)] += products(p, i) - 1;
       }
     }
@@ -254,7 +254,7 @@ final class Layout {
     int[] next = new int[lastRead.length];
     Arrays.fill(first, -1);
     for (int i = 0; i < n; i++) {
-      if (p.kind(i) == Kind.DOT) {
+      if (p.structured && p.kind(i) == Kind.DOT) {
         for (int v = partials[i]; v < partials[i] + partialSums(p, i); v++) {
           next[v] = first[lastRead[v]];
           first[lastRead[v]] = v;
@@ -267,12 +267,12 @@ final class Layout {
     }
     Slots slots = new Slots(first, next, p.outputCount);
     for (int i = 0; i < n; i++) {
-      for (int k = 0; p.kind(i) == Kind.DOT && k < partialSums(p, i); k++) {
+      for (int k = 0; p.structured && p.kind(i) == Kind.DOT && k < partialSums(p, i); k++) {
         slots.release(at[i] + k);
         slot[partials[i] + k] = slots.take();
       }
       boolean stored = isStored(i, lastRead);
-      if (stored || directSink[i] >= 0 || p.kind(i) == Kind.UPDATE) {
+      if (stored || directSink[i] >= 0 || p.structured && p.kind(i) == Kind.UPDATE) {
         slots.release(at[i + 1] - 1);
         if (stored) {
           slot[i] = slots.take();

@@ -44,15 +44,6 @@ final class Lowering {
     return size;
   }
 
-  private static boolean hasStructured(Program p) {
-    for (int i = 0; i < p.size; i++) {
-      if (p.kind(i).isStructured()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private static boolean hasNary(Program p) {
     for (int i = 0; i < p.size; i++) {
       Op op = p.op(i);
@@ -91,7 +82,7 @@ final class Lowering {
     if (size > Integer.MAX_VALUE - 8) {
       throw new GraphTooLargeException("a program", size, Integer.MAX_VALUE - 8);
     }
-    boolean[] whole = keepWhole && hasStructured(p) ? Layout.takenWhole(p, live) : null;
+    boolean[] whole = keepWhole && p.structured ? Layout.takenWhole(p, live) : null;
     if (whole != null) {
       size = expandedSize(p, whole);
       extra = size - p.size;

@@ -40,6 +40,12 @@ final class Program {
   final int paramCount;
   final int outputCount;
 
+  /**
+   * Whether the program may hold a DOT or UPDATE ({@link Kind#isStructured}): false spares stages
+   * that handle them a look at every instruction.
+   */
+  final boolean structured;
+
   private Program(Builder b) {
     this.size = b.size;
     this.code = fit(b.code, size);
@@ -58,6 +64,7 @@ final class Program {
     this.sinkIndex = Arrays.copyOf(b.sinkIndex, b.sinks);
     this.inputCount = b.inputCount;
     this.paramCount = b.paramCount;
+    this.structured = b.structured;
     this.outputCount = b.outputCount;
   }
 
@@ -247,6 +254,7 @@ final class Program {
     private int[] operandStart;
     private int operandCount;
     private int[] operands;
+    private boolean structured;
     private double[] k;
     private double[] k2;
     private int sinks;
@@ -291,6 +299,7 @@ final class Program {
         k2 = new double[code.length];
       }
       code[size] = (byte) c;
+      structured |= c == Kind.DOT.ordinal() || c == Kind.UPDATE.ordinal();
       k[size] = k1;
       if (k2 != null) {
         k2[size] = k2value;

@@ -58,11 +58,11 @@ final class Tape {
   static Tape of(Program p, Layout layout) {
     Tape t = new Tape(p, layout);
     for (int i = 0; i < p.size; i++) {
-      if (p.kind(i) == Kind.UPDATE) {
+      if (p.structured && p.kind(i) == Kind.UPDATE) {
         t.update(i);
         continue;
       }
-      for (int k = 0; p.kind(i) == Kind.DOT && k < Layout.partialSums(p, i); k++) {
+      for (int k = 0; p.structured && p.kind(i) == Kind.DOT && k < Layout.partialSums(p, i); k++) {
         t.add(TARGET, Emitter.WS, layout.partial(i, k));
         t.dot(i, k);
         t.end(2 * Layout.LINKS);
@@ -274,7 +274,7 @@ final class Tape {
 
   /** Appends the tokens that push the operands of computation {@code i} and apply it. */
   private void compute(int i) {
-    if (p.kind(i) == Kind.DOT) {
+    if (p.structured && p.kind(i) == Kind.DOT) {
       dot(i, Layout.partialSums(p, i));
       return;
     }
