@@ -26,27 +26,13 @@ final class CodeDigests {
     for (String shape : args) {
       int[] sizes = Arrays.stream(shape.split("-")).mapToInt(Integer::parseInt).toArray();
       int classes = sizes[sizes.length - 1];
-      MLP model =
-          new MLP(
-              new SplittableRandom(MLP.DEFAULT_SEED),
-              Init.HE,
-              sizes[0],
-              Arrays.copyOfRange(sizes, 1, sizes.length));
+      MLP model = model(sizes);
       List<Value> inputs = new ArrayList<>();
       for (int i = 0; i < sizes[0] + classes; i++) {
         inputs.add(Value.of(0));
       }
-      List<Value> logits = model.apply(inputs.subList(0, sizes[0]));
-      List<Value> exps = new ArrayList<>();
-      for (Value z : logits) {
-        exps.add(z.exp());
-      }
       Value loss =
-          classes == 1
-              ? logits.get(0).mul(logits.get(0))
-              : Value.sum(exps)
-                  .log()
-                  .sub(Value.dot(inputs.subList(sizes[0], sizes[0] + classes), logits));
+          loss(model.apply(inputs.subList(0, sizes[0])), inputs.subList(sizes[0], inputs.size()));
       for (boolean exact : new boolean[] {false, true}) {
         System.out.println(
             shape
@@ -55,6 +41,32 @@ final class CodeDigests {
                 + digests(loss, inputs, model.parameters(), exact));
       }
     }
+  }
+
+  /**
+   * Returns the MLP of widths {@code sizes} (inputs first), He-initialised from the default seed.
+   */
+  static MLP model(int[] sizes) {
+    return new MLP(
+        new SplittableRandom(MLP.DEFAULT_SEED),
+        Init.HE,
+        sizes[0],
+        Arrays.copyOfRange(sizes, 1, sizes.length));
+  }
+
+  /**
+   * Returns the loss of {@code logits}: the square of a single one, else the softmax cross-entropy
+   * {@code log Σ exp(z) − Σ label·z} against the one-hot {@code labels}.
+   */
+  static Value loss(List<Value> logits, List<Value> labels) {
+    if (logits.size() == 1) {
+      return logits.get(0).mul(logits.get(0));
+    }
+    List<Value> exps = new ArrayList<>();
+    for (Value z : logits) {
+      exps.add(z.exp());
+    }
+    return Value.sum(exps).log().sub(Value.dot(labels, logits));
   }
 
   private static String digests(Value loss, List<Value> inputs, List<Value> params, boolean exact)

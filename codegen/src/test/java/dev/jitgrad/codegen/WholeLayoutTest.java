@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jitgrad.engine.Value;
-import dev.jitgrad.nn.Init;
 import dev.jitgrad.nn.MLP;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -268,28 +267,13 @@ class WholeLayoutTest {
   private record Net(List<Value> outputs, List<Value> inputs, List<Value> params) {
     static Net of(int[] sizes, boolean tanhInputs) {
       int classes = sizes[sizes.length - 1];
-      MLP model =
-          new MLP(
-              new SplittableRandom(MLP.DEFAULT_SEED),
-              Init.HE,
-              sizes[0],
-              Arrays.copyOfRange(sizes, 1, sizes.length));
+      MLP model = CodeDigests.model(sizes);
       List<Value> inputs = leaves("x", sizes[0] + classes);
       List<Value> features = new ArrayList<>();
       for (Value v : inputs.subList(0, sizes[0])) {
         features.add(tanhInputs ? v.tanh() : v);
       }
-      List<Value> logits = model.apply(features);
-      List<Value> exps = new ArrayList<>();
-      for (Value z : logits) {
-        exps.add(z.exp());
-      }
-      Value loss =
-          classes == 1
-              ? logits.get(0).mul(logits.get(0))
-              : Value.sum(exps)
-                  .log()
-                  .sub(Value.dot(inputs.subList(sizes[0], sizes[0] + classes), logits));
+      Value loss = CodeDigests.loss(model.apply(features), inputs.subList(sizes[0], inputs.size()));
       return new Net(List.of(loss), inputs, model.parameters());
     }
   }
