@@ -296,7 +296,7 @@ final class Layout {
       this.size = size;
     }
 
-    /** Frees the slots of the values last read by the statement at expanded position {@code e}. */
+    /** Frees the slots of the values last read by the statement at position {@code e}. */
     void release(int e) {
       for (int v = first[e]; v != -1; v = next[v]) {
         if (freeCount == free.length) {
