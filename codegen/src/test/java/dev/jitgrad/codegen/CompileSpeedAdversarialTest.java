@@ -506,4 +506,124 @@ class CompileSpeedAdversarialTest {
     }
     assertTrue(dots >= 4, "DOTs traced: " + dots);
   }
+
+  @Test
+  void valueAndGrad_dotOnlyInASecondOutput_matchesTheEngine() {
+    SplittableRandom random = new SplittableRandom(13);
+    int n = 40;
+    List<Value> w = leaves("w", n);
+    List<Value> x = leaves("x", n);
+    Value first = x.get(0).mul(w.get(0)).tanh(); // output 0, whose gradient reads no DOT
+    Value dot = Value.dot(w, x);
+
+    for (JitOptions options : List.of(EXACT, JitOptions.defaults())) {
+      CompiledGraph g = Jit.compile(List.of(first, dot), x, w, options);
+      double[] xs = data(random, n, 0);
+      double[] ws = data(random, n, 0);
+
+      double[] expected = Oracle.interpret(first, x, w, xs, ws);
+      dot.forward();
+      double[] out = new double[2];
+      g.forward(xs, ws, out);
+      double[] actual = Oracle.compiled(g, xs, ws);
+
+      Oracle.assertBitIdentical(expected, actual, "gradient of output 0");
+      Oracle.assertBitIdentical(new double[] {first.data(), dot.data()}, out, "outputs");
+    }
+  }
+
+  /** A graph to compile: its output, inputs and params. */
+  private record Graph(Value y, List<Value> x, List<Value> w) {}
+
+  /**
+   * {@code where(dot(w, x), a·c, tanh(a))} over {@code n} terms: the condition gets no gradient, so
+   * the DOT is live in the gradient program but has no adjoint (reverse mode makes no UPDATE).
+   */
+  private static Graph whereOverDot(int n) {
+    List<Value> w = leaves("w", n);
+    List<Value> x = leaves("x", n);
+    Value a = Value.of(0, "a");
+    Value c = Value.of(0, "c");
+    Value y = Value.where(Value.dot(w, x), a.mul(c), a.tanh());
+    x.add(a);
+    w.add(c);
+    return new Graph(y, x, w);
+  }
+
+  @Test
+  void valueAndGrad_dotReadOnlyAsAWhereCondition_matchesTheEngineToTheBit() {
+    SplittableRandom random = new SplittableRandom(17);
+    int n = 40;
+    Graph graph = whereOverDot(n);
+    Value y = graph.y();
+    List<Value> x = graph.x();
+    List<Value> w = graph.w();
+
+    for (JitOptions options : List.of(EXACT, JitOptions.defaults())) {
+      CompiledGraph g = Jit.compile(List.of(y), x, w, options);
+      assertTrue(
+          Programs.count(Tracer.trace(List.of(y), x, w), Kind.DOT) > 0, "the tracer made no DOT");
+      for (int every : new int[] {0, 4}) {
+        double[] xs = data(random, n + 1, every);
+        double[] ws = data(random, n + 1, every);
+
+        double[] expected = Oracle.interpret(y, x, w, xs, ws);
+
+        Oracle.assertBitIdentical(expected, Oracle.compiled(g, xs, ws), "where over a DOT");
+        Oracle.assertBitIdentical(
+            new double[] {expected[0]}, new double[] {g.forward(xs, ws)}, "forward");
+      }
+    }
+  }
+
+  /** Asserts that {@code p} records that it holds a DOT or UPDATE whenever it holds one. */
+  private static void assertStructuredIfItHoldsOne(Program p, String what) {
+    int held = Programs.count(p, Kind.DOT) + Programs.count(p, Kind.UPDATE);
+    assertTrue(!(held > 0 && !p.structured), what + " holds " + held + " DOTs/UPDATEs unflagged");
+  }
+
+  @Test
+  void differentiate_dotWithoutAdjoint_everyProgramHoldingItIsStructured() {
+    int n = 40;
+    Graph graph = whereOverDot(n);
+    Value y = graph.y();
+    List<Value> x = graph.x();
+    List<Value> w = graph.w();
+    Program traced = Tracer.trace(List.of(y), x, w);
+
+    for (JitOptions options : List.of(EXACT, JitOptions.defaults())) {
+      Program differentiable = Compiler.run(Passes.beforeReverse(options), traced);
+      Program reversed = Reverse.differentiate(differentiable, false, options.exact());
+      Program extended = new Passes.Open(differentiable, options).extend(reversed);
+
+      assertTrue(Programs.count(differentiable, Kind.DOT) > 0, "the tracer made no DOT");
+      assertStructuredIfItHoldsOne(differentiable, "the differentiable program");
+      assertStructuredIfItHoldsOne(reversed, "reverse mode's program (Builder.copyAll)");
+      assertStructuredIfItHoldsOne(extended, "the passes' gradient program (Builder.copyAll)");
+    }
+  }
+
+  @Test
+  void interpret_reverseModeProgramWithDotWithoutAdjoint_matchesTheEngineToTheBit() {
+    SplittableRandom random = new SplittableRandom(19);
+    int n = 40;
+    Graph graph = whereOverDot(n);
+    Value y = graph.y();
+    List<Value> x = graph.x();
+    List<Value> w = graph.w();
+    Program reversed = Reverse.differentiate(Tracer.trace(List.of(y), x, w), false, true);
+    double[] xs = data(random, n + 1, 0);
+    double[] ws = data(random, n + 1, 0);
+
+    double[] expected = Oracle.interpret(y, x, w, xs, ws);
+    double[] interpreted = Programs.interpret(reversed, xs, ws);
+
+    double[] actual = new double[1 + ws.length];
+    actual[0] = interpreted[0];
+    System.arraycopy(interpreted, interpreted.length - ws.length, actual, 1, ws.length);
+    double[] expectedParamGrads = new double[1 + ws.length];
+    expectedParamGrads[0] = expected[0];
+    System.arraycopy(expected, 1 + xs.length, expectedParamGrads, 1, ws.length);
+    Oracle.assertBitIdentical(expectedParamGrads, actual, "interpreted reverse-mode program");
+  }
 }
