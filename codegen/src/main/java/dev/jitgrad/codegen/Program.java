@@ -411,6 +411,7 @@ final class Program {
         operands = new int[m];
       }
       System.arraycopy(in.code, 0, code, 0, n);
+      structured = in.structured; // the one path that writes codes without start()
       System.arraycopy(in.k, 0, k, 0, n);
       System.arraycopy(in.operandStart, 0, operandStart, 0, n + 1);
       System.arraycopy(in.operands, 0, operands, 0, m);
