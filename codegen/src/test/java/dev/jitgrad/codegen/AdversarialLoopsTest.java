@@ -36,7 +36,7 @@ class AdversarialLoopsTest {
   private record Case(Value loss, List<Value> inputs, List<Value> params) {}
 
   /** Returns {@code n} numbers in [-2, 2], about one in {@code every} a special value. */
-  private static double[] point(SplittableRandom random, int n, int every) {
+  static double[] point(SplittableRandom random, int n, int every) {
     double[] x = new double[n];
     for (int i = 0; i < n; i++) {
       x[i] =

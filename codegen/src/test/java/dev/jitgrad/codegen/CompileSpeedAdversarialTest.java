@@ -365,24 +365,13 @@ class CompileSpeedAdversarialTest {
 
   // --- Value.dot as a headless DOT ---
 
-  private static double[] data(SplittableRandom random, int n, int every) {
-    double[] a = new double[n];
-    for (int i = 0; i < n; i++) {
-      a[i] =
-          every > 0 && random.nextInt(every) == 0
-              ? SPECIAL[random.nextInt(SPECIAL.length)]
-              : random.nextDouble(-2, 2);
-    }
-    return a;
-  }
-
   private static void assertMatchesEngine(
       Value y, List<Value> x, List<Value> params, SplittableRandom random, String what) {
     CompiledGraph exact = Jit.compile(List.of(y), x, params, EXACT);
     CompiledGraph fast = Jit.compile(List.of(y), x, params, JitOptions.defaults());
     for (int every : new int[] {0, 6, 2}) {
-      double[] xs = data(random, x.size(), every);
-      double[] ps = data(random, params.size(), every);
+      double[] xs = AdversarialLoopsTest.point(random, x.size(), every);
+      double[] ps = AdversarialLoopsTest.point(random, params.size(), every);
 
       double[] expected = Oracle.interpret(y, x, params, xs, ps);
 
@@ -483,8 +472,8 @@ class CompileSpeedAdversarialTest {
     int dots = 0;
     for (List<Value> params : listings) {
       for (int every : new int[] {0, 3}) {
-        double[] xs = data(random, n, every);
-        double[] wData = data(random, n, every);
+        double[] xs = AdversarialLoopsTest.point(random, n, every);
+        double[] wData = AdversarialLoopsTest.point(random, n, every);
         for (int i = 0; i < n; i++) {
           w.get(i).setData(wData[i]);
           x.get(i).setData(xs[i]);
@@ -518,8 +507,8 @@ class CompileSpeedAdversarialTest {
 
     for (JitOptions options : List.of(EXACT, JitOptions.defaults())) {
       CompiledGraph g = Jit.compile(List.of(first, dot), x, w, options);
-      double[] xs = data(random, n, 0);
-      double[] ws = data(random, n, 0);
+      double[] xs = AdversarialLoopsTest.point(random, n, 0);
+      double[] ws = AdversarialLoopsTest.point(random, n, 0);
 
       double[] expected = Oracle.interpret(first, x, w, xs, ws);
       dot.forward();
@@ -556,16 +545,16 @@ class CompileSpeedAdversarialTest {
     int n = 40;
     Graph graph = whereOverDot(n);
     Value y = graph.y();
-    List<Value> x = graph.x();
-    List<Value> w = graph.w();
+    List<Value> x = graph.x(); // x and a
+    List<Value> w = graph.w(); // w and c
 
     for (JitOptions options : List.of(EXACT, JitOptions.defaults())) {
       CompiledGraph g = Jit.compile(List.of(y), x, w, options);
       assertTrue(
           Programs.count(Tracer.trace(List.of(y), x, w), Kind.DOT) > 0, "the tracer made no DOT");
       for (int every : new int[] {0, 4}) {
-        double[] xs = data(random, n + 1, every);
-        double[] ws = data(random, n + 1, every);
+        double[] xs = AdversarialLoopsTest.point(random, n + 1, every);
+        double[] ws = AdversarialLoopsTest.point(random, n + 1, every);
 
         double[] expected = Oracle.interpret(y, x, w, xs, ws);
 
@@ -585,10 +574,9 @@ class CompileSpeedAdversarialTest {
   @Test
   void differentiate_dotWithoutAdjoint_everyProgramHoldingItIsStructured() {
     int n = 40;
-    Graph graph = whereOverDot(n);
-    Value y = graph.y();
-    List<Value> x = graph.x();
-    List<Value> w = graph.w();
+    Graph g = whereOverDot(n);
+    Value y = g.y();
+    List<Value> x = g.x(), w = g.w();
     Program traced = Tracer.trace(List.of(y), x, w);
 
     for (JitOptions options : List.of(EXACT, JitOptions.defaults())) {
@@ -607,13 +595,12 @@ class CompileSpeedAdversarialTest {
   void interpret_reverseModeProgramWithDotWithoutAdjoint_matchesTheEngineToTheBit() {
     SplittableRandom random = new SplittableRandom(19);
     int n = 40;
-    Graph graph = whereOverDot(n);
-    Value y = graph.y();
-    List<Value> x = graph.x();
-    List<Value> w = graph.w();
+    Graph g = whereOverDot(n);
+    Value y = g.y();
+    List<Value> x = g.x(), w = g.w();
     Program reversed = Reverse.differentiate(Tracer.trace(List.of(y), x, w), false, true);
-    double[] xs = data(random, n + 1, 0);
-    double[] ws = data(random, n + 1, 0);
+    double[] xs = AdversarialLoopsTest.point(random, n + 1, 0);
+    double[] ws = AdversarialLoopsTest.point(random, n + 1, 0);
 
     double[] expected = Oracle.interpret(y, x, w, xs, ws);
     double[] interpreted = Programs.interpret(reversed, xs, ws);
