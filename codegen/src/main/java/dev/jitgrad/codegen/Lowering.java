@@ -125,12 +125,10 @@ final class Lowering {
    */
   private static int dot(Program.Builder out, Program in, int i, int[] renamed) {
     int n = in.arity(i) - 1;
-    int base = in.index(i);
-    int stride = (int) Math.abs(in.k2(i));
     boolean weightFirst = in.k2(i) > 0;
     int[] products = new int[n];
     for (int j = 0; j < n; j++) {
-      int w = out.leaf(Kind.PARAM, base + j * stride);
+      int w = out.leaf(Kind.PARAM, in.weight(i, j + 1));
       int x = renamed[in.operand(i, j + 1)];
       products[j] = weightFirst ? out.binary(Op.MUL, w, x) : out.binary(Op.MUL, x, w);
     }
@@ -148,11 +146,9 @@ final class Lowering {
    */
   private static int update(Program.Builder out, Program in, int i, int[] renamed) {
     int g = renamed[in.operand(i, 0)];
-    int base = in.index(i);
-    int stride = (int) Math.abs(in.k2(i));
     for (int j = in.arity(i) - 1; j >= 1; j--) {
       int contribution = out.binary(Op.MUL, renamed[in.operand(i, j)], g);
-      int element = base + (j - 1) * stride;
+      int element = in.weight(i, j);
       int sum = out.binary(Op.ADD, out.leaf(Kind.PARAM_GRAD, element), contribution);
       out.sink(sum, Program.PARAM_GRAD, element);
     }

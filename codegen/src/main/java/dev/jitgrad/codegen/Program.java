@@ -99,6 +99,14 @@ final class Program {
     return k2 == null ? 0 : k2[i];
   }
 
+  /**
+   * Returns the param index of weight {@code j} (from 1, as the operand it multiplies) of DOT or
+   * UPDATE {@code i}: its first weight's plus {@code j - 1} times the spacing, {@code |k2|}.
+   */
+  int weight(int i, int j) {
+    return index(i) + (j - 1) * (int) Math.abs(k2(i));
+  }
+
   /** Returns the array index that a leaf other than CONST reads. */
   int index(int i) {
     return (int) k[i];

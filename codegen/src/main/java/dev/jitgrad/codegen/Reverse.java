@@ -119,20 +119,18 @@ final class Reverse implements Derivatives {
     }
     int product = exact ? out.binary(Op.ADD, constant(0.0), g) : g; // 0.0 + g, or -0.0 + g = g
     int n = f.arity(i) - 1;
-    int base = f.index(i);
-    int stride = (int) Math.abs(f.k2(i));
     boolean anyX = false;
     for (int j = 1; j <= n && !anyX; j++) {
       anyX = needed[f.operand(i, j)];
     }
     if (!anyX) {
-      update(base, f.k2(i), product, i, 1, n);
+      update(f.index(i), f.k2(i), product, i, 1, n);
       return;
     }
     boolean weightFirst = f.k2(i) > 0;
     for (int j = n; j >= 1; j--) {
       int x = f.operand(i, j);
-      int element = base + (j - 1) * stride;
+      int element = f.weight(i, j);
       if (weightFirst) {
         update(element, f.k2(i), product, i, j, j);
       }

@@ -315,16 +315,15 @@ final class Tape {
     } else {
       add(LOAD, Emitter.WS, layout.partial(i, k - 1));
     }
-    int stride = (int) Math.abs(p.k2(i));
     boolean weightFirst = p.k2(i) > 0;
     int end = Math.min(Layout.products(p, i), (k + 1) * Layout.LINKS);
     for (int j = k * Layout.LINKS + 1; j <= end; j++) {
       if (weightFirst) {
-        add(LOAD, Emitter.P, p.index(i) + (j - 1) * stride);
+        add(LOAD, Emitter.P, p.weight(i, j));
       }
       value(p.operand(i, j));
       if (!weightFirst) {
-        add(LOAD, Emitter.P, p.index(i) + (j - 1) * stride);
+        add(LOAD, Emitter.P, p.weight(i, j));
       }
       token(MUL);
       token(ADD);
@@ -336,9 +335,8 @@ final class Tape {
    * to the first, {@code pg[e] = pg[e] + x·g}.
    */
   private void update(int i) {
-    int stride = (int) Math.abs(p.k2(i));
     for (int j = Layout.products(p, i); j >= 1; j--) {
-      int element = p.index(i) + (j - 1) * stride;
+      int element = p.weight(i, j);
       add(TARGET, Emitter.PG, element);
       add(LOAD, Emitter.PG, element);
       value(p.operand(i, j));

@@ -90,7 +90,7 @@ final class Verifier {
     for (int i = 0; i < p.size; i++) {
       if (p.kind(i) == Kind.UPDATE) {
         for (int j = 1; j < p.arity(i); j++) {
-          int index = p.index(i) + (j - 1) * (int) Math.abs(p.k2(i));
+          int index = p.weight(i, j);
           if (written[1][index]) {
             return "paramGrad[" + index + "] is written twice, by %" + i;
           }
