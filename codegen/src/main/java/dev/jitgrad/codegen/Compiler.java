@@ -213,11 +213,13 @@ final class Compiler {
   }
 
   /**
-   * Returns the size of {@code p} expanded ({@link Lowering#expandNary}): what compiled graphs
-   * report and size limits count, whether or not its DOTs and UPDATEs were kept whole.
+   * Returns the size of lowered or saved program {@code p} expanded ({@link Lowering#expandNary}):
+   * what compiled graphs report and size limits count, whether or not its DOTs and UPDATEs were
+   * kept whole. Such a program has no other n-ary instruction, so without DOTs and UPDATEs it is
+   * its size; lowering checked the bound.
    */
   static int size(Program p) {
-    return (int) Lowering.expandedSize(p); // at most Integer.MAX_VALUE - 8: checked by lowering
+    return p.structured ? (int) Lowering.expandedSize(p) : p.size;
   }
 
   /**
