@@ -59,13 +59,24 @@ final class Tracer {
     int inputCount = listed.inputCount();
     // a graph has at least its listed leaves; an MLP about twice as many nodes as weights
     Topology graph = Topology.of(outputs, 2 * (inputCount + listed.paramCount()));
-    Value[] order = graph.order().toArray(new Value[0]); // read without a call per node
+    Value[] order = graph.nodes();
     int[] childStart = graph.childStart();
     int[] c = graph.children();
     Dots dots = new Dots(graph, order, listed);
     int[] id = new int[order.length];
+    int size = 0;
+    int operands = 0;
+    for (int n = 0; n < order.length; n++) {
+      if (!dots.absorbed[n]) {
+        int extra = dots.headless[n] ? 1 : 0; // a -0.0 constant, the DOT's first operand
+        size += 1 + extra;
+        operands += childStart[n + 1] - childStart[n] + extra;
+      }
+    }
+    // sized as it ends: a DOT stands for a neuron's 2n + 1 nodes, and most of a graph's garbage
+    // in a fresh compile was this builder sized for every node
     Program.Builder out =
-        new Program.Builder(inputCount, listed.paramCount(), outputs.size(), id.length, c.length);
+        new Program.Builder(inputCount, listed.paramCount(), outputs.size(), size, operands);
     for (int n = 0; n < id.length; n++) {
       Value v = order[n];
       if (dots.absorbed[n]) {

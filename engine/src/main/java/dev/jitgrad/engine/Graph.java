@@ -1,6 +1,7 @@
 package dev.jitgrad.engine;
 
 import dev.jitgrad.engine.internal.Topology;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,6 +20,6 @@ public final class Graph {
    * @throws NullPointerException if a root is null
    */
   public static List<Value> topologicalOrder(List<Value> roots) {
-    return Topology.traverse(roots, false).order();
+    return new ArrayList<>(Topology.traverse(roots, false).order());
   }
 }

@@ -228,6 +228,19 @@ class BranchingOpsTest {
   }
 
   @Test
+  void where_conditionAlsoReadElsewhere_passesOnWhatTheOtherReaderSends() {
+    Value x = Value.of(2.0);
+    Value l = x.log(); // the where's condition, and a term of the sum
+    Value out = Value.where(l, Value.of(3), Value.of(4)).add(l.mul(5));
+
+    out.backward();
+    out.backward(); // inner nodes start again from nothing reached
+
+    assertEquals(3.0 + 5 * Math.log(2.0), out.data(), 1e-15);
+    assertEquals(2 * 5 / 2.0, x.grad(), 0.0);
+  }
+
+  @Test
   void where_forwardAfterSetData_takesTheNewBranch() {
     Value x = Value.of(1.0);
     Value out = Value.where(x, x.mul(10), x.mul(-100));

@@ -1,12 +1,15 @@
 package dev.jitgrad.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -24,6 +27,23 @@ class ValueTest {
     assertEquals(24.7041, g.data(), 5e-5);
     assertEquals(138.8338, a.grad(), 5e-5);
     assertEquals(645.5773, b.grad(), 5e-5);
+  }
+
+  @Test
+  void hashCode_isStablePerNodeAndSpreadOverNodes_equalsStaysIdentity() {
+    Value x = Value.of(1.0);
+    Value same = Value.of(1.0);
+    int before = x.hashCode();
+    x.setData(2.0);
+    x.backward();
+    Set<Integer> codes = new HashSet<>();
+    for (int i = 0; i < 10_000; i++) {
+      codes.add(Value.of(0.0).add(x).hashCode());
+    }
+
+    assertEquals(before, x.hashCode());
+    assertNotEquals(x, same);
+    assertTrue(codes.size() > 9_900, codes.size() + " distinct hash codes of 10,000 nodes");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.jitgrad.engine.internal;
 
+import dev.jitgrad.engine.Value;
 import java.util.Arrays;
 
 /**
@@ -106,7 +107,9 @@ public final class IdentityIndex {
   }
 
   private static int hash(Object key) {
-    int h = System.identityHashCode(key) * 0x9E3779B9;
+    // a Value's hash code is a field; an identity hash is stored in the object's header at its
+    // first call, a call into the JVM
+    int h = (key instanceof Value v ? v.hashCode() : System.identityHashCode(key)) * 0x9E3779B9;
     return h ^ (h >>> 16);
   }
 }

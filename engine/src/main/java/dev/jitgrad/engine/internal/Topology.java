@@ -1,8 +1,8 @@
 package dev.jitgrad.engine.internal;
 
 import dev.jitgrad.engine.Value;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -11,13 +11,18 @@ import java.util.Objects;
  * order: the children of {@code order.get(i)} are at {@code children[childStart[i] .. childStart[i
  * + 1])}. The one traversal of the engine; codegen traces graphs with it.
  *
- * @param order the nodes, every child before its parents
- * @param childStart where each node's children begin in {@code children}; one longer than order
+ * @param nodes the nodes, every child before its parents; the caller must not write it
+ * @param childStart where each node's children begin in {@code children}; one longer than nodes
  *     (empty if children were not asked for)
  * @param children the positions of children, node by node, in operand order
  * @param roots the position of each root, in the order the roots were given
  */
-public record Topology(List<Value> order, int[] childStart, int[] children, int[] roots) {
+public record Topology(Value[] nodes, int[] childStart, int[] children, int[] roots) {
+  /** Returns the nodes, every child before its parents, as a list that cannot be changed. */
+  public List<Value> order() {
+    return Collections.unmodifiableList(Arrays.asList(nodes));
+  }
+
   /**
    * Returns the nodes reachable from {@code roots} in topological order, with child positions.
    *
@@ -54,7 +59,8 @@ public record Topology(List<Value> order, int[] childStart, int[] children, int[
 
   private static Topology traverse(List<Value> roots, boolean withChildren, int expectedNodes) {
     // Run once per compile, much of it before HotSpot compiles it: each step reads arrays.
-    int expected = Math.max(1024, Math.min(expectedNodes, 1 << 18)); // a hint costs ≤ 14 MB
+    // a hint costs ≤ 14 MB; without one, a graph of micrograd's size fills no more than it needs
+    int expected = Math.max(32, Math.min(expectedNodes, 1 << 18));
     Value[] order = new Value[expected];
     int placedCount = 0;
     IdentityIndex discovered = new IdentityIndex(expected);
@@ -136,7 +142,7 @@ public record Topology(List<Value> order, int[] childStart, int[] children, int[
       rootPositions[r] = placedCount - 1;
     }
     return new Topology(
-        new ArrayList<>(Arrays.asList(Arrays.copyOf(order, placedCount))),
+        Arrays.copyOf(order, placedCount),
         withChildren ? Arrays.copyOf(childStart, placedCount + 1) : new int[0],
         Arrays.copyOf(children, childCount),
         rootPositions);
