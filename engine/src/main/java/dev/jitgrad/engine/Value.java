@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A scalar that remembers how it was computed, so gradients can flow back through it.
@@ -50,8 +49,16 @@ public final class Value {
 
   private final String label;
 
-  /** This node's hash code, drawn when it is made (see {@link #hashCode()}). */
-  private final int hash = ThreadLocalRandom.current().nextInt();
+  /**
+   * How many nodes this class has made, which numbers the next one. Threads that make nodes at the
+   * same time may race on it and give two nodes one number: only a hash table's speed notices, and
+   * a counter shared without a lock costs one thread nothing (an atomic one cost the engine's
+   * step).
+   */
+  private static int made;
+
+  /** This node's number, its hash code (see {@link #hashCode()}). */
+  private final int hash = made++;
 
   private double data;
   private double grad;
@@ -446,10 +453,11 @@ public final class Value {
   }
 
   /**
-   * Returns a hash code drawn at random when this node was made. Equality stays identity, as {@code
-   * Object}'s; the hash is a field because {@link System#identityHashCode}'s first call on an
-   * object stores the hash in its header, a call into the JVM that cost the traversal of a fresh
-   * graph about a third of its time.
+   * Returns this node's number: nodes are numbered in the order they are made, so a table keyed by
+   * a graph's nodes finds them in nearby slots. Equality stays identity, as {@code Object}'s. The
+   * number is a field because {@link System#identityHashCode}'s first call on an object stores a
+   * hash in its header, a call into the JVM per node, and its random slots missed the cache: with
+   * numbers, tracing 784-64-10's 100,000 nodes in a warm JVM took 3 ms instead of 6 to 15.
    */
   @Override
   public int hashCode() {

@@ -107,9 +107,10 @@ public final class IdentityIndex {
   }
 
   private static int hash(Object key) {
-    // a Value's hash code is a field; an identity hash is stored in the object's header at its
-    // first call, a call into the JVM
-    int h = (key instanceof Value v ? v.hashCode() : System.identityHashCode(key)) * 0x9E3779B9;
+    // a Value's hash code numbers nodes in the order they were made: kept in the low bits, nodes
+    // made one after another take slots side by side; folding in the high bits spreads numbers
+    // that differ only there
+    int h = key instanceof Value v ? v.hashCode() : System.identityHashCode(key) * 0x9E3779B9;
     return h ^ (h >>> 16);
   }
 }
