@@ -32,10 +32,11 @@ import org.junit.jupiter.api.Test;
  * IdentityIndex} keyed by them, of {@link Topology} as an array-backed record that starts at 32
  * nodes, and of {@link Value#backward()} marking reached nodes by topological position.
  *
- * <p>Two oracles written here over the public API only ({@code childCount}, {@code child}, {@code
- * op}, {@code data}): micrograd's recursive {@code build_topo}, and a reference backward that walks
- * its reverse, passing a gradient on only from nodes some rule has reached (a where's condition is
- * reached by no rule), with each op's derivative written from its documented convention.
+ * <p>Two oracles over the public API ({@code children}, {@code op}, {@code data}; a clamp's bounds
+ * through {@link Nodes#constant}): micrograd's recursive {@code build_topo} ({@link
+ * GraphTest#referenceOrder}), and a reference backward written here that walks its reverse, passing
+ * a gradient on only from nodes some rule has reached (a where's condition is reached by no rule),
+ * with each op's derivative written from its documented convention.
  */
 class EngineIdentityAdversarialTest {
   /** Node counts on both sides of each doubling of arrays that start at 32 (and of 16 and 1024). */
@@ -44,25 +45,6 @@ class EngineIdentityAdversarialTest {
   };
 
   // ---- oracles ----------------------------------------------------------------------------------
-
-  private static List<Value> buildTopo(List<Value> roots) {
-    List<Value> order = new ArrayList<>();
-    Set<Value> visited = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Value root : roots) {
-      buildTopo(root, visited, order);
-    }
-    return order;
-  }
-
-  private static void buildTopo(Value v, Set<Value> visited, List<Value> order) {
-    if (!visited.add(v)) {
-      return;
-    }
-    for (int i = 0; i < v.childCount(); i++) {
-      buildTopo(v.child(i), visited, order);
-    }
-    order.add(v);
-  }
 
   /**
    * Share of max(a, b)'s gradient that goes to a: all above, none below, half at a tie, all at NaN.
@@ -133,7 +115,7 @@ class EngineIdentityAdversarialTest {
    * the gradients the nodes hold now: leaves accumulate, inner nodes start from 0.
    */
   private static Map<Value, Double> referenceBackward(Value root) {
-    List<Value> order = buildTopo(List.of(root));
+    List<Value> order = GraphTest.referenceOrder(List.of(root));
     Map<Value, Double> grad = new IdentityHashMap<>();
     for (Value v : order) {
       grad.put(v, v.isLeaf() ? v.grad() : 0.0);
@@ -166,13 +148,13 @@ class EngineIdentityAdversarialTest {
     root.backward();
 
     int i = 0;
-    for (Value v : buildTopo(List.of(root))) {
+    for (Value v : GraphTest.referenceOrder(List.of(root))) {
       assertEquals(expected.get(v), v.grad(), 0.0, what + ", node " + i++ + " (" + v.op() + ")");
     }
   }
 
   private static void assertTopologyMatchesBuildTopo(List<Value> roots, String what) {
-    List<Value> order = buildTopo(roots);
+    List<Value> order = GraphTest.referenceOrder(roots);
     Map<Value, Integer> position = new IdentityHashMap<>();
     for (int i = 0; i < order.size(); i++) {
       position.put(order.get(i), i);
@@ -297,7 +279,7 @@ class EngineIdentityAdversarialTest {
     for (int n : SIZES) {
       for (Shape shape : Shape.values()) {
         Value root = exactGraph(random, n, shape);
-        List<Value> order = buildTopo(List.of(root));
+        List<Value> order = GraphTest.referenceOrder(List.of(root));
         Value inner = order.get(order.size() / 2);
 
         assertEquals(n, order.size(), "the builder's node count");
@@ -322,7 +304,7 @@ class EngineIdentityAdversarialTest {
     List<Value> third = Graph.topologicalOrder(List.of(y));
 
     assertNotSame(first, third);
-    assertEquals(buildTopo(List.of(y)), third);
+    assertEquals(GraphTest.referenceOrder(List.of(y)), third);
     assertEquals(3, first.size());
     y.backward();
     assertEquals(2 * 2.0 + 1, x.grad(), 0.0);
@@ -340,7 +322,7 @@ class EngineIdentityAdversarialTest {
     assertThrows(UnsupportedOperationException.class, () -> order.remove(0));
     assertThrows(UnsupportedOperationException.class, order::clear);
     assertThrows(UnsupportedOperationException.class, () -> Collections.sort(order, null));
-    assertEquals(buildTopo(List.of(y)), order);
+    assertEquals(GraphTest.referenceOrder(List.of(y)), order);
     assertEquals(List.of(t.nodes()), order);
   }
 
@@ -354,7 +336,7 @@ class EngineIdentityAdversarialTest {
       for (Shape shape : Shape.values()) {
         for (int trial = 0; trial < (n < 100 ? 6 : 2); trial++) {
           Value root = exactGraph(random, n, shape);
-          List<Value> order = buildTopo(List.of(root));
+          List<Value> order = GraphTest.referenceOrder(List.of(root));
           Value inner = order.get(random.nextInt(order.size()));
           String what = n + " nodes, " + shape + ", trial " + trial;
 
@@ -547,7 +529,7 @@ class EngineIdentityAdversarialTest {
 
         assertTopologyMatchesBuildTopo(List.of(root, colliding, wrapping), what);
         assertBackwardMatchesReference(root, what);
-        assertIndexAgreesWithIdentityHashMap(buildTopo(List.of(root)), what);
+        assertIndexAgreesWithIdentityHashMap(GraphTest.referenceOrder(List.of(root)), what);
         assertEquals(start, pool.get(1).hashCode(), what);
         assertEquals(start + 1024, wrapping.hashCode(), what + ": 1,025 numbers, wrapping");
       }
@@ -639,7 +621,7 @@ class EngineIdentityAdversarialTest {
       assertTopologyMatchesBuildTopo(List.of(root), "two threads");
       assertTopologyMatchesBuildTopo(roots, "two threads, their roots");
       assertBackwardMatchesReference(root, "two threads");
-      assertIndexAgreesWithIdentityHashMap(buildTopo(roots), "two threads");
+      assertIndexAgreesWithIdentityHashMap(GraphTest.referenceOrder(roots), "two threads");
     } finally {
       pool.shutdownNow();
     }
