@@ -498,7 +498,7 @@ public final class Value {
    * @return this value's new data
    */
   public double forward() {
-    for (Value v : Graph.topologicalOrder(this)) {
+    for (Value v : Topology.traverse(List.of(this), false).nodes()) {
       v.data = v.evaluate();
     }
     return data;
