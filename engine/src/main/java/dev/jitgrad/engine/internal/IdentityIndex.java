@@ -107,14 +107,12 @@ public final class IdentityIndex {
   }
 
   private static int hash(Object key) {
-    // a Value's hash code numbers nodes in the order they were made: kept in the low bits, nodes
-    // made one after another take slots side by side; folding in the high bits spreads numbers
-    // that differ only there. Numbers a multiple of 65,535 or 65,537 apart share a slot, so n such
-    // keys cost n²/2 probes, but only after the program has made 65,535·n nodes: n = 1,000 keys
-    // probe 500,000 times after 65 million nodes were made (a test's adversary, setting the counter
-    // by reflection, took 0.9 s for n = 30,000). Mixing the number first would spread those too,
-    // and every graph's nodes over random slots again: what made tracing slow.
-    int h = key instanceof Value v ? v.hashCode() : System.identityHashCode(key) * 0x9E3779B9;
+    // a Value's hash code numbers nodes in the order they were made. Used as they are, numbers
+    // made one after another take slots side by side: a graph made in one go is found in few cache
+    // lines, but new nodes whose slots fall among its leaves' probe to the end of the leaves' run,
+    // and the engine's step (new nodes on old params each time) ran 10 to 60 times as long. Times
+    // an odd constant, consecutive numbers take slots that far apart, so no run forms.
+    int h = (key instanceof Value v ? v.hashCode() : System.identityHashCode(key)) * 0x9E3779B9;
     return h ^ (h >>> 16);
   }
 }
