@@ -528,6 +528,105 @@ final class LaneChains {
   }
 
   /**
+   * Returns whether each trip of {@code nest} is one run of chains ({@link #chainRun}) and nothing
+   * else, so that the nest runs as one counted loop around one chain ({@link #rolledChains})
+   * instead of a chain per trip: the neurons of a layer, whose lane code was a copy per neuron (64
+   * at 784-64-10), each loop compiled by HotSpot on its own. {@code loops.get(next)} is the nest's
+   * first inner loop. Checked on the statements themselves, trip by trip: every trip's run is one
+   * the chain writer would write alone, of as many terms; every statement has the shape of the
+   * first trip's and every index is the first trip's plus the trip times its stride from the first
+   * trip to the second, which is what the loop computes; and within a trip, every term's operands
+   * and every statement's target advance by the first statement's, so one chain's index formula
+   * holds in every trip. The Vector API form keeps its blocks of neurons instead.
+   */
+  boolean rollsAsChains(Rolling.Nest nest, List<Rolling.Loop> loops, int next) {
+    int s = nest.first();
+    int period = nest.tripStatements();
+    if (LaneVectors.ON || nest.trips() < 2 || !isChain(s, 0) || nest.inner().size() > 1) {
+      return false;
+    }
+    ChainRun run = chainRun(s, loops, next);
+    int perTrip = nest.inner().size();
+    if (run.last() != s + period - 1 || run.loops() != perTrip || isVector(s, run.last(), 0)) {
+      return false;
+    }
+    for (int j = 1; j < nest.trips(); j++) {
+      int sj = s + j * period;
+      if (!isChain(sj, 0)) {
+        return false;
+      }
+      ChainRun r = chainRun(sj, loops, next + j * perTrip);
+      if (r.last() != sj + period - 1 || r.terms() != run.terms()) {
+        return false;
+      }
+      for (int n = s; n < s + period; n++) {
+        if (!shifted(n, n + j * period, j, period)) {
+          return false;
+        }
+      }
+    }
+    int first = firstTerm(s);
+    int target = tape.indexStart(s);
+    for (int n = s; n <= run.last(); n++) {
+      int t = tape.indexStart(n);
+      int f = n == s ? first : firstTerm(n);
+      if (stride(tape, n, t, period) != stride(tape, s, target, period)) {
+        return false;
+      }
+      for (int x = f; x < f + 2 * chainTerms(n); x++) {
+        if (stride(tape, n, x, period) != stride(tape, s, first + (x - f) % 2, period)) {
+          return false;
+        }
+      }
+    }
+    return chainBytes(s) + chainBytes(run.last()) + 16 <= MAX_CHAIN_BYTES;
+  }
+
+  /**
+   * Returns whether statement {@code b} is statement {@code a} of the first trip of a nest of
+   * {@code period} statements per trip, {@code j} trips on: same shape, every index the first
+   * trip's plus {@code j} times its stride.
+   */
+  private boolean shifted(int a, int b, int j, int period) {
+    if (!tape.sameShape(a, b)) {
+      return false;
+    }
+    for (int x = tape.indexStart(a), y = tape.indexStart(b); x < tape.indexEnd(a); x++, y++) {
+      if (tape.index(y) != tape.index(x) + (long) j * stride(tape, a, x, period)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Writes {@code nest}, which {@link #rollsAsChains}, as a counted loop in local {@link
+   * LaneEmitter#I} around its first trip's run of chains, its indices advancing by their strides
+   * per trip, in a chunk method of its own; the trips run in order, as the statements do.
+   */
+  void rolledChains(Rolling.Nest nest, List<Rolling.Loop> loops, int next) {
+    ChainRun run = chainRun(nest.first(), loops, next);
+    int s = run.first();
+    int last = run.last();
+    mv =
+        chunks.reserve(
+            32 + Math.max(chainBytes(s), chainBytes(last)),
+            16
+                + 4
+                    * (tape.tokenEnd(last)
+                        - tape.tokenStart(last)
+                        + chainHead(s)
+                        - tape.tokenStart(s)));
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, LaneEmitter.I);
+    Label top = new Label();
+    mv.visitLabel(top);
+    chain(s, last, run.terms(), nest.tripStatements());
+    chunks.loopBack(LaneEmitter.I, 1, nest.trips(), top);
+    chainStatements += nest.trips() - 1;
+  }
+
+  /**
    * Returns the run of chains that starts with chain statement {@code s} outside loops: the
    * statements and rolled loops of one statement after it that continue its sum (a neuron's sum cut
    * by {@link Layout} into partial sums), {@code loops.get(next)} the next loop. A statement

@@ -201,10 +201,22 @@ final class LaneEmitter {
   }
 
   private Code run(List<Rolling.Loop> loops, int laneRows) {
+    List<Rolling.Nest> nests = Rolling.nests(tape, loops);
+    int nextNest = 0;
     int next = 0;
     for (int s = 0; s < tape.size(); ) {
+      while (nextNest < nests.size() && nests.get(nextNest).first() < s) {
+        nextNest++;
+      }
+      Rolling.Nest nest = nextNest < nests.size() ? nests.get(nextNest) : null;
       Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
-      if (loop != null && loop.first() == s) {
+      if (nest != null && nest.first() == s && chains.rollsAsChains(nest, loops, next)) {
+        chains.rolledChains(nest, loops, next);
+        s = nest.end();
+        while (next < loops.size() && loops.get(next).first() < s) {
+          next++;
+        }
+      } else if (loop != null && loop.first() == s) {
         loop(loop);
         s = loop.end();
         next++;
