@@ -9,6 +9,7 @@ import static dev.jitgrad.codegen.LaneEmitter.constantsAfter;
 import static dev.jitgrad.codegen.LaneEmitter.isGradient;
 import static dev.jitgrad.codegen.LaneEmitter.laneOffset;
 import static dev.jitgrad.codegen.LaneEmitter.pushIndex;
+import static dev.jitgrad.codegen.LaneEmitter.shifted;
 import static dev.jitgrad.codegen.LaneEmitter.stride;
 import static org.objectweb.asm.Opcodes.*;
 
@@ -560,7 +561,7 @@ final class LaneChains {
         return false;
       }
       for (int n = s; n < s + period; n++) {
-        if (!shifted(n, n + j * period, j, period)) {
+        if (!shifted(tape, n, n + j * period, j, period)) {
           return false;
         }
       }
@@ -580,23 +581,6 @@ final class LaneChains {
       }
     }
     return chainBytes(s) + chainBytes(run.last()) + 16 <= MAX_CHAIN_BYTES;
-  }
-
-  /**
-   * Returns whether statement {@code b} is statement {@code a} of the first trip of a nest of
-   * {@code period} statements per trip, {@code j} trips on: same shape, every index the first
-   * trip's plus {@code j} times its stride.
-   */
-  private boolean shifted(int a, int b, int j, int period) {
-    if (!tape.sameShape(a, b)) {
-      return false;
-    }
-    for (int x = tape.indexStart(a), y = tape.indexStart(b); x < tape.indexEnd(a); x++, y++) {
-      if (tape.index(y) != tape.index(x) + (long) j * stride(tape, a, x, period)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

@@ -210,8 +210,15 @@ final class LaneEmitter {
       }
       Rolling.Nest nest = nextNest < nests.size() ? nests.get(nextNest) : null;
       Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
-      if (nest != null && nest.first() == s && chains.rollsAsChains(nest, loops, next)) {
+      boolean atNest = nest != null && nest.first() == s;
+      if (atNest && chains.rollsAsChains(nest, loops, next)) {
         chains.rolledChains(nest, loops, next);
+        s = nest.end();
+        while (next < loops.size() && loops.get(next).first() < s) {
+          next++;
+        }
+      } else if (atNest && rollsAsUpdates(nest, loops, next)) {
+        rolledUpdates(nest, loops.get(next));
         s = nest.end();
         while (next < loops.size() && loops.get(next).first() < s) {
           next++;
@@ -311,6 +318,79 @@ final class LaneEmitter {
     return entries;
   }
 
+  /**
+   * Returns whether each trip of {@code nest} is statements that are no chains followed by one
+   * weight-gradient update loop ({@link LaneUpdates#isScaledUpdate}), {@code loops.get(next)} the
+   * first trip's: a hidden neuron's adjoint and bias gradient, then its weights' gradients. Such a
+   * nest runs as one counted loop ({@link #rolledUpdates}) instead of a copy per neuron. Checked on
+   * the statements, trip by trip: each trip's update is a loop of the first's period and trips, and
+   * every statement has the first trip's shape with every index the first trip's plus the trip
+   * times its stride from the first trip to the second. The Vector API form, whose updates share
+   * row-major copies of slots between neurons, keeps a copy per neuron.
+   */
+  private boolean rollsAsUpdates(Rolling.Nest nest, List<Rolling.Loop> loops, int next) {
+    int s = nest.first();
+    int period = nest.tripStatements();
+    Rolling.Loop update = next < loops.size() ? loops.get(next) : null;
+    if (LaneVectors.ON
+        || nest.trips() < 2
+        || nest.inner().size() != 1
+        || update == null
+        || update.end() != s + period
+        || update.first() == s
+        || !updates.isScaledUpdate(update)) {
+      return false;
+    }
+    for (int n = s; n < update.first(); n++) {
+      if (chains.isChain(n, period)) {
+        return false;
+      }
+    }
+    for (int j = 1; j < nest.trips(); j++) {
+      Rolling.Loop u = next + j < loops.size() ? loops.get(next + j) : null;
+      if (u == null
+          || u.first() != update.first() + j * period
+          || u.period() != update.period()
+          || u.trips() != update.trips()) {
+        return false;
+      }
+      for (int n = s; n < s + period; n++) {
+        if (!shifted(tape, n, n + j * period, j, period)) {
+          return false;
+        }
+      }
+    }
+    return 64 + bytesBound(s, update.first()) + UPDATE_BYTES <= Emitter.CHUNK_BYTES;
+  }
+
+  /** An upper bound on the bytes of a rolled nest's update ({@link LaneUpdates#scaledUpdate}). */
+  private static final int UPDATE_BYTES = 400 + 120 * LaneUpdates.UPDATE_ROWS;
+
+  /**
+   * Writes {@code nest} ({@link #rollsAsUpdates}) as a counted loop in local {@link #I} around its
+   * first trip, {@code update} its update loop, in a chunk method of its own; the trips run in
+   * order, as the statements do.
+   */
+  private void rolledUpdates(Rolling.Nest nest, Rolling.Loop update) {
+    int s = nest.first();
+    int period = nest.tripStatements();
+    mv =
+        chunks.reserve(
+            64 + bytesBound(s, update.first()) + UPDATE_BYTES,
+            32 + poolBound(s, update.first()) + 4 * LaneUpdates.UPDATE_ROWS);
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, I);
+    Label top = new Label();
+    mv.visitLabel(top);
+    for (int n = s; n < update.first(); ) {
+      int end = groupEnd(n, update.first(), period);
+      group(n, end, period);
+      n = end;
+    }
+    updates.scaledUpdate(update, nest, mv);
+    chunks.loopBack(I, 1, nest.trips(), top);
+  }
+
   /** Writes {@code loop}: a counted loop in local {@link #I} around its group's statements. */
   private void loop(Rolling.Loop loop) {
     if (updates.isScaledUpdate(loop)) {
@@ -342,6 +422,23 @@ final class LaneEmitter {
   /** Returns how far index {@code x} of statement {@code s} advances per trip of its loop. */
   static int stride(Tape tape, int s, int x, int period) {
     return tape.index(tape.indexStart(s + period) + x - tape.indexStart(s)) - tape.index(x);
+  }
+
+  /**
+   * Returns whether statement {@code b} is statement {@code a} of the first trip of a nest of
+   * {@code period} statements per trip, {@code j} trips on: same shape, every index the first
+   * trip's plus {@code j} times its stride, which is what a rolled nest computes.
+   */
+  static boolean shifted(Tape tape, int a, int b, int j, int period) {
+    if (!tape.sameShape(a, b)) {
+      return false;
+    }
+    for (int x = tape.indexStart(a), y = tape.indexStart(b); x < tape.indexEnd(a); x++, y++) {
+      if (tape.index(y) != tape.index(x) + (long) j * stride(tape, a, x, period)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

@@ -57,6 +57,21 @@ final class LaneUpdates {
   /** Whether the update being written reads its slot operand from the scratch area. */
   private boolean transposed;
 
+  /**
+   * The local that counts the update's elements: {@link LaneEmitter#I}, or {@link #ELEMENT} in a
+   * rolled nest ({@link #rollsAsUpdates}), whose trips {@code I} counts.
+   */
+  private int element = I;
+
+  /** The statements per trip of the rolled nest the update is written in, 0 outside one. */
+  private int nestPeriod;
+
+  /**
+   * The element counter inside a rolled nest: above the scalars of the lane and row loops that the
+   * nest's other statements are written as, so that nothing they hold is overwritten.
+   */
+  private static final int ELEMENT = LaneEmitter.SCALARS + 2 * LaneEmitter.GROUP_SCALARS;
+
   LaneUpdates(Tape tape, int inputCount, int rowMajor, ChunkedClasses chunks) {
     this.tape = tape;
     this.inputCount = inputCount;
@@ -108,6 +123,21 @@ final class LaneUpdates {
   }
 
   /**
+   * In a rolled nest, adds to the index on the stack the nest's trip ({@link LaneEmitter#I}) times
+   * the stride of index {@code x} of statement {@code s} from the nest's first trip to its second,
+   * times {@code scale}.
+   */
+  private void addTrip(int s, int x, int scale) {
+    int stride = nestPeriod == 0 ? 0 : stride(tape, s, x, nestPeriod) * scale;
+    if (stride != 0) {
+      mv.visitVarInsn(ILOAD, I);
+      chunks.pushInt(stride);
+      mv.visitInsn(IMUL);
+      mv.visitInsn(IADD);
+    }
+  }
+
+  /**
    * Rows of a block whose weight-gradient updates ({@link #scaledUpdate}) one pass over the
    * elements adds: their adjoints sit in locals, each element is loaded and stored once per pass.
    * Measured (JMH, one thread, benchmarks/RESULTS-v2-step5.md): 4 and 8 rows ran 64-32-10 batches
@@ -129,6 +159,19 @@ final class LaneUpdates {
    * which only reorders distinct elements.
    */
   void scaledUpdate(Rolling.Loop loop) {
+    scaledUpdate(loop, null, null);
+  }
+
+  /**
+   * Writes weight-gradient update loop {@code loop} as {@link #scaledUpdate(Rolling.Loop)} does, or
+   * if {@code nest} is not null as the update of its first trip in the rolled nest whose trip local
+   * {@link LaneEmitter#I} counts, into {@code chunk}, the nest's: each index advances by its stride
+   * from the nest's first trip to its second per trip, and the elements are counted in {@link
+   * #ELEMENT}. Each trip counts as an update.
+   */
+  void scaledUpdate(Rolling.Loop loop, Rolling.Nest nest, MethodVisitor chunk) {
+    this.nestPeriod = nest == null ? 0 : nest.tripStatements();
+    this.element = nest == null ? I : ELEMENT;
     int s = loop.first();
     int x = tape.indexStart(s);
     int trips = loop.trips();
@@ -139,13 +182,17 @@ final class LaneUpdates {
             && arrayOf(tape, s, x + 5 - g) == Emitter.WS
             && (long) scratch + (long) trips * LANES <= Integer.MAX_VALUE - 8;
     mv =
-        chunks.reserve(
-            200 + (transposed ? TRANSPOSE_BYTES : 0) + (LaneVectors.ON ? 128 : 48) * UPDATE_ROWS,
-            16 + 2 * UPDATE_ROWS);
+        chunk != null
+            ? chunk
+            : chunks.reserve(
+                200
+                    + (transposed ? TRANSPOSE_BYTES : 0)
+                    + (LaneVectors.ON ? 128 : 48) * UPDATE_ROWS,
+                16 + 2 * UPDATE_ROWS);
     if (transposed) {
       transpose(loop, x + 5 - g, flip);
     }
-    blockedUpdates++;
+    blockedUpdates += nest == null ? 1 : nest.trips();
     Label blocks = new Label();
     Label rest = new Label();
     Label done = new Label();
@@ -212,7 +259,7 @@ final class LaneUpdates {
     mv.visitVarInsn(ISTORE, L);
     mv.visitLabel(lanes);
     mv.visitInsn(ICONST_0);
-    mv.visitVarInsn(ISTORE, I);
+    mv.visitVarInsn(ISTORE, element);
     mv.visitLabel(slots);
     mv.visitVarInsn(ALOAD, WS);
     chunks.pushInt(scratch);
@@ -220,11 +267,11 @@ final class LaneUpdates {
     chunks.pushInt(trips);
     mv.visitInsn(IMUL);
     mv.visitInsn(IADD);
-    mv.visitVarInsn(ILOAD, I);
+    mv.visitVarInsn(ILOAD, element);
     mv.visitInsn(IADD);
     mv.visitVarInsn(ALOAD, WS);
     chunks.pushInt((inputCount + low) * LANES);
-    mv.visitVarInsn(ILOAD, I);
+    mv.visitVarInsn(ILOAD, element);
     chunks.pushInt(LANES);
     mv.visitInsn(IMUL);
     mv.visitInsn(IADD);
@@ -232,7 +279,7 @@ final class LaneUpdates {
     mv.visitInsn(IADD);
     mv.visitInsn(DALOAD);
     mv.visitInsn(DASTORE);
-    chunks.loopBack(I, 1, trips, slots);
+    chunks.loopBack(element, 1, trips, slots);
     chunks.loopBack(L, 1, LANES, lanes);
   }
 
@@ -258,6 +305,7 @@ final class LaneUpdates {
     chunks.pushInt(laneOffset(tape, inputCount, s, x) + tape.index(x) * LANES + r);
     mv.visitVarInsn(ILOAD, L);
     mv.visitInsn(IADD);
+    addTrip(s, x, LANES);
     mv.visitInsn(DALOAD);
     mv.visitVarInsn(DSTORE, local);
   }
@@ -269,12 +317,12 @@ final class LaneUpdates {
    */
   private void updateElements(int s, int x, int trips, boolean flip, int g, int rows) {
     mv.visitInsn(ICONST_0);
-    mv.visitVarInsn(ISTORE, I);
+    mv.visitVarInsn(ISTORE, element);
     Label end = new Label();
     boolean vector = isVector(s, x, trips, flip, g);
     if (vector) {
       vectorElements(s, x, trips, flip, g, rows);
-      mv.visitVarInsn(ILOAD, I);
+      mv.visitVarInsn(ILOAD, element);
       chunks.pushInt(trips);
       mv.visitJumpInsn(IF_ICMPGE, end);
     }
@@ -299,7 +347,7 @@ final class LaneUpdates {
       mv.visitInsn(DADD);
     }
     mv.visitInsn(DASTORE);
-    chunks.loopBack(I, 1, trips, elements);
+    chunks.loopBack(element, 1, trips, elements);
     if (vector) {
       mv.visitLabel(end);
     }
@@ -361,7 +409,7 @@ final class LaneUpdates {
     mv.visitVarInsn(ALOAD, PG);
     exchangedIndex(s, x, trips, flip, 0);
     LaneVectors.intoArray(mv);
-    chunks.loopBack(I, LaneVectors.LENGTH, trips - LaneVectors.LENGTH + 1, elements);
+    chunks.loopBack(element, LaneVectors.LENGTH, trips - LaneVectors.LENGTH + 1, elements);
   }
 
   /**
@@ -395,13 +443,14 @@ final class LaneUpdates {
                     : rowMajor + low + row * inputCount;
     chunks.pushInt(base);
     if (step != 0) {
-      mv.visitVarInsn(ILOAD, I);
+      mv.visitVarInsn(ILOAD, element);
       if (step * scale != 1) {
         chunks.pushInt(step * scale);
         mv.visitInsn(IMUL);
       }
       mv.visitInsn(IADD);
     }
+    addTrip(s, x, scale);
     if (array == Emitter.WS && !copied) {
       mv.visitVarInsn(ILOAD, L);
       mv.visitInsn(IADD);
