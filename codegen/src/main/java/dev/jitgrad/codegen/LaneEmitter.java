@@ -202,6 +202,7 @@ final class LaneEmitter {
 
   private Code run(List<Rolling.Loop> loops, int laneRows) {
     List<Rolling.Nest> nests = Rolling.nests(tape, loops);
+    int[] rolls = new int[nests.size()]; // per nest: 0 not yet asked, 1 chains, 2 updates, -1 none
     int nextNest = 0;
     int next = 0;
     for (int s = 0; s < tape.size(); ) {
@@ -209,16 +210,14 @@ final class LaneEmitter {
         nextNest++;
       }
       Rolling.Nest nest = nextNest < nests.size() ? nests.get(nextNest) : null;
+      int rolled = nest == null ? -1 : rolls(nests, nextNest, rolls, loops, next);
       Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
-      boolean atNest = nest != null && nest.first() == s;
-      if (atNest && chains.rollsAsChains(nest, loops, next)) {
-        chains.rolledChains(nest, loops, next);
-        s = nest.end();
-        while (next < loops.size() && loops.get(next).first() < s) {
-          next++;
+      if (rolled > 0 && nest.first() == s) {
+        if (rolled == 1) {
+          chains.rolledChains(nest, loops, next);
+        } else {
+          rolledUpdates(nest, loops.get(next));
         }
-      } else if (atNest && rollsAsUpdates(nest, loops, next)) {
-        rolledUpdates(nest, loops.get(next));
         s = nest.end();
         while (next < loops.size() && loops.get(next).first() < s) {
           next++;
@@ -235,7 +234,9 @@ final class LaneEmitter {
           next += m.run().loops();
         }
       } else {
-        int end = groupEnd(s, loop == null ? tape.size() : loop.first(), 0);
+        // a group stops at a nest that rolls, which would otherwise start inside it
+        int limit = loop == null ? tape.size() : loop.first();
+        int end = groupEnd(s, rolled > 0 ? Math.min(limit, nest.first()) : limit, 0);
         mv = chunks.reserve(bytesBound(s, end), poolBound(s, end));
         group(s, end, 0);
         s = end;
@@ -316,6 +317,28 @@ final class LaneEmitter {
       entries += tape.poolBound(s);
     }
     return entries;
+  }
+
+  /**
+   * Returns how nest {@code k} of {@code nests} rolls: 1 as chains ({@link
+   * LaneChains#rollsAsChains}), 2 as updates ({@link #rollsAsUpdates}), -1 not; asked once and kept
+   * in {@code rolls}. Its first loop is the first of {@code loops} from {@code next} on that starts
+   * in it.
+   */
+  private int rolls(
+      List<Rolling.Nest> nests, int k, int[] rolls, List<Rolling.Loop> loops, int next) {
+    if (rolls[k] == 0) {
+      Rolling.Nest nest = nests.get(k);
+      int first = next;
+      while (first < loops.size() && loops.get(first).first() < nest.first()) {
+        first++;
+      }
+      rolls[k] =
+          chains.rollsAsChains(nest, loops, first)
+              ? 1
+              : rollsAsUpdates(nest, loops, first) ? 2 : -1;
+    }
+    return rolls[k];
   }
 
   /**
