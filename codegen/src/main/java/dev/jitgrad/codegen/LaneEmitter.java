@@ -348,8 +348,9 @@ final class LaneEmitter {
    * nest runs as one counted loop ({@link #rolledUpdates}) instead of a copy per neuron. Checked on
    * the statements, trip by trip: each trip's update is a loop of the first's period and trips, and
    * every statement has the first trip's shape with every index the first trip's plus the trip
-   * times its stride from the first trip to the second. The Vector API form, whose updates share
-   * row-major copies of slots between neurons, keeps a copy per neuron.
+   * times its stride from the first trip to the second, the same stride for each statement of the
+   * update. The Vector API form, whose updates share row-major copies of slots between neurons,
+   * keeps a copy per neuron.
    */
   private boolean rollsAsUpdates(Rolling.Nest nest, List<Rolling.Loop> loops, int next) {
     int s = nest.first();
@@ -367,6 +368,17 @@ final class LaneEmitter {
     for (int n = s; n < update.first(); n++) {
       if (chains.isChain(n, period)) {
         return false;
+      }
+    }
+    // the update writes every element from its first statement's indices: each of its statements'
+    // indices must advance per trip as the first's do
+    int u0 = tape.indexStart(update.first());
+    for (int n = update.first(); n < update.end(); n++) {
+      for (int x = tape.indexStart(n); x < tape.indexEnd(n); x++) {
+        if (stride(tape, n, x, period)
+            != stride(tape, update.first(), u0 + x - tape.indexStart(n), period)) {
+          return false;
+        }
       }
     }
     for (int j = 1; j < nest.trips(); j++) {
