@@ -152,9 +152,7 @@ final class Emitter {
     int nextLoop = 0;
     int nextNest = 0;
     for (int s = 0; s < tape.size(); ) {
-      while (nextLoop < loops.size() && loops.get(nextLoop).first() < s) {
-        nextLoop++;
-      }
+      nextLoop = Rolling.loopFrom(loops, nextLoop, s);
       Rolling.Nest nest = nextNest < nests.size() ? nests.get(nextNest) : null;
       Rolling.Loop loop = nextLoop < loops.size() ? loops.get(nextLoop) : null;
       if (nest != null && nest.first() == s) {

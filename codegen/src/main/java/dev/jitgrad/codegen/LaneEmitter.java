@@ -119,11 +119,7 @@ final class LaneEmitter {
               @Override
               public void write(MethodVisitor chunk, int from, int to) {
                 mv = chunk;
-                for (int s = from; s < to; ) {
-                  int end = groupEnd(s, to, 0);
-                  group(s, end, 0);
-                  s = end;
-                }
+                groups(from, to, 0);
               }
             });
     this.updates = new LaneUpdates(tape, inputCount, laneRows * LANES, chunks);
@@ -219,9 +215,7 @@ final class LaneEmitter {
           rolledUpdates(nest, loops.get(next));
         }
         s = nest.end();
-        while (next < loops.size() && loops.get(next).first() < s) {
-          next++;
-        }
+        next = Rolling.loopFrom(loops, next, s);
       } else if (loop != null && loop.first() == s) {
         loop(loop);
         s = loop.end();
@@ -319,6 +313,15 @@ final class LaneEmitter {
     return entries;
   }
 
+  /** Writes statements {@code [from, to)} as groups ({@link #groupEnd}, {@link #group}). */
+  private void groups(int from, int to, int period) {
+    for (int s = from; s < to; ) {
+      int end = groupEnd(s, to, period);
+      group(s, end, period);
+      s = end;
+    }
+  }
+
   /**
    * Returns how nest {@code k} of {@code nests} rolls: 1 as chains ({@link
    * LaneChains#rollsAsChains}), 2 as updates ({@link #rollsAsUpdates}), -1 not; asked once and kept
@@ -329,10 +332,7 @@ final class LaneEmitter {
       List<Rolling.Nest> nests, int k, int[] rolls, List<Rolling.Loop> loops, int next) {
     if (rolls[k] == 0) {
       Rolling.Nest nest = nests.get(k);
-      int first = next;
-      while (first < loops.size() && loops.get(first).first() < nest.first()) {
-        first++;
-      }
+      int first = Rolling.loopFrom(loops, next, nest.first());
       rolls[k] =
           chains.rollsAsChains(nest, loops, first)
               ? 1
@@ -417,11 +417,7 @@ final class LaneEmitter {
     mv.visitVarInsn(ISTORE, I);
     Label top = new Label();
     mv.visitLabel(top);
-    for (int n = s; n < update.first(); ) {
-      int end = groupEnd(n, update.first(), period);
-      group(n, end, period);
-      n = end;
-    }
+    groups(s, update.first(), period);
     updates.scaledUpdate(update, nest, mv);
     chunks.loopBack(I, 1, nest.trips(), top);
   }

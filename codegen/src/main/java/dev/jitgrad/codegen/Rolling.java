@@ -76,6 +76,17 @@ final class Rolling {
     }
   }
 
+  /**
+   * Returns the position of the first of {@code loops} (in statement order) from position {@code
+   * next} on that starts at or after statement {@code s}.
+   */
+  static int loopFrom(List<Loop> loops, int next, int s) {
+    while (next < loops.size() && loops.get(next).first() < s) {
+      next++;
+    }
+    return next;
+  }
+
   /** An upper bound on the bytecode of a loop's control: counter, increment, test and branch. */
   static final int LOOP_CONTROL_BYTES = 16;
 

@@ -62,7 +62,7 @@ final class Tracer {
     Value[] order = graph.nodes();
     int[] childStart = graph.childStart();
     int[] c = graph.children();
-    Dots dots = new Dots(graph, order, listed);
+    Dots dots = new Dots(graph, listed);
     int[] id = new int[order.length];
     int size = 0;
     int operands = 0;
@@ -169,9 +169,9 @@ final class Tracer {
     /** Per node: 1 + the sum whose products' x it was last checked as, by {@link #alone}. */
     private int[] checkedFor;
 
-    /** Finds the DOTs of {@code graph}, whose nodes in order are {@code order}. */
-    Dots(Topology graph, Value[] order, Listed listed) {
-      this.order = order;
+    /** Finds the DOTs of {@code graph}. */
+    Dots(Topology graph, Listed listed) {
+      this.order = graph.nodes();
       this.childStart = graph.childStart();
       this.children = graph.children();
       this.listed = listed;

@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * The nodes of a graph in topological order, with each node's children given as positions in that
- * order: the children of {@code order.get(i)} are at {@code children[childStart[i] .. childStart[i
- * + 1])}. The one traversal of the engine; codegen traces graphs with it.
+ * order: the children of {@code nodes[i]} are at {@code children[childStart[i] .. childStart[i +
+ * 1])}. The one traversal of the engine; codegen traces graphs with it.
  *
  * @param nodes the nodes, every child before its parents; the caller must not write it
  * @param childStart where each node's children begin in {@code children}; one longer than nodes
@@ -58,13 +58,12 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
   }
 
   private static Topology traverse(List<Value> roots, boolean withChildren, int expectedNodes) {
-    // Run once per compile, much of it before HotSpot compiles it: each step reads arrays.
-    // a hint costs ≤ 14 MB; without one, a graph of micrograd's size fills no more than it needs
+    // each step reads arrays: a compile runs it once, much of it before HotSpot compiles it. A hint
+    // costs ≤ 14 MB; without one, a graph of micrograd's size fills no more than it needs
     int expected = Math.max(32, Math.min(expectedNodes, 1 << 18));
     Value[] order = new Value[expected];
     int placedCount = 0;
-    IdentityIndex discovered = new IdentityIndex(expected);
-    int discoveredCount = 0;
+    IdentityIndex discovered = new IdentityIndex(expected); // a node's value: its discovery
     int[] placed = new int[expected];
     int[] childStart = new int[withChildren ? expected : 1];
     int[] children = new int[withChildren ? 2 * expected : 0];
@@ -78,7 +77,7 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
     int[] rootPositions = new int[roots.size()];
     for (int r = 0; r < roots.size(); r++) {
       Value root = Objects.requireNonNull(roots.get(r), "a root is null");
-      int seen = discovered.putIfAbsent(root, discoveredCount);
+      int seen = discovered.putIfAbsent(root, discovered.size());
       if (seen != -1) {
         rootPositions[r] = placed[seen];
         continue;
@@ -86,7 +85,7 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
       nodes[0] = root;
       kids[0] = Nodes.children(root);
       next[0] = 0;
-      discovery[0] = discoveredCount++;
+      discovery[0] = discovered.size() - 1;
       block[0] = 0;
       pending = fit(pending, kids[0].length);
       int depth = 1;
@@ -96,7 +95,7 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
         if (i < k.length) {
           next[depth - 1] = i + 1;
           Value child = k[i];
-          seen = discovered.putIfAbsent(child, discoveredCount);
+          seen = discovered.putIfAbsent(child, discovered.size());
           if (seen != -1) {
             pending[block[depth - 1] + i] = placed[seen];
             continue;
@@ -112,7 +111,7 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
           nodes[depth] = child;
           kids[depth] = grandchildren;
           next[depth] = 0;
-          discovery[depth] = discoveredCount++;
+          discovery[depth] = discovered.size() - 1;
           block[depth] = block[depth - 1] + k.length;
           pending = fit(pending, block[depth] + grandchildren.length);
           depth++;
