@@ -34,11 +34,25 @@ class LaneEmitterTest {
 
   @Test
   void valueAndGradBatch_rolledMnistSizedLayer_onLanesEqualsBlockwiseSingleCalls() {
+    assertRolledLayerEqualsBlockwiseSingleCalls(JitOptions.defaults());
+  }
+
+  /**
+   * Exact mode on the same layer, whose neurons' chains and weight-gradient updates lane code rolls
+   * into one loop each: batches with NaN, ±Inf and -0.0 in their rows ({@link LaneBatchTest#data})
+   * are the per-row calls' to the bit.
+   */
+  @Test
+  void valueAndGradBatch_rolledMnistSizedLayerExact_nonFiniteRowsEqualBlockwiseSingleCalls() {
+    assertRolledLayerEqualsBlockwiseSingleCalls(JitOptions.defaults().withExact(true));
+  }
+
+  private static void assertRolledLayerEqualsBlockwiseSingleCalls(JitOptions options) {
     int features = 784;
     int classes = 10;
     LoopFormsTest.Graph m =
         LoopFormsTest.Graph.mlp(new SplittableRandom(11), 0, features, 16, classes);
-    CompiledGraph g = Jit.compile(m.loss(), m.inputs(), m.params());
+    CompiledGraph g = Jit.compile(List.of(m.loss()), m.inputs(), m.params(), options);
     SplittableRandom random = new SplittableRandom(19);
     double[] p = random.doubles(m.params().size(), -0.5, 0.5).toArray();
     int width = features + classes;
