@@ -4,6 +4,7 @@ import dev.jitgrad.engine.Value;
 import dev.jitgrad.nn.Init;
 import dev.jitgrad.nn.MLP;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -13,8 +14,9 @@ import java.util.SplittableRandom;
  * {@code Compiler.compile} runs them: the breakdown behind {@code
  * benchmarks/RESULTS-v2-progress.md} (step 3). Not a benchmark: run it in a fresh JVM for the cold
  * cost, e.g. {@code java -cp ... dev.jitgrad.codegen.CompileStages mlp} ({@code mlp} is 784-64-10
- * with a per-sample softmax cross-entropy; {@code chain N} and {@code sum N} are the graphs of
- * {@code MillionNodeChild}, {@code random N} the one of {@code CompileCostBenchmark}).
+ * with a per-sample softmax cross-entropy, {@code mlp:2-64-64-1} any MLP with the loss of {@code
+ * CodeDigests}; {@code chain N} and {@code sum N} are the graphs of {@code MillionNodeChild},
+ * {@code random N} the one of {@code CompileCostBenchmark}).
  */
 final class CompileStages {
   private static long last;
@@ -111,6 +113,18 @@ final class CompileStages {
   }
 
   private static Value graph(String name, int n, List<Value> inputs, List<Value> params) {
+    if (name.startsWith("mlp:")) {
+      int[] sizes =
+          Arrays.stream(name.substring(4).split("-")).mapToInt(Integer::parseInt).toArray();
+      MLP model = CodeDigests.model(sizes);
+      int labels = sizes[sizes.length - 1] == 1 ? 0 : sizes[sizes.length - 1];
+      for (int i = 0; i < sizes[0] + labels; i++) {
+        inputs.add(Value.of(0));
+      }
+      params.addAll(model.parameters());
+      List<Value> x = inputs.subList(0, sizes[0]);
+      return CodeDigests.loss(model.apply(x), inputs.subList(sizes[0], inputs.size()));
+    }
     switch (name) {
       case "mlp":
         MLP model = new MLP(new SplittableRandom(MLP.DEFAULT_SEED), Init.HE, 784, 64, 10);
@@ -131,7 +145,8 @@ final class CompileStages {
       case "random":
         return random(n, inputs, params);
       default:
-        throw new IllegalArgumentException("graph must be mlp, chain, sum or random, got " + name);
+        throw new IllegalArgumentException(
+            "graph must be mlp, mlp:SIZES, chain, sum or random, got " + name);
     }
   }
 }
