@@ -201,7 +201,7 @@ final class Passes {
       for (int j = 0; j < n; j++) {
         values[j] = out.k(renamed[in.operand(i, j)]);
       }
-      return next.apply(out, out.constant(Interpreter.apply(in, i, values)));
+      return next.apply(out, out.constant(folded(Interpreter.apply(in, i, values))));
     }
     if (constants < 2 || in.op(i) != Op.SUM) {
       return next.apply(out, out.copy(in, i, renamed));
@@ -210,13 +210,22 @@ final class Passes {
     for (int j = 1; j < constants; j++) {
       acc += out.k(renamed[in.operand(i, j)]);
     }
-    int head = next.apply(out, out.constant(acc));
+    int head = next.apply(out, out.constant(folded(acc)));
     int id = out.start(Op.SUM, 0, 0);
     out.operand(head);
     for (int j = constants; j < n; j++) {
       out.operand(renamed[in.operand(i, j)]);
     }
     return next.apply(out, id);
+  }
+
+  /**
+   * Returns {@code value}, a NaN as {@link Double#NaN}: the payload of a NaN computed from NaNs is
+   * left open by Java, and HotSpot's interpreted and compiled code give different ones, so a
+   * program would fold, and merge with its NaN constants, otherwise as the JVM warms up.
+   */
+  private static double folded(double value) {
+    return Double.isNaN(value) ? Double.NaN : value;
   }
 
   /**

@@ -303,7 +303,7 @@ final class Program {
         k2 = k2 == null ? null : Arrays.copyOf(k2, n);
         operandStart = Arrays.copyOf(operandStart, n + 1);
       }
-      if (k2value != 0 && k2 == null) {
+      if (Double.doubleToRawLongBits(k2value) != 0 && k2 == null) { // -0.0 keeps its sign too
         k2 = new double[code.length];
       }
       code[size] = (byte) c;

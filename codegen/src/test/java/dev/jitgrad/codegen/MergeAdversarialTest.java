@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -803,14 +802,11 @@ class MergeAdversarialTest {
   }
 
   /**
-   * KNOWN BUG, not in the merge: {@code Program.Builder.start} keeps a k2 of -0.0 only if some
-   * instruction before it had a nonzero k2 ({@code k2value != 0} is false for -0.0, so no k2 array
-   * is made). A clamp to {@code [-1, -0.0]} becomes a clamp to {@code [-1, +0.0]}: at x = 1 the
-   * engine gives -0.0 and {@code 1 / clamp} -Infinity, the compiled graph +Infinity, in both modes;
-   * and the merge sees the two clamps as one. Enable with the fix.
+   * A k2 of -0.0 (a clamp's upper bound) keeps its sign when no instruction before it has a k2:
+   * {@code Program.Builder.start} made its k2 array only for {@code k2value != 0}, false for -0.0,
+   * so at x = 1 the engine gave {@code 1 / clamp(x, -1, -0.0)} = -Infinity and the compiled graph
+   * +Infinity, in both modes, and the merge took the two clamps for one (found by this review).
    */
-  @Disabled(
-      "KNOWN BUG: Program.Builder.start drops a k2 of -0.0 (CLAMP's upper bound); see javadoc")
   @Test
   void clampToNegativeZero_keepsTheSignOfItsBound() {
     Program.Builder b = builder();
@@ -842,15 +838,12 @@ class MergeAdversarialTest {
   }
 
   /**
-   * KNOWN DEFECT, not in the merge: folding a sum of two NaN constants with different payloads
-   * ({@code acc += k} in {@code Passes.fold}) gives a NaN whose payload Java leaves unspecified,
-   * and HotSpot's tiers differ (interpreted, the second operand's; compiled, sometimes the
-   * first's). The merge keeps NaN constants apart by their bits, so the same program folds and
-   * merges into different programs as the JVM warms up: the folded NaN merges into one NaN constant
-   * or the other. Values differ only in NaN payloads; programs differ (code digests, {@code
-   * Open.extend} against a fresh rewrite). Enable with the fix.
+   * Folding a sum of two NaN constants with different payloads gives one program however warm the
+   * JVM: Java leaves the payload of {@code acc += k} on two NaNs open and HotSpot's tiers differ,
+   * and the merge keeps NaN constants apart by their bits, so the folded NaN merged into one NaN
+   * constant or the other as the JVM warmed up, until folding made every NaN {@link Double#NaN}
+   * (found by this review).
    */
-  @Disabled("KNOWN DEFECT: a folded NaN's payload depends on the JIT tier; see javadoc")
   @Test
   void sumOfNaNsWithTwoPayloads_foldsToOneProgramAsTheJvmWarms() {
     Program.Builder b = builder();
