@@ -3,7 +3,6 @@ package dev.jitgrad.codegen;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.jitgrad.engine.Op;
-import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,21 +54,7 @@ class MergeTest {
   void randomAndStructuredGraphsAndTheirGradients_mergeAsTheMapDoes() {
     SplittableRandom random = new SplittableRandom(57);
     for (int t = 0; t < 40; t++) {
-      List<Value> outputs;
-      List<Value> inputs;
-      List<Value> params;
-      if (t % 4 == 3) {
-        StructuredGraphProperties.Mixed m = new StructuredGraphProperties.Mixed(random);
-        outputs = List.of(m.output);
-        inputs = m.inputs;
-        params = m.params;
-      } else {
-        Oracle.RandomCase c = Oracle.RandomCase.draw(random, 6, 40);
-        outputs = List.of(c.sample().output());
-        inputs = c.inputs();
-        params = c.params();
-      }
-      Program traced = Tracer.trace(outputs, inputs, params);
+      Program traced = StructuredGraphProperties.tracedMixedOrRandom(random, t);
       Program differentiable = Passes.eliminateDeadCode(Passes.foldConstants(traced));
 
       assertMergedAsByMap(traced, "traced graph " + t);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.jitgrad.engine.Op;
-import dev.jitgrad.engine.Value;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -43,21 +42,7 @@ class PassesStageTest {
   void foldSimplifyMerge_randomAndStructuredGraphsAndTheirGradients_equalsThePassesInSequence() {
     SplittableRandom random = new SplittableRandom(31);
     for (int t = 0; t < 40; t++) {
-      List<Value> outputs;
-      List<Value> inputs;
-      List<Value> params;
-      if (t % 4 == 3) {
-        StructuredGraphProperties.Mixed m = new StructuredGraphProperties.Mixed(random);
-        outputs = List.of(m.output);
-        inputs = m.inputs;
-        params = m.params;
-      } else {
-        Oracle.RandomCase c = Oracle.RandomCase.draw(random, 6, 40);
-        outputs = List.of(c.sample().output());
-        inputs = c.inputs();
-        params = c.params();
-      }
-      Program traced = Tracer.trace(outputs, inputs, params);
+      Program traced = StructuredGraphProperties.tracedMixedOrRandom(random, t);
       Program differentiable = Passes.eliminateDeadCode(Passes.foldConstants(traced));
 
       assertFusedEqualsSequence(traced, "traced graph " + t);

@@ -53,6 +53,19 @@ class StructuredGraphProperties {
   }
 
   /** A random graph: inputs, then structured and irregular parts over what came before. */
+  /**
+   * Returns graph {@code t} of a sequence that mixes these graphs (every fourth) with {@link
+   * Oracle.RandomCase}'s random ones, traced.
+   */
+  static Program tracedMixedOrRandom(SplittableRandom random, int t) {
+    if (t % 4 == 3) {
+      Mixed m = new Mixed(random);
+      return Tracer.trace(List.of(m.output), m.inputs, m.params);
+    }
+    Oracle.RandomCase c = Oracle.RandomCase.draw(random, 6, 40);
+    return Tracer.trace(List.of(c.sample().output()), c.inputs(), c.params());
+  }
+
   static final class Mixed {
     final List<Value> inputs = new ArrayList<>();
     final List<Value> params = new ArrayList<>();
