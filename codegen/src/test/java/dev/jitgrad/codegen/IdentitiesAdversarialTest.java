@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.engine.Values;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -448,6 +450,107 @@ class IdentitiesAdversarialTest {
             >= Compiler.LANE_MIN_INSTRUCTIONS,
         "precondition: the gradient program gets lanes");
     assertAsEngine(loss, List.of(x), ws, points, "repeated blocks");
+  }
+
+  /**
+   * Outputs that the identities turn into one instruction, a listed leaf or a folded constant
+   * (several sinks on one value, a sink on an input or param, a sink on -0.0 and NaN) each keep
+   * their own engine value in {@code forward} and {@code forwardBatch}, and output 0's gradient
+   * stays the engine's.
+   */
+  @Test
+  void outputsThatSimplifyIntoOneValueALeafOrAConstant_eachTheEnginesValue() {
+    Value x = Value.of(0, "x");
+    Value y = Value.of(0, "y");
+    Value xy = x.mul(y);
+    List<Value> outputs =
+        List.of(
+            xy.mul(1.0).add(-0.0),
+            xy,
+            x.mul(y).div(1.0),
+            x.add(-0.0),
+            y.neg().neg(),
+            Value.of(0.0).mul(Value.of(-1.0)),
+            Value.of(Double.POSITIVE_INFINITY).sub(Value.of(Double.POSITIVE_INFINITY)),
+            Value.sum(Value.of(-0.0), Value.of(-0.0)),
+            Value.of(-0.0).sub(x).mul(-1.0));
+    List<Value> inputs = List.of(x);
+    List<Value> params = List.of(y);
+    double[][] points = pairs(SPECIAL, new double[] {-0.0, 3.0});
+    double[] rows = new double[points.length];
+    for (int r = 0; r < rows.length; r++) {
+      rows[r] = points[r][0];
+    }
+
+    for (JitOptions options : MODES) {
+      CompiledGraph g = Jit.compile(outputs, inputs, params, options);
+      for (double y0 : new double[] {-0.0, 3.0}) {
+        double[] expected = new double[rows.length * outputs.size()];
+        for (int r = 0; r < rows.length; r++) {
+          Values.setData(inputs, new double[] {rows[r]});
+          Values.setData(params, new double[] {y0});
+          for (int o = 0; o < outputs.size(); o++) {
+            expected[r * outputs.size() + o] = outputs.get(o).forward();
+          }
+        }
+        double[] single = new double[expected.length];
+        for (int r = 0; r < rows.length; r++) {
+          double[] row = new double[outputs.size()];
+          g.forward(new double[] {rows[r]}, new double[] {y0}, row);
+          System.arraycopy(row, 0, single, r * outputs.size(), row.length);
+        }
+        double[] batch = new double[expected.length];
+        g.forwardBatch(rows, rows.length, new double[] {y0}, batch);
+
+        String what = (options.exact() ? "exact" : "default") + " at y = " + y0;
+        check(options, expected, single, what + ", forward");
+        check(options, expected, batch, what + ", forwardBatch");
+      }
+      for (double[] point : points) {
+        double[] x0 = {point[0]};
+        double[] p0 = {point[1]};
+
+        double[] expected = Oracle.interpret(outputs.get(0), inputs, params, x0, p0);
+
+        check(
+            options, expected, Oracle.compiled(g, x0, p0), "gradient at " + Arrays.toString(point));
+      }
+    }
+  }
+
+  /**
+   * A saved graph keeps what folding and the identities made (-0.0, NaN and infinite constants, a
+   * sink on a leaf): read back, it computes the engine's numbers in both modes.
+   */
+  @Test
+  void savedAndReadBack_foldedAndSimplifiedProgram_theEnginesNumbers() throws Exception {
+    Value x = Value.of(0, "x");
+    Value y = Value.of(0, "y");
+    Value f =
+        Value.sum(
+            x.mul(1.0).add(Value.of(0.0).mul(Value.of(-1.0))),
+            Value.of(-0.0).sub(y.neg()),
+            Value.of(1.0).div(Value.of(-0.0)).mul(x.mul(-1.0)),
+            Value.of(Double.POSITIVE_INFINITY).sub(Value.of(Double.POSITIVE_INFINITY)).mul(0.0));
+    Value out = exposed(Value.where(x, f, x.div(1.0)), y);
+    double[][] points = pairs(SPECIAL, new double[] {1.5, -0.0});
+
+    for (JitOptions options : MODES) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      Jit.compile(List.of(out), List.of(x), List.of(y), options).writeTo(bytes);
+      CompiledGraph g =
+          CompiledGraph.readFrom(new ByteArrayInputStream(bytes.toByteArray()), options);
+      for (double[] point : points) {
+        double[] x0 = {point[0]};
+        double[] p0 = {point[1]};
+        String at = (options.exact() ? "exact" : "default") + " at " + Arrays.toString(point);
+
+        double[] expected = Oracle.interpret(out, List.of(x), List.of(y), x0, p0);
+
+        check(options, expected, Oracle.compiled(g, x0, p0), at);
+        check(options, new double[] {expected[0]}, new double[] {g.forward(x0, p0)}, at);
+      }
+    }
   }
 
   // The oracle.
