@@ -117,8 +117,11 @@ class IdentitiesAdversarialTest {
       Value y = Value.of(0, "y");
       Value out = exposed(c.graph().apply(x, y), y);
 
+      Value bare = c.graph().apply(x, y); // an output that may become a leaf or a constant
+
       assertAsEngine(out, List.of(x), List.of(y), points, c.name() + ", x an input");
       assertAsEngine(out, List.of(), List.of(x, y), points, c.name() + ", x a param");
+      assertAsEngine(bare, List.of(x), List.of(y), points, c.name() + " as the output");
     }
   }
 
@@ -590,6 +593,11 @@ class IdentitiesAdversarialTest {
         check(options, expected, Oracle.compiled(g, x, p), at + ", valueAndGrad with inputs");
         check(options, expectedWithout, withoutInputGrads, at + ", valueAndGrad");
         check(
+            options,
+            engineFromNegativeZeros(out, inputs, params, x, p),
+            compiledFromNegativeZeros(g, x, p),
+            at + ", valueAndGrad into -0.0");
+        check(
             options, new double[] {expected[0]}, new double[] {g.forward(x, p)}, at + ", forward");
         if (k % 3 == 0) {
           for (int rows : new int[] {1, 17}) {
@@ -624,6 +632,34 @@ class IdentitiesAdversarialTest {
     } else {
       Oracle.assertSameNumbers(expected, actual, what);
     }
+  }
+
+  /**
+   * The engine's {value, paramGrad...} with the params' gradients starting at -0.0, which keeps the
+   * sign of a zero gradient ({@code -0.0 + c} is {@code c}) where {@link Oracle#startGrad} hides
+   * it.
+   */
+  private static double[] engineFromNegativeZeros(
+      Value out, List<Value> inputs, List<Value> params, double[] x, double[] p) {
+    Values.setData(inputs, x);
+    Values.setData(params, p);
+    out.forward();
+    Values.setGrads(params, negativeZeros(p.length));
+    out.backward();
+    return Oracle.concat(out.data(), new double[0], Values.grads(params));
+  }
+
+  /** The same from a compiled graph: valueAndGrad into gradients that start at -0.0. */
+  private static double[] compiledFromNegativeZeros(CompiledGraph g, double[] x, double[] p) {
+    double[] grads = negativeZeros(p.length);
+    double value = g.valueAndGrad(x, p, grads);
+    return Oracle.concat(value, new double[0], grads);
+  }
+
+  private static double[] negativeZeros(int n) {
+    double[] zeros = new double[n];
+    Arrays.fill(zeros, -0.0);
+    return zeros;
   }
 
   /**
