@@ -380,7 +380,7 @@ class CompileSpeedAdversarialTest {
     }
   }
 
-  private static List<Value> leaves(String name, int n) {
+  static List<Value> leaves(String name, int n) {
     List<Value> v = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       v.add(Value.of(0, name + i));

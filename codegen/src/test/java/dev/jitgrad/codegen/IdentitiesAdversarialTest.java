@@ -360,9 +360,9 @@ class IdentitiesAdversarialTest {
   @Test
   void dotsOfSimplifiedOperands_specialValues_computeTheEnginesNumbers() {
     int n = Tracer.Dots.MIN_PRODUCTS + 1;
-    List<Value> xs = leaves("x", n);
-    List<Value> ws = leaves("w", n);
-    List<Value> bias = leaves("b", 1);
+    List<Value> xs = CompileSpeedAdversarialTest.leaves("x", n);
+    List<Value> ws = CompileSpeedAdversarialTest.leaves("w", n);
+    List<Value> bias = CompileSpeedAdversarialTest.leaves("b", 1);
     List<Value> operands = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Value x = xs.get(i);
@@ -433,7 +433,7 @@ class IdentitiesAdversarialTest {
   @Test
   void repeatedBlocksWithSignedZeroConstants_lanesAndLoops_computeTheEnginesNumbers() {
     int blocks = 160;
-    List<Value> ws = leaves("w", blocks);
+    List<Value> ws = CompileSpeedAdversarialTest.leaves("w", blocks);
     Value x = Value.of(0, "x");
     List<Value> terms = new ArrayList<>();
     for (int i = 0; i < blocks; i++) {
@@ -712,13 +712,5 @@ class IdentitiesAdversarialTest {
       }
     }
     return points;
-  }
-
-  private static List<Value> leaves(String name, int n) {
-    List<Value> values = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      values.add(Value.of(0, name + i));
-    }
-    return values;
   }
 }
