@@ -247,6 +247,88 @@ class SpecialConstantsAdversarialTest {
     t.assertMatchesEngine();
   }
 
+  @Test
+  void compile_wideSumsMixingConstantTerms_laneChainsMatchEngine() {
+    List<Value> inputs = new ArrayList<>();
+    List<Value> params = new ArrayList<>();
+    List<Value> outputs = new ArrayList<>();
+    for (int s = 0; s < 6; s++) {
+      double c = SPECIAL[(5 * s + 1) % SPECIAL.length];
+      List<Value> terms = new ArrayList<>();
+      terms.add(Value.of(c));
+      for (int j = 0; j < 64; j++) {
+        Value x = Value.of(0, "x" + s + "_" + j);
+        Value w = Value.of(0, "w" + s + "_" + j);
+        inputs.add(x);
+        params.add(w);
+        Value product = j % 2 == 0 ? w.mul(x.tanh()) : x.tanh().mul(w);
+        int shape = (j + s) % 11;
+        terms.add(
+            shape == 7
+                ? Value.of(c).mul(x)
+                : shape == 9 ? x.mul(Value.of(-0.0)) : shape == 10 ? Value.of(c) : product);
+      }
+      outputs.add(Value.sum(terms).mul(Value.of(c)).add(Value.of(-0.0)));
+    }
+    Value total = Value.sum(outputs);
+    outputs.add(0, total);
+
+    assertMatchesEngine(outputs, inputs, params, points(inputs.size(), 11), 0.75);
+  }
+
+  @Test
+  void compile_dotsOfRepeatedConstantLeaves_rolledUpdatesMatchEngine() {
+    List<Value> inputs = new ArrayList<>();
+    List<Value> params = new ArrayList<>();
+    List<Value> heads = new ArrayList<>();
+    Value shared = Value.of(-0.0);
+    for (int unit = 0; unit < 12; unit++) {
+      double c = SPECIAL[(3 * unit) % SPECIAL.length];
+      List<Value> weights = new ArrayList<>();
+      List<Value> xs = new ArrayList<>();
+      for (int j = 0; j < 64; j++) {
+        Value w = Value.of(0, "w" + unit + "_" + j);
+        weights.add(w);
+        params.add(w);
+        if (unit % 3 == 2 && j % 2 == 1) {
+          Value x = Value.of(0, "x" + unit + "_" + j);
+          inputs.add(x);
+          xs.add(x);
+        } else {
+          xs.add(unit % 4 == 1 ? shared : Value.of(c));
+        }
+      }
+      Value head = unit % 2 == 0 ? Value.of(c) : shared;
+      List<Value> terms = new ArrayList<>();
+      terms.add(head);
+      for (int j = 0; j < 64; j++) {
+        terms.add(weights.get(j).mul(xs.get(j)));
+      }
+      heads.add(unit % 3 == 0 ? Value.dot(weights, xs) : Value.sum(terms).tanh());
+    }
+    List<Value> outputs = new ArrayList<>();
+    outputs.add(Value.sum(heads));
+    outputs.addAll(heads);
+
+    assertMatchesEngine(outputs, inputs, params, points(inputs.size(), 13), 0.5);
+  }
+
+  @Test
+  void compile_constantOutputsAndSharedConstantLeaves_everyPathMatchesEngine() {
+    Terms t = new Terms();
+    for (double c : SPECIAL) {
+      Value shared = Value.of(c);
+      t.term(x -> shared);
+      t.term(x -> Value.sum(shared));
+      t.term(x -> shared.pow(0.5).clamp(-0.0, 0.0));
+      t.term(x -> x.mul(shared).add(shared).div(shared).max(shared).min(shared));
+      t.term(x -> Value.where(shared, shared, x).sub(shared));
+      t.term(x -> Value.sum(shared, x, shared, shared.mul(x), shared));
+    }
+
+    t.assertMatchesEngine();
+  }
+
   /**
    * Terms of one input each, {@code f(x_i)}: the graph's outputs are {@code Σ f(x_i)·w_i} (so each
    * weight's gradient is {@code f(x_i)} and each input's gradient is {@code f'(x_i)·w_i}) followed
