@@ -248,30 +248,36 @@ class SpecialConstantsAdversarialTest {
   }
 
   @Test
-  void compile_wideSumsMixingConstantTerms_laneChainsMatchEngine() {
+  void compile_constantsAroundLongSumsOfProducts_laneChainsMatchEngine() {
     List<Value> inputs = new ArrayList<>();
     List<Value> params = new ArrayList<>();
     List<Value> outputs = new ArrayList<>();
-    for (int s = 0; s < 6; s++) {
+    for (int s = 0; s < 12; s++) {
       double c = SPECIAL[(5 * s + 1) % SPECIAL.length];
+      double k = EXPONENTS[(7 * s + 1) % EXPONENTS.length];
+      double[] b = BOUNDS[(3 * s) % BOUNDS.length];
+      Value bias = Value.of(0, "b" + s);
+      params.add(bias);
       List<Value> terms = new ArrayList<>();
-      terms.add(Value.of(c));
-      for (int j = 0; j < 64; j++) {
+      terms.add(bias);
+      for (int j = 0; j < (s < 8 ? 16 : 40); j++) {
         Value x = Value.of(0, "x" + s + "_" + j);
         Value w = Value.of(0, "w" + s + "_" + j);
         inputs.add(x);
         params.add(w);
-        Value product = j % 2 == 0 ? w.mul(x.tanh()) : x.tanh().mul(w);
-        int shape = (j + s) % 11;
-        terms.add(
-            shape == 7
-                ? Value.of(c).mul(x)
-                : shape == 9 ? x.mul(Value.of(-0.0)) : shape == 10 ? Value.of(c) : product);
+        terms.add(s % 2 == 0 ? w.mul(x) : x.mul(w));
       }
-      outputs.add(Value.sum(terms).mul(Value.of(c)).add(Value.of(-0.0)));
+      Value sum = Value.sum(terms);
+      Value around =
+          switch (s % 4) {
+            case 0 -> sum.mul(Value.of(c)).add(Value.of(-0.0));
+            case 1 -> Value.of(c).div(sum.pow(k));
+            case 2 -> sum.clamp(b[0], b[1]).sub(Value.of(c));
+            default -> Value.where(Value.of(c), sum, Value.of(-c)).max(Value.of(c));
+          };
+      outputs.add(around);
     }
-    Value total = Value.sum(outputs);
-    outputs.add(0, total);
+    outputs.add(0, Value.sum(outputs));
 
     assertMatchesEngine(outputs, inputs, params, points(inputs.size(), 11), 0.75);
   }
