@@ -335,6 +335,34 @@ class SpecialConstantsAdversarialTest {
     t.assertMatchesEngine();
   }
 
+  @Test
+  void compile_hundredsOfDistinctConstants_everyPathMatchesEngine() {
+    Terms t = new Terms();
+    for (int i = 0; i < 300; i++) {
+      double k = (i - 150) / 16.0 + (i % 2 == 0 ? 0 : Math.ulp(1.0) * i);
+      double lo = -i / 7.0;
+      double hi = i % 3 == 0 ? -lo : Math.nextUp(lo);
+      t.term(x -> x.abs().pow(k).clamp(lo, hi).add(Value.of(k)));
+      t.term(x -> x.pow(Math.nextUp(k)).mul(Value.of(-k)));
+    }
+
+    t.assertMatchesEngine();
+  }
+
+  @Test
+  void compile_constantOutputZero_gradientsUntouchedAsInEngine() {
+    for (double c : SPECIAL) {
+      for (double k : new double[] {-0.0, Double.NaN, -1.0, Double.MIN_VALUE}) {
+        Value x = Value.of(0, "x");
+        Value w = Value.of(0, "w");
+        Value folded = Value.of(c).pow(k).clamp(-0.0, 0.0).add(Value.of(c));
+        List<Value> outputs = List.of(folded, Value.of(c), x.mul(w).pow(k), Value.of(c).mul(w));
+
+        assertMatchesEngine(outputs, List.of(x), List.of(w), points(1, 3), 2.0);
+      }
+    }
+  }
+
   /**
    * Terms of one input each, {@code f(x_i)}: the graph's outputs are {@code Σ f(x_i)·w_i} (so each
    * weight's gradient is {@code f(x_i)} and each input's gradient is {@code f'(x_i)·w_i}) followed
@@ -385,36 +413,50 @@ class SpecialConstantsAdversarialTest {
       List<Value> outputs, List<Value> inputs, List<Value> params, double[][] rows, double w) {
     double[] p = new double[params.size()];
     Arrays.fill(p, w);
-    for (boolean exact : new boolean[] {true, false}) {
-      JitOptions options = JitOptions.defaults().withExact(exact);
-      CompiledGraph compiled = Jit.compile(outputs, inputs, params, options);
-      CompiledGraph reloaded = roundTrip(compiled, options);
-      for (CompiledGraph g : List.of(compiled, reloaded)) {
-        String mode = (exact ? "exact" : "default") + (g == reloaded ? " reloaded" : "");
-        for (double[] x : rows) {
-          double[] expectedOutputs = engineOutputs(outputs, inputs, params, x, p);
-          double[] expected = Oracle.interpret(outputs.get(0), inputs, params, x, p);
-          double[] actualOutputs = new double[outputs.size()];
+    for (JitOptions.Backend backend : JitOptions.Backend.values()) {
+      for (boolean exact : new boolean[] {true, false}) {
+        JitOptions options = JitOptions.defaults().withExact(exact).withBackend(backend);
+        assertMatchesEngine(outputs, inputs, params, rows, p, options);
+      }
+    }
+  }
 
-          g.forward(x, p, actualOutputs);
-          double[] withInputs = Oracle.compiled(g, x, p);
-          double[] paramGrad = Oracle.startGrad(p.length);
-          double value = g.valueAndGrad(x, p, paramGrad);
+  private static void assertMatchesEngine(
+      List<Value> outputs,
+      List<Value> inputs,
+      List<Value> params,
+      double[][] rows,
+      double[] p,
+      JitOptions options) {
+    boolean exact = options.exact();
+    CompiledGraph compiled = Jit.compile(outputs, inputs, params, options);
+    CompiledGraph reloaded = roundTrip(compiled, options);
+    for (CompiledGraph g : List.of(compiled, reloaded)) {
+      String mode =
+          (exact ? "exact " : "default ") + options.backend() + (g == reloaded ? " reloaded" : "");
+      for (double[] x : rows) {
+        double[] expectedOutputs = engineOutputs(outputs, inputs, params, x, p);
+        double[] expected = Oracle.interpret(outputs.get(0), inputs, params, x, p);
+        double[] actualOutputs = new double[outputs.size()];
 
-          String at = mode + " at " + Arrays.toString(Arrays.copyOf(x, Math.min(4, x.length)));
-          assertAgrees(exact, expectedOutputs, actualOutputs, true, "forward, " + at);
-          assertAgrees(exact, expected, withInputs, false, "valueAndGrad with inputs, " + at);
-          double[] expectedParams = Arrays.copyOfRange(expected, 1 + x.length, expected.length);
-          assertAgrees(
-              exact,
-              Oracle.concat(expected[0], new double[0], expectedParams),
-              Oracle.concat(value, new double[0], paramGrad),
-              false,
-              "valueAndGrad, " + at);
-        }
-        for (int n : BATCH_ROWS) {
-          assertBatchAgrees(exact, g, outputs, inputs, params, rows, n, p, mode + ", " + n);
-        }
+        g.forward(x, p, actualOutputs);
+        double[] withInputs = Oracle.compiled(g, x, p);
+        double[] paramGrad = Oracle.startGrad(p.length);
+        double value = g.valueAndGrad(x, p, paramGrad);
+
+        String at = mode + " at " + Arrays.toString(Arrays.copyOf(x, Math.min(4, x.length)));
+        assertAgrees(exact, expectedOutputs, actualOutputs, true, "forward, " + at);
+        assertAgrees(exact, expected, withInputs, false, "valueAndGrad with inputs, " + at);
+        double[] expectedParams = Arrays.copyOfRange(expected, 1 + x.length, expected.length);
+        assertAgrees(
+            exact,
+            Oracle.concat(expected[0], new double[0], expectedParams),
+            Oracle.concat(value, new double[0], paramGrad),
+            false,
+            "valueAndGrad, " + at);
+      }
+      for (int n : BATCH_ROWS) {
+        assertBatchAgrees(exact, g, outputs, inputs, params, rows, n, p, mode + ", " + n);
       }
     }
   }
