@@ -43,18 +43,31 @@ final class Oracle {
    * rows summed in blocks of {@link CompiledGraph#BATCH_BLOCK_ROWS}, blocks in order.
    */
   static double[] blockwiseSingleCalls(CompiledGraph g, double[] data, int rows, double[] p) {
-    int inputs = g.inputCount();
-    double[] grad = new double[p.length];
+    return blockwise(
+        data, rows, g.inputCount(), p.length, (row, grad) -> g.valueAndGrad(row, p, grad));
+  }
+
+  /** One row of a batch: returns its value and adds its param gradient into {@code grad}. */
+  interface Row {
+    double add(double[] row, double[] grad);
+  }
+
+  /**
+   * The batch's defined result from {@code step} on each row of {@code data} ({@code inputs} values
+   * a row): {sum, paramGrad...}, rows added in blocks of {@link CompiledGraph#BATCH_BLOCK_ROWS}
+   * into a sum and gradients that start at zero per block, blocks added in order.
+   */
+  static double[] blockwise(double[] data, int rows, int inputs, int params, Row step) {
+    double[] grad = new double[params];
     double sum = 0;
     for (int start = 0; start < rows; start += CompiledGraph.BATCH_BLOCK_ROWS) {
-      double[] blockGrad = new double[p.length];
+      double[] blockGrad = new double[params];
       double blockSum = 0;
       for (int r = start; r < Math.min(rows, start + CompiledGraph.BATCH_BLOCK_ROWS); r++) {
-        double[] row = Arrays.copyOfRange(data, inputs * r, inputs * (r + 1));
-        blockSum += g.valueAndGrad(row, p, blockGrad);
+        blockSum += step.add(Arrays.copyOfRange(data, inputs * r, inputs * (r + 1)), blockGrad);
       }
       sum += blockSum;
-      for (int i = 0; i < p.length; i++) {
+      for (int i = 0; i < params; i++) {
         grad[i] += blockGrad[i];
       }
     }

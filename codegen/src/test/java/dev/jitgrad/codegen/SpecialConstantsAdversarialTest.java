@@ -350,6 +350,66 @@ class SpecialConstantsAdversarialTest {
   }
 
   @Test
+  void compile_randomGraphsOverSpecialConstants_everyPathMatchesEngine() {
+    for (long seed = 0; seed < 24; seed++) {
+      SplittableRandom random = new SplittableRandom(seed);
+      List<Value> inputs = new ArrayList<>();
+      List<Value> params = new ArrayList<>();
+      List<Value> pool = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        Value x = Value.of(0, "x" + i);
+        Value w = Value.of(0, "w" + i);
+        inputs.add(x);
+        params.add(w);
+        pool.add(x);
+        pool.add(w);
+      }
+      for (int n = 0; n < 60; n++) {
+        pool.add(randomOp(random, pool));
+      }
+      List<Value> outputs = new ArrayList<>(pool.subList(pool.size() - 12, pool.size()));
+      outputs.add(0, Value.sum(outputs));
+
+      assertMatchesEngine(outputs, inputs, params, points(inputs.size(), seed), 1.0);
+    }
+  }
+
+  /** Returns a random op over earlier values (recent ones more often) and special constants. */
+  private static Value randomOp(SplittableRandom random, List<Value> pool) {
+    Value a = pick(random, pool);
+    Value b = pick(random, pool);
+    return switch (random.nextInt(14)) {
+      case 0 -> a.add(b);
+      case 1 -> a.sub(b);
+      case 2 -> a.mul(b);
+      case 3 -> a.div(b);
+      case 4 -> a.pow(EXPONENTS[random.nextInt(EXPONENTS.length)]);
+      case 5 -> {
+        double[] bounds = BOUNDS[random.nextInt(BOUNDS.length)];
+        yield a.clamp(bounds[0], bounds[1]);
+      }
+      case 6 -> a.max(b);
+      case 7 -> a.min(b);
+      case 8 -> Value.where(a, b, pick(random, pool));
+      case 9 -> Value.sum(a, b, pick(random, pool), pick(random, pool));
+      case 10 -> a.tanh();
+      case 11 -> a.neg();
+      case 12 -> a.abs();
+      default -> a.relu();
+    };
+  }
+
+  /** Returns a recent value, an earlier one, or a fresh constant leaf of a special value. */
+  private static Value pick(SplittableRandom random, List<Value> pool) {
+    int n = pool.size();
+    return switch (random.nextInt(4)) {
+      case 0 -> Value.of(SPECIAL[random.nextInt(SPECIAL.length)]);
+      case 1 -> pool.get(random.nextInt(n));
+      default -> pool.get(n - 1 - random.nextInt(Math.min(n, 4)));
+    };
+  }
+
+  @Test
   void compile_constantOutputZero_gradientsUntouchedAsInEngine() {
     for (double c : SPECIAL) {
       for (double k : new double[] {-0.0, Double.NaN, -1.0, Double.MIN_VALUE}) {
@@ -504,33 +564,23 @@ class SpecialConstantsAdversarialTest {
     return values;
   }
 
-  /**
-   * The engine's batch, as {@code valueAndGradBatch} defines it: {sum, paramGrad...}, rows added in
-   * blocks of {@link CompiledGraph#BATCH_BLOCK_ROWS} into gradients that start at zero per block,
-   * blocks added in order.
-   */
+  /** The engine's batch, as {@code valueAndGradBatch} defines it ({@link Oracle#blockwise}). */
   private static double[] engineBatch(
       Value output, List<Value> inputs, List<Value> params, double[] data, int rows, double[] p) {
-    int n = inputs.size();
-    double[] grad = new double[p.length];
-    double sum = 0;
-    for (int start = 0; start < rows; start += CompiledGraph.BATCH_BLOCK_ROWS) {
-      double[] blockGrad = new double[p.length];
-      double blockSum = 0;
-      for (int r = start; r < Math.min(rows, start + CompiledGraph.BATCH_BLOCK_ROWS); r++) {
-        Values.setData(inputs, Arrays.copyOfRange(data, r * n, (r + 1) * n));
-        Values.setData(params, p);
-        blockSum += output.forward();
-        Values.setGrads(params, blockGrad);
-        output.backward();
-        blockGrad = Values.grads(params);
-      }
-      sum += blockSum;
-      for (int i = 0; i < p.length; i++) {
-        grad[i] += blockGrad[i];
-      }
-    }
-    return Oracle.concat(sum, new double[0], grad);
+    return Oracle.blockwise(
+        data,
+        rows,
+        inputs.size(),
+        p.length,
+        (row, grad) -> {
+          Values.setData(inputs, row);
+          Values.setData(params, p);
+          double value = output.forward();
+          Values.setGrads(params, grad);
+          output.backward();
+          System.arraycopy(Values.grads(params), 0, grad, 0, grad.length);
+          return value;
+        });
   }
 
   private static CompiledGraph roundTrip(CompiledGraph g, JitOptions options) {
