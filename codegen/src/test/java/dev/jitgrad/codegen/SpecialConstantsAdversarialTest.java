@@ -473,10 +473,24 @@ class SpecialConstantsAdversarialTest {
       List<Value> outputs, List<Value> inputs, List<Value> params, double[][] rows, double w) {
     double[] p = new double[params.size()];
     Arrays.fill(p, w);
+    assertMatchesEngine(outputs, inputs, params, rows, p, BATCH_ROWS);
+  }
+
+  /**
+   * Checks every compiled path of both modes and backends, and the graphs read back, against the
+   * engine at each of {@code rows} with params {@code p}, batches of {@code batchRows} rows.
+   */
+  static void assertMatchesEngine(
+      List<Value> outputs,
+      List<Value> inputs,
+      List<Value> params,
+      double[][] rows,
+      double[] p,
+      int[] batchRows) {
     for (JitOptions.Backend backend : JitOptions.Backend.values()) {
       for (boolean exact : new boolean[] {true, false}) {
         JitOptions options = JitOptions.defaults().withExact(exact).withBackend(backend);
-        assertMatchesEngine(outputs, inputs, params, rows, p, options);
+        assertMatchesEngine(outputs, inputs, params, rows, p, options, batchRows);
       }
     }
   }
@@ -487,7 +501,8 @@ class SpecialConstantsAdversarialTest {
       List<Value> params,
       double[][] rows,
       double[] p,
-      JitOptions options) {
+      JitOptions options,
+      int[] batchRows) {
     boolean exact = options.exact();
     CompiledGraph compiled = Jit.compile(outputs, inputs, params, options);
     CompiledGraph reloaded = roundTrip(compiled, options);
@@ -515,7 +530,7 @@ class SpecialConstantsAdversarialTest {
             false,
             "valueAndGrad, " + at);
       }
-      for (int n : BATCH_ROWS) {
+      for (int n : batchRows) {
         assertBatchAgrees(exact, g, outputs, inputs, params, rows, n, p, mode + ", " + n);
       }
     }

@@ -1,0 +1,239 @@
+package dev.jitgrad.codegen;
+
+import dev.jitgrad.engine.Value;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.BinaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kinks, ties and extremes reached at run time: inputs and params (not constants) at the points
+ * where an op's derivative is a convention (relu and abs at ±0, max and min at ties and signed
+ * zeros, clamp at its bounds, where at a zero or NaN condition, pow at a zero base) or where it
+ * overflows or cancels (exp, sigmoid, softplus, tanh at large arguments, log and division at ±0),
+ * including kink gradients multiplied by an infinity. Every compiled path of both modes and both
+ * backends ({@code forward}, {@code valueAndGrad}, the batches at 1, 16, 17 and 40 rows, a graph
+ * read back) is checked against the engine through {@link SpecialConstantsAdversarialTest}'s
+ * harness; the build runs this class in both lane forms (plain and Vector API).
+ */
+class KinksAdversarialTest {
+  private static final double[] VALUES = {
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    2.0,
+    -8.0,
+    Double.NaN,
+    Double.POSITIVE_INFINITY,
+    Double.NEGATIVE_INFINITY,
+    1000,
+    -1000,
+    800,
+    -800,
+    710,
+    -746,
+    Double.MIN_VALUE,
+    -Double.MIN_VALUE,
+    Double.MAX_VALUE
+  };
+
+  private static final int[] BATCH_ROWS = {1, 16, 17, 40};
+
+  /** Param vectors to run each graph with: all at a kink value, then random draws. */
+  private static final double[] PARAM_FILLS = {
+    1.0, 0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY
+  };
+
+  @Test
+  void compile_branchingOpsAtRuntimeKinksAndTies_everyPathMatchesEngine() {
+    Pairs t = new Pairs();
+    List<BinaryOperator<Value>> ties = List.of(Value::max, Value::min);
+    for (BinaryOperator<Value> op : ties) {
+      t.term(op);
+      t.term((x, w) -> op.apply(w, x));
+      t.term((x, w) -> op.apply(x, x).mul(w));
+      t.term((x, w) -> op.apply(x.mul(w), x.mul(w)));
+      t.term((x, w) -> op.apply(x, x.neg()).mul(w));
+      t.term((x, w) -> op.apply(x.neg(), w.neg()));
+      t.term((x, w) -> Value.of(1.0).div(op.apply(x, w)));
+      t.term((x, w) -> op.apply(x, w).mul(Value.of(Double.POSITIVE_INFINITY)));
+    }
+    t.term((x, w) -> x.mul(w).relu());
+    t.term((x, w) -> w.relu().mul(x));
+    t.term((x, w) -> x.relu().mul(w));
+    t.term((x, w) -> Value.of(1.0).div(x.relu()).mul(w));
+    t.term((x, w) -> x.abs().mul(w));
+    t.term((x, w) -> w.abs().mul(x));
+    t.term((x, w) -> x.mul(w).abs());
+    t.term((x, w) -> x.abs().abs().mul(w.relu().relu()));
+    for (double[] b : new double[][] {{-1, 1}, {-0.0, 0.0}, {0.0, 1}, {-1, -0.0}, {0.5, 0.5}}) {
+      t.term((x, w) -> x.clamp(b[0], b[1]).mul(w));
+      t.term((x, w) -> w.clamp(b[0], b[1]).mul(x));
+      t.term((x, w) -> Value.of(1.0).div(x.mul(w).clamp(b[0], b[1])));
+    }
+    t.term((x, w) -> Value.where(x, w, w.neg()));
+    t.term((x, w) -> Value.where(w, x, x.mul(w)));
+    t.term((x, w) -> Value.where(x.mul(w), x, w));
+    t.term((x, w) -> Value.where(x, x.log(), w).mul(w));
+
+    t.assertMatchesEngine(3);
+  }
+
+  @Test
+  void compile_smoothOpsAtZerosAndExtremes_everyPathMatchesEngine() {
+    Pairs t = new Pairs();
+    for (double k : new double[] {0, 0.5, 1, 2, -1, 3, 1.0 / 3, -0.5, 2.5, -2}) {
+      t.term((x, w) -> x.mul(w).pow(k));
+      t.term((x, w) -> w.pow(k).mul(x));
+      t.term((x, w) -> Value.of(1.0).div(x.pow(k)).mul(w));
+    }
+    t.term((x, w) -> x.mul(w).log());
+    t.term((x, w) -> w.log().mul(x));
+    t.term((x, w) -> x.log().mul(w));
+    t.term((x, w) -> x.mul(w).exp());
+    t.term((x, w) -> x.exp().mul(w));
+    t.term((x, w) -> x.mul(w).tanh());
+    t.term((x, w) -> x.tanh().mul(w));
+    t.term((x, w) -> x.mul(w).sigmoid());
+    t.term((x, w) -> x.sigmoid().mul(w));
+    t.term((x, w) -> x.mul(w).softplus());
+    t.term((x, w) -> x.softplus().mul(w));
+    t.term((x, w) -> x.neg().softplus().sub(x.softplus()).mul(w));
+    t.term((x, w) -> x.div(w));
+    t.term((x, w) -> w.div(x));
+    t.term((x, w) -> Value.of(1.0).div(x.mul(w)));
+    t.term((x, w) -> x.div(x).mul(w));
+
+    t.assertMatchesEngine(5);
+  }
+
+  @Test
+  void compile_kinkGradientsTimesInfinityOrZero_everyPathMatchesEngine() {
+    Pairs t = new Pairs();
+    t.term((x, w) -> Value.sum(x.relu(), x.abs(), x.max(w), x.min(w), x.clamp(-0.0, 0.0)).mul(w));
+    t.term((x, w) -> Value.sum(x.relu().mul(w), x.abs().mul(w), x.neg().relu().mul(w)));
+    t.term((x, w) -> x.relu().mul(w.exp()));
+    t.term((x, w) -> x.abs().mul(w.log()));
+    t.term((x, w) -> x.max(w).mul(Value.of(1.0).div(x)));
+    t.term((x, w) -> Value.where(x, w, x).mul(w.div(x)));
+    t.term((x, w) -> x.clamp(0.0, 1).mul(x.log()).add(w.mul(Value.of(0.0))));
+    t.term((x, w) -> x.relu().pow(0.5).mul(w));
+    t.term((x, w) -> x.abs().pow(-1).mul(w.relu()));
+
+    t.assertMatchesEngine(7);
+  }
+
+  @Test
+  void compile_kinksAroundLongSumsOfProducts_laneChainsMatchEngine() {
+    List<Value> inputs = new ArrayList<>();
+    List<Value> params = new ArrayList<>();
+    List<Value> outputs = new ArrayList<>();
+    for (int s = 0; s < 10; s++) {
+      List<Value> terms = new ArrayList<>();
+      for (int j = 0; j < 16; j++) {
+        Value x = Value.of(0, "x" + s + "_" + j);
+        Value w = Value.of(0, "w" + s + "_" + j);
+        inputs.add(x);
+        params.add(w);
+        terms.add(s % 2 == 0 ? w.mul(x) : x.mul(w));
+      }
+      Value sum = Value.sum(terms);
+      Value other = params.get(params.size() - 1 - s);
+      Value around =
+          switch (s) {
+            case 0 -> sum.relu();
+            case 1 -> sum.abs();
+            case 2 -> sum.max(other);
+            case 3 -> other.min(sum);
+            case 4 -> sum.clamp(-0.0, 0.0);
+            case 5 -> Value.where(sum, sum, other);
+            case 6 -> sum.pow(0.5);
+            case 7 -> sum.log();
+            case 8 -> Value.of(1.0).div(sum);
+            default -> sum.softplus().add(sum.sigmoid());
+          };
+      outputs.add(around);
+    }
+    outputs.add(0, Value.sum(outputs));
+
+    for (int fill = 0; fill < 3; fill++) {
+      SpecialConstantsAdversarialTest.assertMatchesEngine(
+          outputs,
+          inputs,
+          params,
+          points(inputs.size(), 11 + fill),
+          params(params.size(), fill, 11 + fill),
+          BATCH_ROWS);
+    }
+  }
+
+  /**
+   * Terms of one input and one param each, {@code f(x_i, w_i)}: the outputs are {@code Σ f(x_i,
+   * w_i)} followed by every {@code f(x_i, w_i)}.
+   */
+  private static final class Pairs {
+    private final List<Value> inputs = new ArrayList<>();
+    private final List<Value> params = new ArrayList<>();
+    private final List<Value> terms = new ArrayList<>();
+
+    void term(BinaryOperator<Value> f) {
+      Value x = Value.of(0, "x" + inputs.size());
+      Value w = Value.of(0, "w" + params.size());
+      inputs.add(x);
+      params.add(w);
+      terms.add(f.apply(x, w));
+    }
+
+    void assertMatchesEngine(long seed) {
+      List<Value> outputs = new ArrayList<>();
+      outputs.add(Value.sum(terms));
+      outputs.addAll(terms);
+      for (int fill = 0; fill < PARAM_FILLS.length + 2; fill++) {
+        SpecialConstantsAdversarialTest.assertMatchesEngine(
+            outputs,
+            inputs,
+            params,
+            points(inputs.size(), seed + fill),
+            params(params.size(), fill, seed + fill),
+            BATCH_ROWS);
+      }
+    }
+  }
+
+  /**
+   * Params: all {@code PARAM_FILLS[fill]}, or past the fills each drawn from {@link #VALUES}, so a
+   * param and an input often hold the same value.
+   */
+  private static double[] params(int n, int fill, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[] p = new double[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = fill < PARAM_FILLS.length ? PARAM_FILLS[fill] : VALUES[random.nextInt(VALUES.length)];
+    }
+    return p;
+  }
+
+  /**
+   * Rows of inputs: each of {@link #VALUES} in every input, then alternating with its negation (so
+   * sums of products with equal params cancel to zero), then rows drawn from them.
+   */
+  private static double[][] points(int n, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    int m = VALUES.length;
+    double[][] rows = new double[2 * m + 6][n];
+    for (int r = 0; r < rows.length; r++) {
+      for (int i = 0; i < n; i++) {
+        rows[r][i] =
+            r < m
+                ? VALUES[r]
+                : r < 2 * m
+                    ? (i % 2 == 0 ? VALUES[r - m] : -VALUES[r - m])
+                    : VALUES[random.nextInt(m)];
+      }
+    }
+    return rows;
+  }
+}
