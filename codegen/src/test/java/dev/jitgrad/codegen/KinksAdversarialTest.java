@@ -1,5 +1,7 @@
 package dev.jitgrad.codegen;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,6 +132,42 @@ class KinksAdversarialTest {
   void compile_kinksAroundLongSumsOfProducts_laneChainsMatchEngine() {
     List<Value> inputs = new ArrayList<>();
     List<Value> params = new ArrayList<>();
+    List<Value> outputs = kinksAroundSums(inputs, params);
+
+    for (int fill = 0; fill < 3; fill++) {
+      SpecialConstantsAdversarialTest.assertMatchesEngine(
+          outputs,
+          inputs,
+          params,
+          points(inputs.size(), 11 + fill),
+          params(params.size(), fill, 11 + fill),
+          BATCH_ROWS);
+    }
+  }
+
+  @Test
+  void emit_kinksAroundLongSumsOfProducts_runAsLaneChainsInBothModes() {
+    List<Value> inputs = new ArrayList<>();
+    List<Value> params = new ArrayList<>();
+    Value loss = kinksAroundSums(inputs, params).get(0);
+    LoopFormsTest.Graph graph = new LoopFormsTest.Graph(loss, inputs, params);
+
+    for (boolean exact : new boolean[] {true, false}) {
+      // forwardBatch's program, then valueAndGradBatch's (params only; the third has input grads)
+      for (Program p : graph.programs(JitOptions.defaults().withExact(exact)).subList(0, 2)) {
+        LaneEmitter.Code code = LaneEmitter.emit(p, new Layout(p));
+
+        String mode = exact ? "exact" : "default";
+        assertTrue(code != null && code.chainStatements() > 0, mode + ": no lane chain in\n" + p);
+      }
+    }
+  }
+
+  /**
+   * Sums of 16 products of an input and a param under each kink op: the outputs are their sum, then
+   * each.
+   */
+  private static List<Value> kinksAroundSums(List<Value> inputs, List<Value> params) {
     List<Value> outputs = new ArrayList<>();
     for (int s = 0; s < 10; s++) {
       List<Value> terms = new ArrayList<>();
@@ -158,16 +196,7 @@ class KinksAdversarialTest {
       outputs.add(around);
     }
     outputs.add(0, Value.sum(outputs));
-
-    for (int fill = 0; fill < 3; fill++) {
-      SpecialConstantsAdversarialTest.assertMatchesEngine(
-          outputs,
-          inputs,
-          params,
-          points(inputs.size(), 11 + fill),
-          params(params.size(), fill, 11 + fill),
-          BATCH_ROWS);
-    }
+    return outputs;
   }
 
   /**
