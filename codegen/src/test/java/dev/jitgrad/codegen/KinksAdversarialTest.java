@@ -59,81 +59,81 @@ class KinksAdversarialTest {
 
   @Test
   void compile_branchingOpsAtRuntimeKinksAndTies_everyPathMatchesEngine() {
-    Pairs t = new Pairs();
+    SpecialConstantsAdversarialTest.Terms t = new SpecialConstantsAdversarialTest.Terms();
     List<BinaryOperator<Value>> ties = List.of(Value::max, Value::min);
     for (BinaryOperator<Value> op : ties) {
-      t.term(op);
-      t.term((x, w) -> op.apply(w, x));
-      t.term((x, w) -> op.apply(x, x).mul(w));
-      t.term((x, w) -> op.apply(x.mul(w), x.mul(w)));
-      t.term((x, w) -> op.apply(x, x.neg()).mul(w));
-      t.term((x, w) -> op.apply(x.neg(), w.neg()));
-      t.term((x, w) -> Value.of(1.0).div(op.apply(x, w)));
-      t.term((x, w) -> op.apply(x, w).mul(Value.of(Double.POSITIVE_INFINITY)));
+      t.pair(op);
+      t.pair((x, w) -> op.apply(w, x));
+      t.pair((x, w) -> op.apply(x, x).mul(w));
+      t.pair((x, w) -> op.apply(x.mul(w), x.mul(w)));
+      t.pair((x, w) -> op.apply(x, x.neg()).mul(w));
+      t.pair((x, w) -> op.apply(x.neg(), w.neg()));
+      t.pair((x, w) -> Value.of(1.0).div(op.apply(x, w)));
+      t.pair((x, w) -> op.apply(x, w).mul(Value.of(Double.POSITIVE_INFINITY)));
     }
-    t.term((x, w) -> x.mul(w).relu());
-    t.term((x, w) -> w.relu().mul(x));
-    t.term((x, w) -> x.relu().mul(w));
-    t.term((x, w) -> Value.of(1.0).div(x.relu()).mul(w));
-    t.term((x, w) -> x.abs().mul(w));
-    t.term((x, w) -> w.abs().mul(x));
-    t.term((x, w) -> x.mul(w).abs());
-    t.term((x, w) -> x.abs().abs().mul(w.relu().relu()));
+    t.pair((x, w) -> x.mul(w).relu());
+    t.pair((x, w) -> w.relu().mul(x));
+    t.pair((x, w) -> x.relu().mul(w));
+    t.pair((x, w) -> Value.of(1.0).div(x.relu()).mul(w));
+    t.pair((x, w) -> x.abs().mul(w));
+    t.pair((x, w) -> w.abs().mul(x));
+    t.pair((x, w) -> x.mul(w).abs());
+    t.pair((x, w) -> x.abs().abs().mul(w.relu().relu()));
     for (double[] b : new double[][] {{-1, 1}, {-0.0, 0.0}, {0.0, 1}, {-1, -0.0}, {0.5, 0.5}}) {
-      t.term((x, w) -> x.clamp(b[0], b[1]).mul(w));
-      t.term((x, w) -> w.clamp(b[0], b[1]).mul(x));
-      t.term((x, w) -> Value.of(1.0).div(x.mul(w).clamp(b[0], b[1])));
+      t.pair((x, w) -> x.clamp(b[0], b[1]).mul(w));
+      t.pair((x, w) -> w.clamp(b[0], b[1]).mul(x));
+      t.pair((x, w) -> Value.of(1.0).div(x.mul(w).clamp(b[0], b[1])));
     }
-    t.term((x, w) -> Value.where(x, w, w.neg()));
-    t.term((x, w) -> Value.where(w, x, x.mul(w)));
-    t.term((x, w) -> Value.where(x.mul(w), x, w));
-    t.term((x, w) -> Value.where(x, x.log(), w).mul(w));
+    t.pair((x, w) -> Value.where(x, w, w.neg()));
+    t.pair((x, w) -> Value.where(w, x, x.mul(w)));
+    t.pair((x, w) -> Value.where(x.mul(w), x, w));
+    t.pair((x, w) -> Value.where(x, x.log(), w).mul(w));
 
-    t.assertMatchesEngine(3);
+    assertMatchesEngine(t, 3);
   }
 
   @Test
   void compile_smoothOpsAtZerosAndExtremes_everyPathMatchesEngine() {
-    Pairs t = new Pairs();
+    SpecialConstantsAdversarialTest.Terms t = new SpecialConstantsAdversarialTest.Terms();
     for (double k : new double[] {0, 0.5, 1, 2, -1, 3, 1.0 / 3, -0.5, 2.5, -2}) {
-      t.term((x, w) -> x.mul(w).pow(k));
-      t.term((x, w) -> w.pow(k).mul(x));
-      t.term((x, w) -> Value.of(1.0).div(x.pow(k)).mul(w));
+      t.pair((x, w) -> x.mul(w).pow(k));
+      t.pair((x, w) -> w.pow(k).mul(x));
+      t.pair((x, w) -> Value.of(1.0).div(x.pow(k)).mul(w));
     }
-    t.term((x, w) -> x.mul(w).log());
-    t.term((x, w) -> w.log().mul(x));
-    t.term((x, w) -> x.log().mul(w));
-    t.term((x, w) -> x.mul(w).exp());
-    t.term((x, w) -> x.exp().mul(w));
-    t.term((x, w) -> x.mul(w).tanh());
-    t.term((x, w) -> x.tanh().mul(w));
-    t.term((x, w) -> x.mul(w).sigmoid());
-    t.term((x, w) -> x.sigmoid().mul(w));
-    t.term((x, w) -> x.mul(w).softplus());
-    t.term((x, w) -> x.softplus().mul(w));
-    t.term((x, w) -> x.neg().softplus().sub(x.softplus()).mul(w));
-    t.term((x, w) -> x.div(w));
-    t.term((x, w) -> w.div(x));
-    t.term((x, w) -> Value.of(1.0).div(x.mul(w)));
-    t.term((x, w) -> x.div(x).mul(w));
+    t.pair((x, w) -> x.mul(w).log());
+    t.pair((x, w) -> w.log().mul(x));
+    t.pair((x, w) -> x.log().mul(w));
+    t.pair((x, w) -> x.mul(w).exp());
+    t.pair((x, w) -> x.exp().mul(w));
+    t.pair((x, w) -> x.mul(w).tanh());
+    t.pair((x, w) -> x.tanh().mul(w));
+    t.pair((x, w) -> x.mul(w).sigmoid());
+    t.pair((x, w) -> x.sigmoid().mul(w));
+    t.pair((x, w) -> x.mul(w).softplus());
+    t.pair((x, w) -> x.softplus().mul(w));
+    t.pair((x, w) -> x.neg().softplus().sub(x.softplus()).mul(w));
+    t.pair((x, w) -> x.div(w));
+    t.pair((x, w) -> w.div(x));
+    t.pair((x, w) -> Value.of(1.0).div(x.mul(w)));
+    t.pair((x, w) -> x.div(x).mul(w));
 
-    t.assertMatchesEngine(5);
+    assertMatchesEngine(t, 5);
   }
 
   @Test
   void compile_kinkGradientsTimesInfinityOrZero_everyPathMatchesEngine() {
-    Pairs t = new Pairs();
-    t.term((x, w) -> Value.sum(x.relu(), x.abs(), x.max(w), x.min(w), x.clamp(-0.0, 0.0)).mul(w));
-    t.term((x, w) -> Value.sum(x.relu().mul(w), x.abs().mul(w), x.neg().relu().mul(w)));
-    t.term((x, w) -> x.relu().mul(w.exp()));
-    t.term((x, w) -> x.abs().mul(w.log()));
-    t.term((x, w) -> x.max(w).mul(Value.of(1.0).div(x)));
-    t.term((x, w) -> Value.where(x, w, x).mul(w.div(x)));
-    t.term((x, w) -> x.clamp(0.0, 1).mul(x.log()).add(w.mul(Value.of(0.0))));
-    t.term((x, w) -> x.relu().pow(0.5).mul(w));
-    t.term((x, w) -> x.abs().pow(-1).mul(w.relu()));
+    SpecialConstantsAdversarialTest.Terms t = new SpecialConstantsAdversarialTest.Terms();
+    t.pair((x, w) -> Value.sum(x.relu(), x.abs(), x.max(w), x.min(w), x.clamp(-0.0, 0.0)).mul(w));
+    t.pair((x, w) -> Value.sum(x.relu().mul(w), x.abs().mul(w), x.neg().relu().mul(w)));
+    t.pair((x, w) -> x.relu().mul(w.exp()));
+    t.pair((x, w) -> x.abs().mul(w.log()));
+    t.pair((x, w) -> x.max(w).mul(Value.of(1.0).div(x)));
+    t.pair((x, w) -> Value.where(x, w, x).mul(w.div(x)));
+    t.pair((x, w) -> x.clamp(0.0, 1).mul(x.log()).add(w.mul(Value.of(0.0))));
+    t.pair((x, w) -> x.relu().pow(0.5).mul(w));
+    t.pair((x, w) -> x.abs().pow(-1).mul(w.relu()));
 
-    t.assertMatchesEngine(7);
+    assertMatchesEngine(t, 7);
   }
 
   @Test
@@ -181,13 +181,7 @@ class KinksAdversarialTest {
     List<Value> outputs = new ArrayList<>();
     for (int s = 0; s < 10; s++) {
       List<Value> terms = new ArrayList<>();
-      for (int j = 0; j < 16; j++) {
-        Value x = Value.of(0, "x" + s + "_" + j);
-        Value w = Value.of(0, "w" + s + "_" + j);
-        inputs.add(x);
-        params.add(w);
-        terms.add(s % 2 == 0 ? w.mul(x) : x.mul(w));
-      }
+      SpecialConstantsAdversarialTest.addProducts(terms, s, 16, inputs, params);
       Value sum = Value.sum(terms);
       Value other = params.get(params.size() - 1 - s);
       Value around =
@@ -210,36 +204,22 @@ class KinksAdversarialTest {
   }
 
   /**
-   * Terms of one input and one param each, {@code f(x_i, w_i)}: the outputs are {@code Σ f(x_i,
-   * w_i)} followed by every {@code f(x_i, w_i)}.
+   * Checks the terms {@code f(x_i, w_i)} of {@code t} against the engine: the outputs are {@code Σ
+   * f(x_i, w_i)} followed by every term, at each param fill, over all values and moderate ones.
    */
-  private static final class Pairs {
-    private final List<Value> inputs = new ArrayList<>();
-    private final List<Value> params = new ArrayList<>();
-    private final List<Value> terms = new ArrayList<>();
-
-    void term(BinaryOperator<Value> f) {
-      Value x = Value.of(0, "x" + inputs.size());
-      Value w = Value.of(0, "w" + params.size());
-      inputs.add(x);
-      params.add(w);
-      terms.add(f.apply(x, w));
-    }
-
-    void assertMatchesEngine(long seed) {
-      List<Value> outputs = new ArrayList<>();
-      outputs.add(Value.sum(terms));
-      outputs.addAll(terms);
-      for (int fill = 0; fill < PARAM_FILLS.length + 2; fill++) {
-        for (double[] values : List.of(VALUES, MODERATE)) {
-          SpecialConstantsAdversarialTest.assertMatchesEngine(
-              outputs,
-              inputs,
-              params,
-              points(inputs.size(), seed + fill, values),
-              params(params.size(), fill, seed + fill),
-              BATCH_ROWS);
-        }
+  private static void assertMatchesEngine(SpecialConstantsAdversarialTest.Terms t, long seed) {
+    List<Value> outputs = new ArrayList<>();
+    outputs.add(Value.sum(t.terms));
+    outputs.addAll(t.terms);
+    for (int fill = 0; fill < PARAM_FILLS.length + 2; fill++) {
+      for (double[] values : List.of(VALUES, MODERATE)) {
+        SpecialConstantsAdversarialTest.assertMatchesEngine(
+            outputs,
+            t.inputs,
+            t.params,
+            points(t.inputs.size(), seed + fill, values),
+            params(t.params.size(), fill, seed + fill),
+            BATCH_ROWS);
       }
     }
   }

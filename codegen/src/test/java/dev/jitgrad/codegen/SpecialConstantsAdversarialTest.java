@@ -260,13 +260,7 @@ class SpecialConstantsAdversarialTest {
       params.add(bias);
       List<Value> terms = new ArrayList<>();
       terms.add(bias);
-      for (int j = 0; j < (s < 8 ? 16 : 40); j++) {
-        Value x = Value.of(0, "x" + s + "_" + j);
-        Value w = Value.of(0, "w" + s + "_" + j);
-        inputs.add(x);
-        params.add(w);
-        terms.add(s % 2 == 0 ? w.mul(x) : x.mul(w));
-      }
+      addProducts(terms, s, s < 8 ? 16 : 40, inputs, params);
       Value sum = Value.sum(terms);
       Value around =
           switch (s % 4) {
@@ -280,6 +274,20 @@ class SpecialConstantsAdversarialTest {
     outputs.add(0, Value.sum(outputs));
 
     assertMatchesEngine(outputs, inputs, params, points(inputs.size(), 11), 0.75);
+  }
+
+  /**
+   * Adds {@code n} products of a fresh input and a fresh param to {@code terms} ({@code w·x} for an
+   * even sum {@code s}, {@code x·w} for an odd one), the long sums that lane code runs as chains.
+   */
+  static void addProducts(List<Value> terms, int s, int n, List<Value> inputs, List<Value> params) {
+    for (int j = 0; j < n; j++) {
+      Value x = Value.of(0, "x" + s + "_" + j);
+      Value w = Value.of(0, "w" + s + "_" + j);
+      inputs.add(x);
+      params.add(w);
+      terms.add(s % 2 == 0 ? w.mul(x) : x.mul(w));
+    }
   }
 
   @Test
@@ -428,17 +436,22 @@ class SpecialConstantsAdversarialTest {
    * weight's gradient is {@code f(x_i)} and each input's gradient is {@code f'(x_i)·w_i}) followed
    * by every {@code f(x_i)}.
    */
-  private static final class Terms {
-    private final List<Value> inputs = new ArrayList<>();
-    private final List<Value> params = new ArrayList<>();
-    private final List<Value> terms = new ArrayList<>();
+  static final class Terms {
+    final List<Value> inputs = new ArrayList<>();
+    final List<Value> params = new ArrayList<>();
+    final List<Value> terms = new ArrayList<>();
 
     void term(UnaryOperator<Value> f) {
+      pair((x, w) -> f.apply(x));
+    }
+
+    /** Adds a term {@code f(x_i, w_i)} of a fresh input and the param it is weighted by. */
+    void pair(BinaryOperator<Value> f) {
       Value x = Value.of(0, "x" + inputs.size());
       Value w = Value.of(0, "w" + params.size());
       inputs.add(x);
       params.add(w);
-      terms.add(f.apply(x));
+      terms.add(f.apply(x, w));
     }
 
     void assertMatchesEngine() {
