@@ -138,9 +138,18 @@ class KinksAdversarialTest {
 
   @Test
   void compile_kinksAroundLongSumsOfProducts_laneChainsMatchEngine() {
+    assertKinksAroundSumsMatchEngine(false);
+  }
+
+  @Test
+  void compile_kinksAroundDots_everyPathMatchesEngine() {
+    assertKinksAroundSumsMatchEngine(true);
+  }
+
+  private static void assertKinksAroundSumsMatchEngine(boolean dots) {
     List<Value> inputs = new ArrayList<>();
     List<Value> params = new ArrayList<>();
-    List<Value> outputs = kinksAroundSums(inputs, params);
+    List<Value> outputs = kinksAroundSums(inputs, params, dots);
 
     for (int fill = 0; fill < 3; fill++) {
       for (double[] values : List.of(VALUES, MODERATE)) {
@@ -159,7 +168,7 @@ class KinksAdversarialTest {
   void emit_kinksAroundLongSumsOfProducts_runAsLaneChainsInBothModes() {
     List<Value> inputs = new ArrayList<>();
     List<Value> params = new ArrayList<>();
-    Value loss = kinksAroundSums(inputs, params).get(0);
+    Value loss = kinksAroundSums(inputs, params, false).get(0);
     LoopFormsTest.Graph graph = new LoopFormsTest.Graph(loss, inputs, params);
 
     for (boolean exact : new boolean[] {true, false}) {
@@ -174,15 +183,19 @@ class KinksAdversarialTest {
   }
 
   /**
-   * Sums of 16 products of an input and a param under each kink op: the outputs are their sum, then
-   * each.
+   * Sums of 16 products of an input and a param (or dots of the same, with {@code dots}) under each
+   * kink op: the outputs are their sum, then each.
    */
-  private static List<Value> kinksAroundSums(List<Value> inputs, List<Value> params) {
+  private static List<Value> kinksAroundSums(List<Value> inputs, List<Value> params, boolean dots) {
     List<Value> outputs = new ArrayList<>();
     for (int s = 0; s < 10; s++) {
       List<Value> terms = new ArrayList<>();
+      int start = inputs.size();
       SpecialConstantsAdversarialTest.addProducts(terms, s, 16, inputs, params);
-      Value sum = Value.sum(terms);
+      Value sum =
+          dots
+              ? Value.dot(params.subList(start, start + 16), inputs.subList(start, start + 16))
+              : Value.sum(terms);
       Value other = params.get(params.size() - 1 - s);
       Value around =
           switch (s) {
