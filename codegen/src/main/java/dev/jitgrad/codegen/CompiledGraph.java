@@ -129,6 +129,7 @@ public final class CompiledGraph implements Serializable {
    * Returns output 0 at {@code inputs} and {@code params}.
    *
    * @throws IllegalArgumentException if an array has the wrong length
+   * @throws NullPointerException if an array is null
    */
   public double forward(double[] inputs, double[] params) {
     check(inputs, inputCount, "inputs");
@@ -143,6 +144,7 @@ public final class CompiledGraph implements Serializable {
    * Writes every output at {@code inputs} and {@code params} into {@code outputs}.
    *
    * @throws IllegalArgumentException if an array has the wrong length
+   * @throws NullPointerException if an array is null
    */
   public void forward(double[] inputs, double[] params, double[] outputs) {
     check(inputs, inputCount, "inputs");
@@ -157,7 +159,9 @@ public final class CompiledGraph implements Serializable {
   /**
    * Returns output 0 and adds its gradient with respect to the params into {@code paramGrad}.
    *
-   * @throws IllegalArgumentException if an array has the wrong length
+   * @throws IllegalArgumentException if an array has the wrong length, or {@code paramGrad} is also
+   *     {@code inputs} or {@code params}
+   * @throws NullPointerException if an array is null
    */
   public double valueAndGrad(double[] inputs, double[] params, double[] paramGrad) {
     check(inputs, inputCount, "inputs");
@@ -174,7 +178,9 @@ public final class CompiledGraph implements Serializable {
    * Returns output 0 and adds its gradient into {@code inputGrad} and {@code paramGrad}. The code
    * for input gradients is compiled on the first call.
    *
-   * @throws IllegalArgumentException if an array has the wrong length
+   * @throws IllegalArgumentException if an array has the wrong length, or a gradient array is also
+   *     another argument
+   * @throws NullPointerException if an array is null
    */
   public double valueAndGrad(
       double[] inputs, double[] params, double[] inputGrad, double[] paramGrad) {
@@ -204,7 +210,9 @@ public final class CompiledGraph implements Serializable {
    * at once, with the same results.
    *
    * @throws IllegalArgumentException if {@code rows} is negative or more than {@code inputRows}
-   *     holds, or an array has the wrong length
+   *     holds, an array has the wrong length, or {@code paramGrad} is also {@code inputRows} or
+   *     {@code params}
+   * @throws NullPointerException if an array is null
    */
   public double valueAndGradBatch(
       double[] inputRows, int rows, double[] params, double[] paramGrad) {

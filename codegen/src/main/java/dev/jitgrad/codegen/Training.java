@@ -51,13 +51,26 @@ public final class Training {
     if (labelCount < 0) {
       throw new IllegalArgumentException("label count must be >= 0, got " + labelCount);
     }
-    if (model.inputCount() + labelCount <= 0) {
+    long width = (long) model.inputCount() + labelCount;
+    if (width <= 0) {
       throw new IllegalArgumentException(
           "a row needs at least one value, got "
               + model.inputCount()
               + " model inputs and "
               + labelCount
               + " labels");
+    }
+    if (width > MAX_ARRAY) {
+      throw new IllegalArgumentException(
+          "a row of "
+              + model.inputCount()
+              + " model inputs and "
+              + labelCount
+              + " labels has "
+              + width
+              + " values, more than an array holds ("
+              + MAX_ARRAY
+              + ")");
     }
     this.labelCount = labelCount;
   }
@@ -126,8 +139,8 @@ public final class Training {
    * Returns a training run of {@code model} on {@code loss} whose labels have {@code labelCount}
    * values per row.
    *
-   * @throws IllegalArgumentException if {@code labelCount} is negative, or it and the model's input
-   *     count are both 0
+   * @throws IllegalArgumentException if {@code labelCount} is negative, it and the model's input
+   *     count are both 0, or together more values than an array holds
    * @throws NullPointerException if an argument is null
    */
   public static Training of(Model model, int labelCount, SampleLoss loss) {
@@ -137,8 +150,9 @@ public final class Training {
   /**
    * Sets the training rows, copied now.
    *
-   * @throws IllegalArgumentException if there are no rows, or a row's features do not match the
-   *     model's input count or its labels the loss's label count
+   * @throws IllegalArgumentException if there are no rows, a row's features do not match the
+   *     model's input count or its labels the loss's label count, or the rows hold more values than
+   *     an array does
    */
   public Training data(Dataset train) {
     this.data = rows(train, "training data");
@@ -221,7 +235,9 @@ public final class Training {
    * model and returns the loss and metrics of every epoch.
    *
    * @throws IllegalStateException if no data or no optimiser was set
-   * @throws IllegalArgumentException if the optimiser rejects a step, e.g. a scheduled rate
+   * @throws IllegalArgumentException if the optimiser rejects a step, e.g. a scheduled rate, or the
+   *     outputs of every row (kept for the metric and the held-out loss) are more values than an
+   *     array holds
    */
   public History run() {
     if (data == null) {
@@ -264,12 +280,38 @@ public final class Training {
       checkWidth(set.labels()[i], labelCount, name, "labels", i, "loss's labels");
     }
     int width = model.inputCount() + labelCount;
-    double[] out = new double[set.size() * width];
+    double[] out = new double[arrayLength(set.size(), width, name)];
     for (int i = 0; i < set.size(); i++) {
       System.arraycopy(set.features()[i], 0, out, i * width, model.inputCount());
       System.arraycopy(set.labels()[i], 0, out, i * width + model.inputCount(), labelCount);
     }
     return out;
+  }
+
+  /** The most values one array of a run holds: a little under {@code Integer.MAX_VALUE}. */
+  static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+  /**
+   * Returns {@code rows · width} as an array length.
+   *
+   * @throws IllegalArgumentException naming {@code what} and the rows if no array holds that many
+   */
+  static int arrayLength(long rows, long width, String what) {
+    long length = rows * width;
+    if (length > MAX_ARRAY) {
+      throw new IllegalArgumentException(
+          what
+              + ": "
+              + rows
+              + " rows of "
+              + width
+              + " values are "
+              + length
+              + " values, more than an array holds ("
+              + MAX_ARRAY
+              + ")");
+    }
+    return (int) length;
   }
 
   private static void checkWidth(
@@ -310,13 +352,18 @@ public final class Training {
 
   /** The loss and metrics of every epoch so far; a series that was not asked for is empty. */
   public static final class History {
-    private final double[] loss;
-    private final double[] metric;
-    private final double[] heldOutLoss;
-    private final double[] heldOutMetric;
+    private double[] loss;
+    private double[] metric;
+    private double[] heldOutLoss;
+    private double[] heldOutMetric;
     private int epochs;
 
-    History(int capacity, boolean hasMetric, boolean hasHeldOut) {
+    /**
+     * A history for up to {@code epochs} epochs, which grows as they finish: a run of {@code
+     * Integer.MAX_VALUE} epochs that a listener stops allocates no more than it records.
+     */
+    History(int epochs, boolean hasMetric, boolean hasHeldOut) {
+      int capacity = Math.min(epochs, 1024);
       loss = new double[capacity];
       metric = new double[hasMetric ? capacity : 0];
       heldOutLoss = new double[hasHeldOut ? capacity : 0];
@@ -324,11 +371,23 @@ public final class Training {
     }
 
     void add(double loss, double metric, double heldOutLoss, double heldOutMetric) {
+      if (epochs == this.loss.length) {
+        int capacity = (int) Math.min(2L * epochs + 1, MAX_ARRAY);
+        this.loss = Arrays.copyOf(this.loss, capacity);
+        this.metric = grown(this.metric, capacity);
+        this.heldOutLoss = grown(this.heldOutLoss, capacity);
+        this.heldOutMetric = grown(this.heldOutMetric, capacity);
+      }
       this.loss[epochs] = loss;
       set(this.metric, metric);
       set(this.heldOutLoss, heldOutLoss);
       set(this.heldOutMetric, heldOutMetric);
       epochs++;
+    }
+
+    /** Returns {@code series} with room for {@code capacity} epochs, or itself if not asked for. */
+    private static double[] grown(double[] series, int capacity) {
+      return series.length == 0 ? series : Arrays.copyOf(series, capacity);
     }
 
     private void set(double[] series, double value) {

@@ -57,8 +57,10 @@ final class TrainingLoop {
     this.labels = new double[labelCount];
     this.params = Values.data(modelParams);
     this.grad = new double[params.length];
-    this.trainOutputs = metric != null ? outputRows(train) : null;
-    this.heldOutOutputs = heldOut != null ? outputRows(heldOut) : null;
+    this.trainOutputs =
+        metric != null ? outputRows(train, "the data's outputs, for the metric") : null;
+    this.heldOutOutputs =
+        heldOut != null ? outputRows(heldOut, "the held-out data's outputs") : null;
   }
 
   History run(int batch, long totalSteps, int stepsPerEpoch, long seed, Listener listener) {
@@ -127,8 +129,9 @@ final class TrainingLoop {
     return new double[] {lossSum * (1.0 / n), metric != null ? metricSum * (1.0 / n) : Double.NaN};
   }
 
-  private double[] outputRows(double[] rows) {
-    return new double[Math.toIntExact((long) (rows.length / width) * out.length)];
+  /** Returns room for every output of packed {@code rows}, which {@code what} names in an error. */
+  private double[] outputRows(double[] rows, String what) {
+    return new double[Training.arrayLength(rows.length / width, out.length, what)];
   }
 
   /** Fisher-Yates (Knuth, TAOCP vol. 2, Algorithm P), continuing from the previous order. */

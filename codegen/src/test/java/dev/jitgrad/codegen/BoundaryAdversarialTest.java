@@ -28,7 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -551,10 +550,6 @@ class BoundaryAdversarialTest {
   }
 
   @Test
-  @Disabled(
-      "KNOWN BUG: Training.rows packs set.size() × (inputs + labels) values in an int: past"
-          + " Integer.MAX_VALUE it throws NegativeArraySizeException instead of an"
-          + " IllegalArgumentException")
   void data_rowsTimesWidthOverflowsInt_throwsIllegalArgumentNamingTheSize() {
     int labels = 100_000;
     int rows = 21_475; // × 100,001 values = 2,147,521,475 > Integer.MAX_VALUE
@@ -565,9 +560,6 @@ class BoundaryAdversarialTest {
   }
 
   @Test
-  @Disabled(
-      "KNOWN BUG: TrainingLoop.outputRows sizes every row's outputs with Math.toIntExact: rows ×"
-          + " (outputs + 1) past Integer.MAX_VALUE throws ArithmeticException from run()")
   void run_evaluationOutputsOverflowInt_throwsIllegalArgumentNamingTheSize() {
     int rows = 1_000_000; // × 2,201 outputs = 2,201,000,000 > Integer.MAX_VALUE
     Dataset data = sharedRows(rows, new double[] {1}, new double[0]);
@@ -585,9 +577,6 @@ class BoundaryAdversarialTest {
   }
 
   @Test
-  @Disabled(
-      "KNOWN BUG: Training.run sizes History for every epoch up front: epochs(Integer.MAX_VALUE),"
-          + " accepted as positive, throws OutOfMemoryError before the first step")
   void run_maxIntEpochsStoppedByTheListener_stopsAfterTheListenersEpoch() {
     IllegalStateException stop = new IllegalStateException("stop");
     Training training =
@@ -608,10 +597,6 @@ class BoundaryAdversarialTest {
   }
 
   @Test
-  @Disabled(
-      "KNOWN BUG: the Training constructor adds model.inputCount() + labelCount in int: a label"
-          + " count near Integer.MAX_VALUE wraps negative and is refused as 'a row needs at least"
-          + " one value'")
   void of_labelCountWrapsTheRowWidth_saysTheLabelCountIsTooLarge() {
     IllegalArgumentException e =
         assertThrows(
