@@ -59,7 +59,7 @@ final class Digits {
     } catch (NoSuchFileException e) {
       throw new UncheckedIOException("cannot read " + file + ": no such file", e);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot read " + file + ": " + Main.reason(e), e);
     }
   }
 

@@ -8,8 +8,10 @@ import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 
 /** Draws the digits demo's two figures as PNGs with {@code java.awt}, without a display. */
@@ -170,8 +172,15 @@ final class DigitsPlots {
 
   private static void write(BufferedImage image, Graphics2D g, Path file) throws IOException {
     g.dispose();
-    if (!ImageIO.write(image, "png", file.toFile())) {
-      throw new IOException("no PNG writer for " + file);
+    if (Files.isDirectory(file)) {
+      throw new IOException("cannot write " + file + ": a folder of that name exists");
+    }
+    try {
+      if (!ImageIO.write(image, "png", file.toFile())) {
+        throw new IOException("no PNG writer for " + file);
+      }
+    } catch (IIOException e) { // "Can't create an ImageOutputStream!", naming no file
+      throw new IOException("cannot write " + file + ": " + Main.reason(e), e);
     }
   }
 }

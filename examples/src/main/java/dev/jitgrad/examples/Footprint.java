@@ -21,12 +21,19 @@ final class Footprint {
 
   private Footprint() {}
 
-  /** Returns the number of parameters of {@code MLP(2, layerSizes...)}, exactly, as a long. */
+  /**
+   * Returns the number of parameters of {@code MLP(2, layerSizes...)}, exactly, or {@code
+   * Long.MAX_VALUE} if a long cannot hold it.
+   */
   static long parameters(int[] layerSizes) {
     long count = 0;
     long inputs = 2;
     for (int size : layerSizes) {
-      count += (inputs + 1) * size;
+      try {
+        count = Math.addExact(count, Math.multiplyExact(inputs + 1, size));
+      } catch (ArithmeticException e) {
+        return Long.MAX_VALUE; // past a long, as past any heap: the estimate refuses it
+      }
       inputs = size;
     }
     return count;

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Writes the graph of one sample's loss, like micrograd's {@code draw_dot}. */
@@ -46,6 +47,10 @@ final class GraphCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (maxValues <= 0) {
+      throw new ParameterException(
+          spec.commandLine(), "--max-values must be positive, got " + maxValues);
+    }
     Settings settings = model.settings(spec.commandLine(), 100, 1);
     Path out = model.outputFolder(spec.commandLine());
     Footprint.check(

@@ -134,6 +134,22 @@ public final class Main implements Callable<Integer> {
     return commandLine;
   }
 
+  /**
+   * Returns what went wrong in {@code e} for a line that names the file itself: a file system
+   * error's reason (its message repeats the path), else its message; never a class name or "null"
+   * (an empty gzip file's {@link java.io.EOFException} has no message).
+   */
+  static String reason(Exception e) {
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    String message = e.getMessage();
+    if (message != null && !message.isBlank()) {
+      return message;
+    }
+    return e instanceof java.io.EOFException ? "it ends too early" : "it cannot be used";
+  }
+
   private static String errorLine(String message) {
     return "jitgrad: " + message.strip().replaceAll("\\s*\\R\\s*", " ");
   }

@@ -66,7 +66,7 @@ final class ModelOptions {
     } catch (FileAlreadyExistsException e) {
       throw cannotWrite(commandLine, out, "a file of that name exists");
     } catch (IOException | SecurityException e) {
-      throw cannotWrite(commandLine, out, e.toString());
+      throw cannotWrite(commandLine, out, Main.reason(e));
     }
     if (!Files.isWritable(out)) {
       throw cannotWrite(commandLine, out, "it is not writable");

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -145,11 +144,6 @@ class CliAdversarialTest {
     assertOneLineError("needs an estimated");
   }
 
-  @Disabled(
-      "KNOWN BUG: Footprint.parameters sums (inputs + 1) * size in a long that wraps past"
-          + " Long.MAX_VALUE, so the estimate is negative, the heap check passes, and the run"
-          + " fails later with 'out of memory (Requested array size exceeds VM limit)' instead"
-          + " of being refused up front with the estimate")
   @ParameterizedTest
   @ValueSource(
       strings = {
@@ -173,10 +167,6 @@ class CliAdversarialTest {
     assertOneLineError("2,147,483,647 epochs");
   }
 
-  @Disabled(
-      "KNOWN BUG: ModelOptions.outputFolder reports an IOException from createDirectories with"
-          + " e.toString(), so the line reads 'java.nio.file.FileSystemException: ...: Not a"
-          + " directory' (or 'File name too long')")
   @ParameterizedTest
   @ValueSource(strings = {"", "graph", "digits"})
   void run_outputFolderUnderAFile_oneLineNamingThePathWithoutAnExceptionName(String command)
@@ -198,7 +188,6 @@ class CliAdversarialTest {
     assertOneLineError(folder.toString());
   }
 
-  @Disabled("KNOWN BUG: as above, 'java.nio.file.FileSystemException: ...: File name too long'")
   @Test
   void run_outputFolderNameTooLong_oneLineNamingThePathWithoutAnExceptionName() {
     Path folder = dir.resolve("x".repeat(300));
@@ -241,10 +230,6 @@ class CliAdversarialTest {
     assertOneLineError("decision-boundary.png");
   }
 
-  @Disabled(
-      "KNOWN BUG: DigitsPlots.write calls ImageIO.write(image, \"png\", File), which throws"
-          + " IIOException(\"Can't create an ImageOutputStream!\") when the file cannot be opened;"
-          + " the line 'jitgrad: Can't create an ImageOutputStream!' names no file")
   @Test
   void run_digitsPlotTargetIsAFolder_oneLineNamingItAndExit1() throws IOException {
     Files.createDirectories(dir.resolve("digits-confusion.png").resolve("keep"));
@@ -265,10 +250,6 @@ class CliAdversarialTest {
     assertOneLineError("loss.dot");
   }
 
-  @Disabled(
-      "KNOWN BUG: GraphCommand accepts a --max-values that is not positive and then refuses"
-          + " every graph as work that failed (exit 1, 'more than --max-values -1'), where every"
-          + " other size option rejects it as a bad command line (exit 2, 'must be positive')")
   @Test
   void run_graphNegativeMaxValues_usageLineAndExit2() {
     int exit = run("graph", "--out", dir.toString(), "--hidden", "2", "--max-values", "-1");
@@ -355,10 +336,6 @@ class CliAdversarialTest {
     assertOneLineError(folder.toString());
   }
 
-  @Disabled(
-      "KNOWN BUG: Digits.load(Path) reports an IOException by its message, and the EOFException"
-          + " GZIPInputStream throws on an empty .gz file has none: 'jitgrad: cannot read"
-          + " empty.csv.gz: null'")
   @Test
   void run_digitsEmptyGzipFile_oneLineSayingWhatIsWrong() throws IOException {
     Path file = Files.write(dir.resolve("empty.csv.gz"), new byte[0]);
