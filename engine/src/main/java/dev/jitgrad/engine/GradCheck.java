@@ -1,6 +1,7 @@
 package dev.jitgrad.engine;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -24,15 +25,19 @@ public final class GradCheck {
    */
   public static double[] numericGradient(ToDoubleFunction<double[]> f, double[] x, double h) {
     checkStep(h);
+    Objects.requireNonNull(f, "f");
     double[] grad = new double[x.length];
     for (int i = 0; i < x.length; i++) {
       double saved = x[i];
-      x[i] = saved + h;
-      double plus = f.applyAsDouble(x);
-      x[i] = saved - h;
-      double minus = f.applyAsDouble(x);
-      x[i] = saved;
-      grad[i] = (plus - minus) / (2 * h);
+      try {
+        x[i] = saved + h;
+        double plus = f.applyAsDouble(x);
+        x[i] = saved - h;
+        double minus = f.applyAsDouble(x);
+        grad[i] = (plus - minus) / (2 * h);
+      } finally {
+        x[i] = saved; // restored when f throws too
+      }
     }
     return grad;
   }

@@ -134,7 +134,8 @@ public final class Value {
     }
     List<Value> products = new ArrayList<>(a.size());
     for (int i = 0; i < a.size(); i++) {
-      products.add(Objects.requireNonNull(a.get(i), "a[" + i + "] is null").mul(b.get(i)));
+      Value bi = Objects.requireNonNull(b.get(i), "b[" + i + "] is null");
+      products.add(Objects.requireNonNull(a.get(i), "a[" + i + "] is null").mul(bi));
     }
     return sum(products);
   }

@@ -21,7 +21,7 @@ public final class Values {
   public static double[] grads(List<Value> values) {
     double[] out = new double[Objects.requireNonNull(values, "values").size()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = values.get(i).grad();
+      out[i] = at(values, i).grad();
     }
     return out;
   }
@@ -34,18 +34,25 @@ public final class Values {
   public static void copyData(List<Value> values, double[] target) {
     checkLength(values, target, "target");
     for (int i = 0; i < target.length; i++) {
-      target[i] = values.get(i).data();
+      target[i] = at(values, i).data();
     }
   }
 
   /**
-   * Sets the data of each leaf in {@code values} from {@code source}.
+   * Sets the data of each leaf in {@code values} from {@code source}; if it throws, no value has
+   * changed.
    *
    * @throws IllegalArgumentException if the lengths differ
    * @throws IllegalStateException if a value is not a leaf
    */
   public static void setData(List<Value> values, double[] source) {
     checkLength(values, source, "source");
+    for (int i = 0; i < source.length; i++) {
+      Value v = at(values, i);
+      if (!v.isLeaf()) {
+        v.setData(source[i]); // throws, naming its op, before any value has changed
+      }
+    }
     for (int i = 0; i < source.length; i++) {
       values.get(i).setData(source[i]);
     }
@@ -59,15 +66,21 @@ public final class Values {
   public static void setGrads(List<Value> values, double[] source) {
     checkLength(values, source, "source");
     for (int i = 0; i < source.length; i++) {
-      values.get(i).setGrad(source[i]);
+      at(values, i).setGrad(source[i]);
     }
   }
 
   /** Sets the gradient of every value in {@code values} to 0. */
   public static void zeroGrad(List<Value> values) {
-    for (Value v : Objects.requireNonNull(values, "values")) {
-      v.zeroGrad();
+    Objects.requireNonNull(values, "values");
+    for (int i = 0; i < values.size(); i++) {
+      at(values, i).zeroGrad();
     }
+  }
+
+  /** Returns value {@code i} of {@code values}, or throws naming it if it is null. */
+  private static Value at(List<Value> values, int i) {
+    return Objects.requireNonNull(values.get(i), () -> "values[" + i + "] is null");
   }
 
   private static void checkLength(List<Value> values, double[] array, String name) {

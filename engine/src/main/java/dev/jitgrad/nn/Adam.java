@@ -28,15 +28,15 @@ public final class Adam implements Optimizer {
    * Creates Adam with the given hyperparameters.
    *
    * @throws IllegalArgumentException if the rate is not positive and finite, a beta is outside [0,
-   *     1), or epsilon is not positive
+   *     1), or epsilon is not positive and finite
    */
   public Adam(double learningRate, double beta1, double beta2, double epsilon) {
     setLearningRate(learningRate);
     if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
       throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + " and " + beta2);
     }
-    if (!(epsilon > 0)) {
-      throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
+    if (!(epsilon > 0) || epsilon == Double.POSITIVE_INFINITY) {
+      throw new IllegalArgumentException("epsilon must be positive and finite, got " + epsilon);
     }
     this.beta1 = beta1;
     this.beta2 = beta2;
@@ -145,7 +145,9 @@ public final class Adam implements Optimizer {
       m = new double[params.length];
       v = new double[params.length];
     }
-    t++;
+    if (t < Integer.MAX_VALUE) {
+      t++; // stops there: for betas up to 1 - 1e-7 both corrections are 1 to the bit long before
+    }
     double correction1 = 1 - Math.pow(beta1, t);
     double correction2 = 1 - Math.pow(beta2, t);
     double shrink = 1 - learningRate * decoupledWeightDecay;

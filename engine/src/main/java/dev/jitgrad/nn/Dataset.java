@@ -45,14 +45,15 @@ public record Dataset(double[][] features, double[][] labels) {
    * one the rest), plus Gaussian noise of standard deviation {@code noise} on both coordinates.
    * Unlike scikit-learn the points are not shuffled: the outer moon comes first.
    *
-   * @throws IllegalArgumentException if {@code n} is not positive or {@code noise} is negative
+   * @throws IllegalArgumentException if {@code n} is not positive or {@code noise} is negative or
+   *     not finite
    */
   public static Dataset moons(int n, double noise, long seed) {
     if (n <= 0) {
       throw new IllegalArgumentException("samples must be positive, got " + n);
     }
-    if (!(noise >= 0)) {
-      throw new IllegalArgumentException("noise must be at least 0, got " + noise);
+    if (!(noise >= 0) || noise == Double.POSITIVE_INFINITY) {
+      throw new IllegalArgumentException("noise must be finite and at least 0, got " + noise);
     }
     SplittableRandom random = new SplittableRandom(seed);
     int outer = n / 2;

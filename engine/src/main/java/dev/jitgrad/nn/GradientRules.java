@@ -38,8 +38,32 @@ final class GradientRules {
     for (double g : grads) {
       squares += g * g;
     }
-    double coefficient = maxNorm / (Math.sqrt(squares) + 1e-6);
+    double norm = Math.sqrt(squares);
+    if (norm == Double.POSITIVE_INFINITY) { // squares past a double, or an infinite gradient
+      norm = scaledNorm(grads);
+    }
+    double coefficient = maxNorm / (norm + 1e-6);
     return coefficient < 1.0 ? coefficient : 1.0;
+  }
+
+  /**
+   * Returns the norm of {@code grads} from their squares over the largest magnitude, which do not
+   * overflow: infinite only if a gradient is.
+   */
+  private static double scaledNorm(double[] grads) {
+    double largest = 0;
+    for (double g : grads) {
+      largest = Math.max(largest, Math.abs(g));
+    }
+    if (largest == Double.POSITIVE_INFINITY) {
+      return largest;
+    }
+    double squares = 0;
+    for (double g : grads) {
+      double r = g / largest;
+      squares += r * r;
+    }
+    return largest * Math.sqrt(squares);
   }
 
   /** Returns the gradient {@code g·scale + λ·p} the update uses. */

@@ -32,6 +32,9 @@ public final class Layer implements Parameterized {
     if (outputs <= 0) {
       throw new IllegalArgumentException("a layer needs at least 1 neuron, got " + outputs);
     }
+    if (inputs <= 0) { // before the list of outputs neurons is made
+      throw new IllegalArgumentException("a neuron needs at least 1 input, got " + inputs);
+    }
     List<Neuron> n = new ArrayList<>(outputs);
     for (int i = 0; i < outputs; i++) {
       n.add(new Neuron(inputs, relu, random, init.bound(inputs, outputs)));

@@ -198,8 +198,14 @@ public final class Losses {
   /**
    * Returns the L2 penalty {@code alpha · Σ p²}, micrograd's regularisation term; an optimiser's
    * coupled weight decay {@code λ = 2·alpha} adds the same gradient without the graph.
+   *
+   * @throws IllegalArgumentException if {@code alpha} is negative or not finite, as the weight
+   *     decay is
    */
   public static Value l2(List<Value> parameters, double alpha) {
+    if (!(alpha >= 0) || alpha == Double.POSITIVE_INFINITY) {
+      throw new IllegalArgumentException("alpha must be finite and at least 0, got " + alpha);
+    }
     List<Value> squares = new ArrayList<>(parameters.size());
     for (Value p : parameters) {
       squares.add(p.mul(p));

@@ -54,13 +54,15 @@ public final class MLP implements Model {
     if (layerSizes.length == 0) {
       throw new IllegalArgumentException("an MLP needs at least one layer size");
     }
-    List<Layer> l = new ArrayList<>(layerSizes.length);
-    int fanIn = inputs;
-    for (int i = 0; i < layerSizes.length; i++) {
+    for (int i = 0; i < layerSizes.length; i++) { // every size before any layer is made
       if (layerSizes[i] <= 0) {
         throw new IllegalArgumentException(
             "layer " + i + " must have at least 1 neuron, got " + layerSizes[i]);
       }
+    }
+    List<Layer> l = new ArrayList<>(layerSizes.length);
+    int fanIn = inputs;
+    for (int i = 0; i < layerSizes.length; i++) {
       l.add(new Layer(fanIn, layerSizes[i], i < layerSizes.length - 1, random, init));
       fanIn = layerSizes[i];
     }

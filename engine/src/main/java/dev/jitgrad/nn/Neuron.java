@@ -4,6 +4,7 @@ import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /** One neuron: {@code b + Σ wᵢxᵢ}, through ReLU unless it is linear. */
@@ -48,7 +49,7 @@ public final class Neuron implements Parameterized {
     List<Value> terms = new ArrayList<>(x.size() + 1);
     terms.add(bias);
     for (int i = 0; i < x.size(); i++) {
-      terms.add(weights.get(i).mul(x.get(i)));
+      terms.add(weights.get(i).mul(Objects.requireNonNull(x.get(i), "x[" + i + "] is null")));
     }
     Value act = Value.sum(terms);
     return relu ? act.relu() : act;

@@ -29,6 +29,8 @@ public interface Optimizer {
    */
   default void step(List<Value> params) {
     double[] data = Values.data(params);
+    Values.setData(
+        params, data); // the same data: a value that is not a leaf throws before the step
     step(data, Values.grads(params));
     Values.setData(params, data);
   }

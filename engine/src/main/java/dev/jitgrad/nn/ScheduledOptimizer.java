@@ -29,7 +29,9 @@ final class ScheduledOptimizer implements Optimizer {
     }
     optimizer.setLearningRate(rate);
     optimizer.step(params, grads);
-    step++;
+    if (step < Integer.MAX_VALUE) {
+      step++; // the count stops there, the schedules' final rate long reached
+    }
   }
 
   /** Writes the step count, then the scheduled optimiser's state. */

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -24,9 +23,6 @@ import org.junit.jupiter.api.function.Executable;
 class EngineBoundaryAdversarialTest {
 
   @Test
-  @Disabled(
-      "KNOWN BUG: Value.dot passes b.get(i) unchecked to mul, whose NPE says 'the operand of mul"
-          + " is null' instead of naming b[i]")
   void dot_nullElementInSecondList_throwsNamingItsIndex() {
     List<Value> a = List.of(Value.of(1), Value.of(2));
     List<Value> b = Arrays.asList(Value.of(3), null);
@@ -45,9 +41,6 @@ class EngineBoundaryAdversarialTest {
   }
 
   @Test
-  @Disabled(
-      "KNOWN BUG: every Values helper dereferences list elements unchecked, so a null element"
-          + " gives an NPE with a null message instead of one naming values[i]")
   void valuesHelpers_nullElement_throwNullPointerNamingItsIndex() {
     List<Value> values = Arrays.asList(Value.of(1), null);
     double[] two = new double[2];
@@ -62,9 +55,6 @@ class EngineBoundaryAdversarialTest {
   }
 
   @Test
-  @Disabled(
-      "KNOWN BUG: Values.setData sets the leaves before a non-leaf and then throws, so a failed"
-          + " call leaves them changed (its wrong-length failure changes nothing)")
   void setData_nonLeafAfterALeaf_throwsAndLeavesTheLeafUnchanged() {
     Value leaf = Value.of(1.0);
     Value computed = leaf.add(1.0);
@@ -79,10 +69,6 @@ class EngineBoundaryAdversarialTest {
   }
 
   @Test
-  @Disabled(
-      "KNOWN BUG: GradCheck.numericGradient(f, x, h) sets x[i] = x[i] + h without try/finally,"
-          + " so when f throws (or is null) x keeps the perturbed entry though the javadoc says x"
-          + " is restored")
   void numericGradient_functionThatThrows_restoresX() {
     double[] x = {1.0, 2.0};
     ToDoubleFunction<double[]> failing =
@@ -100,10 +86,6 @@ class EngineBoundaryAdversarialTest {
   }
 
   @Test
-  @Disabled(
-      "KNOWN BUG: GradCheck.numericGradient of a graph with a non-leaf among the leaves throws"
-          + " from Values.setData after it set the earlier leaves to x + h, and never restores"
-          + " them though the javadoc says the leaves' data is restored")
   void numericGradientOfGraph_nonLeafAmongLeaves_throwsAndRestoresTheLeaves() {
     Value x = Value.of(1.0);
     Value y = Value.of(2.0);
