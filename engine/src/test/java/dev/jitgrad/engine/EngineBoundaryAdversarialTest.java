@@ -20,7 +20,7 @@ import org.junit.jupiter.api.function.Executable;
  * deeper than a recursive traversal survives. A failed call must throw at the boundary, naming the
  * bad argument, and leave every object as it was.
  */
-class EngineBoundaryAdversarialTest {
+public class EngineBoundaryAdversarialTest {
 
   @Test
   void dot_nullElementInSecondList_throwsNamingItsIndex() {
@@ -219,12 +219,14 @@ class EngineBoundaryAdversarialTest {
     return count;
   }
 
-  private static void assertNpeNaming(String name, Executable call) {
+  /** Asserts that {@code call} throws an NPE whose message contains {@code name}. */
+  public static void assertNpeNaming(String name, Executable call) {
     NullPointerException e = assertThrowsExactly(NullPointerException.class, call);
     assertMessageContains(e, name);
   }
 
-  private static void assertMessageContains(Throwable e, String text) {
+  /** Asserts that {@code e} has a message and it contains {@code text}. */
+  public static void assertMessageContains(Throwable e, String text) {
     assertNotNull(e.getMessage(), "no message; expected one naming " + text);
     assertTrue(e.getMessage().contains(text), e.getMessage());
   }

@@ -1,11 +1,11 @@
 package dev.jitgrad.nn;
 
+import static dev.jitgrad.engine.EngineBoundaryAdversarialTest.assertMessageContains;
+import static dev.jitgrad.engine.EngineBoundaryAdversarialTest.assertNpeNaming;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrowsExactly;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.engine.Value;
 import java.io.ByteArrayInputStream;
@@ -297,15 +297,5 @@ class NnBoundaryAdversarialTest {
   private static void assertIaeNaming(String text, Executable call) {
     IllegalArgumentException e = assertThrowsExactly(IllegalArgumentException.class, call);
     assertMessageContains(e, text);
-  }
-
-  private static void assertNpeNaming(String name, Executable call) {
-    NullPointerException e = assertThrowsExactly(NullPointerException.class, call);
-    assertMessageContains(e, name);
-  }
-
-  private static void assertMessageContains(Throwable e, String text) {
-    assertNotNull(e.getMessage(), "no message; expected one naming " + text);
-    assertTrue(e.getMessage().contains(text), e.getMessage());
   }
 }
