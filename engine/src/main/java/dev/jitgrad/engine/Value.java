@@ -109,9 +109,20 @@ public final class Value {
     }
     Value[] children = values.toArray(NO_CHILDREN);
     for (int i = 0; i < children.length; i++) {
-      Objects.requireNonNull(children[i], "values[" + i + "] is null");
+      element(children[i], "values", i);
     }
     return new Value(Op.SUM, children);
+  }
+
+  /**
+   * Returns {@code v}, element {@code i} of {@code list}, or throws naming it if it is null: the
+   * message is built only then, not once per element of every sum.
+   */
+  private static Value element(Value v, String list, int i) {
+    if (v == null) {
+      throw new NullPointerException(list + "[" + i + "] is null");
+    }
+    return v;
   }
 
   /** Returns the n-ary sum of {@code values}; see {@link #sum(List)}. */
@@ -134,8 +145,8 @@ public final class Value {
     }
     List<Value> products = new ArrayList<>(a.size());
     for (int i = 0; i < a.size(); i++) {
-      Value bi = Objects.requireNonNull(b.get(i), "b[" + i + "] is null");
-      products.add(Objects.requireNonNull(a.get(i), "a[" + i + "] is null").mul(bi));
+      Value bi = element(b.get(i), "b", i);
+      products.add(element(a.get(i), "a", i).mul(bi));
     }
     return sum(products);
   }

@@ -150,9 +150,7 @@ public final class Losses {
     Value lse = logSumExp(logits);
     List<Value> terms = new ArrayList<>(logits.size());
     for (int i = 0; i < logits.size(); i++) {
-      terms.add(
-          Objects.requireNonNull(oneHot.get(i), "oneHot[" + i + "] is null")
-              .mul(lse.sub(logits.get(i))));
+      terms.add(element(oneHot.get(i), "oneHot", i).mul(lse.sub(logits.get(i))));
     }
     return Value.sum(terms);
   }
@@ -181,9 +179,20 @@ public final class Losses {
     }
     Value m = Objects.requireNonNull(logits.get(0), "logits[0] is null");
     for (int i = 1; i < logits.size(); i++) {
-      m = m.max(Objects.requireNonNull(logits.get(i), "logits[" + i + "] is null"));
+      m = m.max(element(logits.get(i), "logits", i));
     }
     return m;
+  }
+
+  /**
+   * Returns {@code v}, element {@code i} of {@code list}, or throws naming it if it is null: the
+   * message is built only then, not once per element of every sample's loss.
+   */
+  private static Value element(Value v, String list, int i) {
+    if (v == null) {
+      throw new NullPointerException(list + "[" + i + "] is null");
+    }
+    return v;
   }
 
   /** Returns {@code exp(zᵢ - m)} for every logit. */

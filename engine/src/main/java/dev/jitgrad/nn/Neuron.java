@@ -4,7 +4,6 @@ import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /** One neuron: {@code b + Σ wᵢxᵢ}, through ReLU unless it is linear. */
@@ -49,7 +48,11 @@ public final class Neuron implements Parameterized {
     List<Value> terms = new ArrayList<>(x.size() + 1);
     terms.add(bias);
     for (int i = 0; i < x.size(); i++) {
-      terms.add(weights.get(i).mul(Objects.requireNonNull(x.get(i), "x[" + i + "] is null")));
+      Value xi = x.get(i);
+      if (xi == null) { // the message built only then, not once per product
+        throw new NullPointerException("x[" + i + "] is null");
+      }
+      terms.add(weights.get(i).mul(xi));
     }
     Value act = Value.sum(terms);
     return relu ? act.relu() : act;

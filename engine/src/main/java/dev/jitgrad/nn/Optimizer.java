@@ -29,8 +29,8 @@ public interface Optimizer {
    */
   default void step(List<Value> params) {
     double[] data = Values.data(params);
-    Values.setData(
-        params, data); // the same data: a value that is not a leaf throws before the step
+    // the same data back: a value that is not a leaf throws before the step changes any state
+    Values.setData(params, data);
     step(data, Values.grads(params));
     Values.setData(params, data);
   }
