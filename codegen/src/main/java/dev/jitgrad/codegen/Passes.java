@@ -380,25 +380,29 @@ final class Passes {
 
     /** A merge for about {@code instructions} instructions (more are taken too). */
     Merge(int instructions) {
-      int n = Math.max(instructions, 8);
-      last = new int[n];
-      before = new int[n];
-      hashes = new int[n];
-      length = new byte[n];
-      table = new long[64];
+      this(instructions, new int[0], new int[0], new int[0], new byte[0], new long[64], 0);
+    }
+
+    private Merge(
+        int instructions,
+        int[] last,
+        int[] before,
+        int[] hashes,
+        byte[] length,
+        long[] table,
+        int entries) {
+      int n = Math.max(Math.max(instructions, 8), last.length);
+      this.last = Arrays.copyOf(last, n);
+      this.before = Arrays.copyOf(before, n);
+      this.hashes = Arrays.copyOf(hashes, n);
+      this.length = Arrays.copyOf(length, n);
+      this.table = table;
+      this.entries = entries;
     }
 
     /** Returns a merge for about {@code instructions} instructions holding this one's entries. */
     Merge copyFor(int instructions) {
-      Merge copy = new Merge(0);
-      int n = Math.max(instructions, last.length);
-      copy.last = Arrays.copyOf(last, n);
-      copy.before = Arrays.copyOf(before, n);
-      copy.hashes = Arrays.copyOf(hashes, n);
-      copy.length = Arrays.copyOf(length, n);
-      copy.table = table.clone();
-      copy.entries = entries;
-      return copy;
+      return new Merge(instructions, last, before, hashes, length, table.clone(), entries);
     }
 
     @Override
