@@ -29,15 +29,15 @@ final class Tape {
   private static final long ADD = opToken(Op.ADD);
 
   private int size;
-  private int[] tokenStart = new int[65];
-  private int[] indexStart = new int[65];
-  private int[] treeSize = new int[64];
-  private int[] shapeHash = new int[64];
+  private int[] tokenStart;
+  private int[] indexStart;
+  private int[] treeSize;
+  private int[] shapeHash;
   private int hash = 1; // of the tokens of the statement being written
-  private long[] tokens = new long[256];
+  private long[] tokens;
   private int tokenCount;
-  private int[] indices = new int[128];
-  private byte[] accesses = new byte[128];
+  private int[] indices;
+  private byte[] accesses;
   private int indexCount;
 
   private final Program p;
@@ -52,6 +52,49 @@ final class Tape {
   private Tape(Program p, Layout layout) {
     this.p = p;
     this.layout = layout;
+    // sized for what the statements will take, as far as the program tells: arrays grown by
+    // doubling were most of a fresh 784-64-10 compile's garbage (16 of 32 MB, with a young
+    // collection in the compile for it); an estimate short of the need still grows
+    long statements = 0;
+    long tokens = 0;
+    long indices = 0;
+    for (int i = 0; i < p.size; i++) {
+      if (p.structured && p.kind(i) == Kind.UPDATE) {
+        int n = Layout.products(p, i);
+        statements += n;
+        tokens += 6L * n; // pg[e] = pg[e] + x·g
+        indices += 4L * n;
+        continue;
+      }
+      if (p.structured && p.kind(i) == Kind.DOT) {
+        int n = Layout.products(p, i);
+        int k = Layout.partialSums(p, i);
+        statements += k;
+        tokens += 4L * n + 2L * k; // per product w, x, MUL, ADD
+        indices += 2L * n + 2L * k;
+      }
+      if (layout.stored(i) || layout.directSink[i] >= 0) {
+        statements++;
+        tokens += 3L * layout.treeSize[i] + 2;
+        indices += layout.treeSize[i] + 2L;
+      }
+    }
+    statements += p.sinkCount();
+    tokens += 2L * p.sinkCount();
+    indices += 2L * p.sinkCount();
+    int rows = capacity(statements + 1);
+    tokenStart = new int[rows + 1];
+    indexStart = new int[rows + 1];
+    treeSize = new int[rows];
+    shapeHash = new int[rows];
+    this.tokens = new long[capacity(tokens)];
+    this.indices = new int[capacity(indices)];
+    accesses = new byte[this.indices.length];
+  }
+
+  /** Returns an array length for an estimated need of {@code n}, at least 64. */
+  private static int capacity(long n) {
+    return (int) Math.max(64, Math.min(n, Integer.MAX_VALUE - 8));
   }
 
   /** Returns the statements that compute {@code p} as {@code layout} stores it. */

@@ -3,6 +3,7 @@ package dev.jitgrad.codegen;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.nn.Init;
 import dev.jitgrad.nn.MLP;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,7 +17,8 @@ import java.util.SplittableRandom;
  * cost, e.g. {@code java -cp ... dev.jitgrad.codegen.CompileStages mlp} ({@code mlp} is 784-64-10
  * with a per-sample softmax cross-entropy, {@code mlp:2-64-64-1} any MLP with the loss of {@code
  * CodeDigests}; {@code chain N} and {@code sum N} are the graphs of {@code MillionNodeChild},
- * {@code random N} the one of {@code CompileCostBenchmark}).
+ * {@code random N} the one of {@code CompileCostBenchmark}). Each line gives the bytes its stage
+ * allocated; with {@code -Djitgrad.stages.tinyFirst=true} a 2-4-1 MLP is compiled before timing.
  */
 final class CompileStages {
   private static long last;
@@ -31,6 +33,14 @@ final class CompileStages {
     JitOptions options = JitOptions.defaults();
     List<Value> outputs = List.of(loss);
 
+    if (Boolean.getBoolean("jitgrad.stages.tinyFirst")) {
+      // a 2-4-1 compile first: what is left is the cost of running the compiler's code, without
+      // loading its classes and making its call sites the first time
+      List<Value> few = List.of(Value.of(0), Value.of(1));
+      MLP small = CodeDigests.model(new int[] {2, 4, 1});
+      Jit.compile(small.apply(few).get(0), few, small.parameters());
+    }
+    bytes = allocated();
     last = System.nanoTime();
     long start = last;
     Program traced = Tracer.trace(outputs, inputs, params);
@@ -58,10 +68,25 @@ final class CompileStages {
         Locale.ROOT, "%-40s %8.1f ms%n", "with both lanes", (System.nanoTime() - start) / 1e6);
   }
 
+  /** Bytes this thread had allocated at the last lap. */
+  private static long bytes;
+
+  private static long allocated() {
+    return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+        .getCurrentThreadAllocatedBytes();
+  }
+
   private static void lap(String stage, Program p) {
     long now = System.nanoTime();
+    long b = allocated();
     System.out.printf(
-        Locale.ROOT, "%-40s %8.1f ms  %,11d instructions%n", stage, (now - last) / 1e6, p.size);
+        Locale.ROOT,
+        "%-40s %8.1f ms  %,11d instructions  %,12d bytes allocated%n",
+        stage,
+        (now - last) / 1e6,
+        p.size,
+        b - bytes);
+    bytes = allocated();
     last = System.nanoTime();
   }
 
