@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.IntFunction;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
@@ -129,8 +128,7 @@ final class ChunkedClasses {
   }
 
   /** Defines {@code classes} as hidden classes and returns an instance of each, in order. */
-  static <T> T[] load(List<byte[]> classes, IntFunction<T[]> array) {
-    T[] instances = array.apply(classes.size());
+  static <T> T[] load(List<byte[]> classes, T[] instances) {
     for (int c = 0; c < instances.length; c++) {
       @SuppressWarnings("unchecked")
       T instance = (T) instantiate(classes.get(c));

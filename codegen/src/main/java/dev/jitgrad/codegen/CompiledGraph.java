@@ -74,7 +74,7 @@ public final class CompiledGraph implements Serializable {
     int size = gradient.workspaceSize(); // a thread's workspace grows for the others on their use
     int inputs = inputCount;
     int params = paramCount;
-    this.workspaces = ThreadLocal.withInitial(() -> new Workspace(size, inputs, params));
+    this.workspaces = new Workspaces(size, inputs, params);
     this.batches =
         new BatchRunner(
             gradient, compiled.gradient().lanes(), inputCount, paramCount, compiled.gradientSize());
@@ -545,5 +545,26 @@ public final class CompiledGraph implements Serializable {
         + "; "
         + summary.text(code(), forward.pending())
         + "]";
+  }
+
+  /**
+   * Each thread's workspace, made on its first call; a class, not {@code ThreadLocal.withInitial}
+   * with a lambda, which a fresh JVM would spin a class for (see {@code Passes.Run}).
+   */
+  private static final class Workspaces extends ThreadLocal<Workspace> {
+    private final int size;
+    private final int inputs;
+    private final int params;
+
+    Workspaces(int size, int inputs, int params) {
+      this.size = size;
+      this.inputs = inputs;
+      this.params = params;
+    }
+
+    @Override
+    protected Workspace initialValue() {
+      return new Workspace(size, inputs, params);
+    }
   }
 }

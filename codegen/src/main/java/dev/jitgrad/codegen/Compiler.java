@@ -4,6 +4,7 @@ import dev.jitgrad.engine.Value;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * The compiler's stages, in the order they run; each is a function on plain data, tested alone.
@@ -276,7 +277,15 @@ final class Compiler {
    * sixth session").
    */
   static Lazy<Built> later(Program p, JitOptions options) {
-    return new Lazy<>(() -> build(p, options, false));
+    return new Lazy<>(new Later(p, options));
+  }
+
+  /** Builds a program's code when first asked; a class, not a lambda (see {@code Passes.Run}). */
+  private record Later(Program p, JitOptions options) implements Supplier<Built> {
+    @Override
+    public Built get() {
+      return build(p, options, false);
+    }
   }
 
   /**

@@ -120,7 +120,9 @@ final class Emitter {
 
   /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */
   static Kernel load(Code code) {
-    return new Loaded(ChunkedClasses.load(code.classes(), Segment[]::new), code.workspaceSize());
+    return new Loaded(
+        ChunkedClasses.load(code.classes(), new Segment[code.classes().size()]),
+        code.workspaceSize());
   }
 
   /** A kernel made of loaded generated classes, run one after another. */

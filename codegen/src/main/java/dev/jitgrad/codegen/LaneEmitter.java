@@ -190,7 +190,7 @@ final class LaneEmitter {
   /** Defines the classes of {@code code} as hidden classes and returns a kernel that runs them. */
   static LaneKernel load(Code code) {
     return new LaneKernel(
-        ChunkedClasses.load(code.classes(), LaneSegment[]::new),
+        ChunkedClasses.load(code.classes(), new LaneSegment[code.classes().size()]),
         code.inputCount(),
         code.laneRows(),
         code.scratch());

@@ -21,11 +21,14 @@ final class Lazy<T> {
     state = new AtomicReference<>(new Pending(maker));
   }
 
+  /** A value made already. */
+  private Lazy(T value) {
+    state = new AtomicReference<>(value);
+  }
+
   /** Returns a value made already. */
   static <T> Lazy<T> of(T value) {
-    Lazy<T> made = new Lazy<>(() -> value);
-    made.get();
-    return made;
+    return new Lazy<>(value);
   }
 
   /** Returns the value, making it now if no call has yet. */

@@ -31,7 +31,7 @@ final class LazyLanes {
 
   /** Lanes that {@code builder} makes on first use (null: the program has none). */
   LazyLanes(Supplier<LaneKernel> builder) {
-    this.kernel = builder == null ? Lazy.of(null) : new Lazy<>(() -> build(builder));
+    this.kernel = builder == null ? Lazy.of(null) : new Lazy<>(new Guarded(builder));
   }
 
   /**
@@ -39,14 +39,30 @@ final class LazyLanes {
    * statements (null: search them then).
    */
   static LazyLanes of(Program p, List<Rolling.Loop> loops) {
-    return new LazyLanes(
-        () -> {
-          Layout layout = new Layout(p);
-          Tape tape = Tape.of(p, layout);
-          tape.loops = loops;
-          LaneEmitter.Code code = LaneEmitter.emit(p, layout, tape, LaneEmitter.MIN_ROLL_BYTES);
-          return code == null ? null : LaneEmitter.load(code);
-        });
+    return new LazyLanes(new Build(p, loops));
+  }
+
+  /**
+   * Builds the lanes of {@code p}; this and {@link Guarded} are classes, not lambdas, for a fresh
+   * JVM's sake (see {@code Passes.Run}).
+   */
+  private record Build(Program p, List<Rolling.Loop> loops) implements Supplier<LaneKernel> {
+    @Override
+    public LaneKernel get() {
+      Layout layout = new Layout(p);
+      Tape tape = Tape.of(p, layout);
+      tape.loops = loops;
+      LaneEmitter.Code code = LaneEmitter.emit(p, layout, tape, LaneEmitter.MIN_ROLL_BYTES);
+      return code == null ? null : LaneEmitter.load(code);
+    }
+  }
+
+  /** Runs {@code builder} as {@link #build} does. */
+  private record Guarded(Supplier<LaneKernel> builder) implements Supplier<LaneKernel> {
+    @Override
+    public LaneKernel get() {
+      return build(builder);
+    }
   }
 
   /** Returns the lane kernel, building it now if no call has yet, or null if there is none. */

@@ -90,9 +90,19 @@ final class Lowering {
     return p.rewrite(
         // an n-term sum's n operands become n - 1 adds of 2 each: as many more as instructions
         p.newBuilder((int) size, (int) Math.min(p.operands.length + extra, Integer.MAX_VALUE - 8)),
-        (out, in, i, renamed) ->
-            whole != null && whole[i] ? out.copy(in, i, renamed) : expand(out, in, i, renamed),
+        new Expand(whole),
         live);
+  }
+
+  /**
+   * The rule that expands each instruction but those {@code whole} marks (none if null), which it
+   * copies; a class, not a lambda, for a fresh JVM's sake (see {@code Passes.Run}).
+   */
+  private record Expand(boolean[] whole) implements Program.Rule {
+    @Override
+    public int apply(Program.Builder out, Program in, int i, int[] renamed) {
+      return whole != null && whole[i] ? out.copy(in, i, renamed) : expand(out, in, i, renamed);
+    }
   }
 
   /**

@@ -31,9 +31,7 @@ final class Passes {
    * adjoint terms of {@code x·1}'s users straight into {@code x}'s, a different grouping.)
    */
   static final List<Pass> BEFORE_REVERSE =
-      List.of(
-          new Pass("constant folding", Passes::foldConstants),
-          new Pass("dead code", Passes::eliminateDeadCode));
+      List.of(new Pass("constant folding", Run.FOLD), new Pass("dead code", Run.DEAD_CODE));
 
   /**
    * The default pipeline, for forward programs and for gradient programs after reverse mode:
@@ -46,7 +44,7 @@ final class Passes {
       List.of(
           new Pass(
               "constant folding, algebraic identities, common subexpressions",
-              Passes::foldSimplifyMerge));
+              Run.FOLD_SIMPLIFY_MERGE));
 
   /**
    * The exact pipeline after reverse mode: nothing that changes the order or grouping of
@@ -56,8 +54,28 @@ final class Passes {
   static final List<Pass> EXACT = List.of();
 
   /** The exact pipeline before reverse mode: dead code only. */
-  static final List<Pass> EXACT_BEFORE_REVERSE =
-      List.of(new Pass("dead code", Passes::eliminateDeadCode));
+  static final List<Pass> EXACT_BEFORE_REVERSE = List.of(new Pass("dead code", Run.DEAD_CODE));
+
+  /**
+   * The passes of the pipelines above, and below the rules they rewrite with, as named classes, not
+   * lambdas or method references: a fresh JVM spins a class for each of those the first time it
+   * runs, 0.3 to 0.9 ms apiece here, and a first compile ran about fifteen (benchmarks/RESULTS.md,
+   * "tenth session").
+   */
+  private enum Run implements UnaryOperator<Program> {
+    FOLD,
+    DEAD_CODE,
+    FOLD_SIMPLIFY_MERGE;
+
+    @Override
+    public Program apply(Program p) {
+      return switch (this) {
+        case FOLD -> foldConstants(p);
+        case DEAD_CODE -> eliminateDeadCode(p);
+        case FOLD_SIMPLIFY_MERGE -> foldSimplifyMerge(p);
+      };
+    }
+  }
 
   private Passes() {}
 
@@ -79,7 +97,39 @@ final class Passes {
     int apply(Program.Builder out, int x);
   }
 
-  private static final Step KEEP = (out, x) -> x;
+  private static final Step KEEP = new Keep();
+
+  /** The step that keeps what was appended. */
+  private static final class Keep implements Step {
+    @Override
+    public int apply(Program.Builder out, int x) {
+      return x;
+    }
+  }
+
+  /** The rule that folds each instruction and hands what that appends to {@code then}. */
+  private record Fold(Step then) implements Program.Rule {
+    @Override
+    public int apply(Program.Builder out, Program in, int i, int[] renamed) {
+      return fold(out, in, i, renamed, then);
+    }
+  }
+
+  /** The step that simplifies what was appended and hands what that appends to {@code then}. */
+  private record Simplify(Step then) implements Step {
+    @Override
+    public int apply(Program.Builder out, int x) {
+      return simplify(out, x, then);
+    }
+  }
+
+  /** The rule that copies each instruction it is given. */
+  private static final class Copy implements Program.Rule {
+    @Override
+    public int apply(Program.Builder out, Program in, int i, int[] renamed) {
+      return out.copy(in, i, renamed);
+    }
+  }
 
   /**
    * Replaces an operation whose operands are all constants by its value, and the leading constant
@@ -89,7 +139,7 @@ final class Passes {
     if (!anyFoldable(p)) {
       return p;
     }
-    return p.rewrite((out, in, i, renamed) -> fold(out, in, i, renamed, KEEP));
+    return p.rewrite(new Fold(KEEP));
   }
 
   /**
@@ -122,8 +172,7 @@ final class Passes {
 
   /** Returns the rule of {@link #foldSimplifyMerge} that merges into {@code merge}. */
   private static Program.Rule foldSimplifyMerge(Merge merge) {
-    Step simplifyThenMerge = (out, x) -> simplify(out, x, merge);
-    return (out, in, i, renamed) -> fold(out, in, i, renamed, simplifyThenMerge);
+    return new Fold(new Simplify(merge));
   }
 
   /**
@@ -514,7 +563,7 @@ final class Passes {
   /** Drops instructions that no sink depends on; returns {@code p} itself if there are none. */
   static Program eliminateDeadCode(Program p) {
     boolean[] live = live(p);
-    return live == null ? p : p.rewrite((out, in, i, renamed) -> out.copy(in, i, renamed), live);
+    return live == null ? p : p.rewrite(new Copy(), live);
   }
 
   /**

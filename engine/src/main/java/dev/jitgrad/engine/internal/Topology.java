@@ -75,17 +75,19 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
     int[] block = new int[16];
     int[] pending = new int[16];
     int[] rootPositions = new int[roots.size()];
+    int found = 0;
     for (int r = 0; r < roots.size(); r++) {
       Value root = Objects.requireNonNull(roots.get(r), "a root is null");
-      int seen = discovered.putIfAbsent(root, discovered.size());
+      int seen = discovered.putIfAbsent(root, found);
       if (seen != -1) {
         rootPositions[r] = placed[seen];
         continue;
       }
+      found++;
       nodes[0] = root;
       kids[0] = Nodes.children(root);
       next[0] = 0;
-      discovery[0] = discovered.size() - 1;
+      discovery[0] = found - 1;
       block[0] = 0;
       pending = fit(pending, kids[0].length);
       int depth = 1;
@@ -95,11 +97,12 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
         if (i < k.length) {
           next[depth - 1] = i + 1;
           Value child = k[i];
-          seen = discovered.putIfAbsent(child, discovered.size());
+          seen = discovered.putIfAbsent(child, found);
           if (seen != -1) {
             pending[block[depth - 1] + i] = placed[seen];
             continue;
           }
+          found++;
           if (depth == nodes.length) {
             nodes = Arrays.copyOf(nodes, depth * 2);
             kids = Arrays.copyOf(kids, depth * 2);
@@ -111,9 +114,11 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
           nodes[depth] = child;
           kids[depth] = grandchildren;
           next[depth] = 0;
-          discovery[depth] = discovered.size() - 1;
+          discovery[depth] = found - 1;
           block[depth] = block[depth - 1] + k.length;
-          pending = fit(pending, block[depth] + grandchildren.length);
+          if (block[depth] + grandchildren.length > pending.length) {
+            pending = fit(pending, block[depth] + grandchildren.length);
+          }
           depth++;
         } else {
           int n = placedCount++;
@@ -123,7 +128,9 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
           order[n] = nodes[--depth];
           nodes[depth] = null;
           kids[depth] = null;
-          placed = fit(placed, discovery[depth] + 1);
+          if (discovery[depth] >= placed.length) {
+            placed = fit(placed, discovery[depth] + 1);
+          }
           placed[discovery[depth]] = n;
           if (depth > 0) {
             pending[block[depth - 1] + next[depth - 1] - 1] = n;
@@ -131,10 +138,16 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
           if (!withChildren) {
             continue;
           }
-          children = fit(children, childCount + k.length);
-          System.arraycopy(pending, block[depth], children, childCount, k.length);
+          if (childCount + k.length > children.length) {
+            children = fit(children, childCount + k.length);
+          }
+          if (k.length > 0) {
+            System.arraycopy(pending, block[depth], children, childCount, k.length);
+          }
           childCount += k.length;
-          childStart = fit(childStart, n + 2);
+          if (n + 2 > childStart.length) {
+            childStart = fit(childStart, n + 2);
+          }
           childStart[n + 1] = childCount;
         }
       }
