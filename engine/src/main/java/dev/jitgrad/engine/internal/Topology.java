@@ -75,6 +75,8 @@ public record Topology(Value[] nodes, int[] childStart, int[] children, int[] ro
     int[] block = new int[16];
     int[] pending = new int[16];
     int[] rootPositions = new int[roots.size()];
+    // the nodes discovered so far. A first compile runs this loop interpreted for its first 60,000
+    // trips or so, where each call costs, so sizes are checked here and calls made only to grow
     int found = 0;
     for (int r = 0; r < roots.size(); r++) {
       Value root = Objects.requireNonNull(roots.get(r), "a root is null");
