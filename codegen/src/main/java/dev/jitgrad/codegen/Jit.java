@@ -1,6 +1,7 @@
 package dev.jitgrad.codegen;
 
 import dev.jitgrad.engine.Value;
+import dev.jitgrad.engine.internal.IdentityIndex;
 import java.util.List;
 import java.util.Objects;
 
@@ -41,51 +42,58 @@ public final class Jit {
   public static CompiledGraph compile(
       List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
     Objects.requireNonNull(options, "options");
-    checkNoNulls(outputs, "outputs");
-    if (outputs.isEmpty()) {
+    Value[] out = elements(outputs, "outputs");
+    if (out.length == 0) {
       throw new IllegalArgumentException("outputs is empty, expected at least one value");
     }
-    checkNoNulls(inputs, "inputs");
-    checkNoNulls(params, "params");
-    Tracer.Listed listed = Tracer.listed(inputs, params); // the tracer's index, made once
-    checkLeaves(inputs, "inputs", 0, listed);
-    checkLeaves(params, "params", inputs.size(), listed);
-    return CompiledGraph.compile(List.copyOf(outputs), listed, options);
-  }
-
-  private static void checkNoNulls(List<Value> values, String name) {
-    Objects.requireNonNull(values, name);
-    for (int i = 0; i < values.size(); i++) {
-      if (values.get(i) == null) {
-        throw new NullPointerException(name + "[" + i + "] is null");
-      }
-    }
+    Value[] in = elements(inputs, "inputs");
+    Value[] ps = elements(params, "params");
+    IdentityIndex positions = new IdentityIndex(in.length + ps.length); // the tracer's, made once
+    list(in, "inputs", 0, positions, in.length);
+    list(ps, "params", in.length, positions, in.length);
+    return CompiledGraph.compile(
+        List.of(out), new Tracer.Listed(positions, in.length, ps), options);
   }
 
   /**
-   * Checks that {@code values}, listed from position {@code offset} on, are leaves listed nowhere
-   * before. Names such as {@code params[3]} are made only for a message: made for each of 50,890
-   * params, they took 90–145 ms in a fresh JVM.
+   * Returns the elements of {@code values}, checked not null. The checks read arrays, not lists: a
+   * first compile runs them interpreted, where each {@code List.get} is a call, and with 50,890
+   * params three passes over the lists took about a tenth of it (benchmarks/RESULTS.md, "tenth
+   * session").
    */
-  private static void checkLeaves(
-      List<Value> values, String name, int offset, Tracer.Listed listed) {
-    boolean repeats = !listed.distinct(); // a leaf listed twice
-    for (int i = 0; i < values.size(); i++) {
-      Value v = values.get(i);
+  private static Value[] elements(List<Value> values, String name) {
+    Value[] elements = Objects.requireNonNull(values, name).toArray(new Value[0]);
+    for (int i = 0; i < elements.length; i++) {
+      if (elements[i] == null) {
+        throw new NullPointerException(name + "[" + i + "] is null");
+      }
+    }
+    return elements;
+  }
+
+  /**
+   * Gives each of {@code values} its position in {@code positions}, from {@code offset} on,
+   * checking that it is a leaf listed nowhere before. Names such as {@code params[3]} are made only
+   * for a message: made for each of 50,890 params, they took 90–145 ms in a fresh JVM.
+   */
+  private static void list(
+      Value[] values, String name, int offset, IdentityIndex positions, int inputCount) {
+    for (int i = 0; i < values.length; i++) {
+      Value v = values[i];
       if (!v.isLeaf()) {
         throw new IllegalArgumentException(
             name + "[" + i + "] is computed by " + v.op() + ", expected a leaf (Value.of)");
       }
-      int first = repeats ? listed.positions().get(v) : offset + i;
-      if (first != offset + i) {
+      int first = positions.putIfAbsent(v, offset + i);
+      if (first != -1) {
         throw new IllegalArgumentException(
             name
                 + "["
                 + i
                 + "] is the same leaf as "
-                + (first < listed.inputCount()
+                + (first < inputCount
                     ? "inputs[" + first + "]"
-                    : "params[" + (first - listed.inputCount()) + "]"));
+                    : "params[" + (first - inputCount) + "]"));
       }
     }
   }
