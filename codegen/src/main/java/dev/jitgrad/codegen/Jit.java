@@ -42,6 +42,7 @@ public final class Jit {
   public static CompiledGraph compile(
       List<Value> outputs, List<Value> inputs, List<Value> params, JitOptions options) {
     Objects.requireNonNull(options, "options");
+    ClassPreloader.start();
     Value[] out = elements(outputs, "outputs");
     if (out.length == 0) {
       throw new IllegalArgumentException("outputs is empty, expected at least one value");

@@ -1,0 +1,51 @@
+package dev.jitgrad.codegen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ClassPreloaderTest {
+  @Test
+  void everyNamedClassExists_soTheListCannotRotSilently() {
+    List<String> missing = new ArrayList<>();
+    for (String[] names : List.of(ClassPreloader.COMPILER, ClassPreloader.ASM)) {
+      for (String name : names) {
+        try {
+          Class.forName(name, false, ClassPreloaderTest.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+          missing.add(name);
+        }
+      }
+    }
+
+    assertEquals(List.of(), missing);
+  }
+
+  @Test
+  void namesAreDistinct() {
+    Set<String> seen = new HashSet<>();
+    for (String[] names : List.of(ClassPreloader.COMPILER, ClassPreloader.ASM)) {
+      for (String name : names) {
+        assertTrue(seen.add(name), name + " is listed twice");
+      }
+    }
+  }
+
+  @Test
+  void start_twice_startsOneThread() throws InterruptedException {
+    ClassPreloader.start();
+    ClassPreloader.start();
+    Thread.sleep(50);
+
+    long preloaders =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t.getName().equals("jitgrad-class-preloader"))
+            .count();
+    assertTrue(preloaders <= 1, preloaders + " preloader threads");
+  }
+}
