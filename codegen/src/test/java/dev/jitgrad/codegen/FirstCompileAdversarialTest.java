@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassWriter;
 
@@ -527,6 +528,77 @@ class FirstCompileAdversarialTest {
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       assertFalse(t.getName().equals("jitgrad-class-preloader") && t.isAlive(), "still running");
     }
+  }
+
+  /**
+   * A copy of the compiler whose class lookups fail on the preloader's thread only, with the error
+   * a JVM at its metaspace limit gives there (seen with -XX:MaxMetaspaceSize=1040k: "Exception in
+   * thread "jitgrad-class-preloader" java.lang.OutOfMemoryError: Metaspace" on standard error).
+   */
+  private static final class FailingOnPreloader extends URLClassLoader {
+    static {
+      registerAsParallelCapable();
+    }
+
+    private final Error error;
+
+    FailingOnPreloader(URL[] urls, Error error) {
+      super(urls, ClassLoader.getPlatformClassLoader());
+      this.error = error;
+    }
+
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+      if (Thread.currentThread().getName().equals("jitgrad-class-preloader")
+          && (name.startsWith("dev.jitgrad.") || name.startsWith("org.objectweb.asm."))
+          && findLoadedClass(name) == null) {
+        throw error;
+      }
+      return super.loadClass(name, resolve);
+    }
+  }
+
+  @Disabled(
+      "defect: ClassPreloader.load catches only ClassNotFoundException and LinkageError (and run's"
+          + " ClassWriter.class load is outside any try), so an OutOfMemoryError or a loader's"
+          + " RuntimeException ends its thread through the uncaught-exception handler")
+  @Test
+  void preloader_outOfMemoryOnItsThread_nothingReachesTheUncaughtHandler() throws Exception {
+    List<Throwable> uncaught = Collections.synchronizedList(new ArrayList<>());
+    ThreadGroup group =
+        new ThreadGroup("first-compile-probe") {
+          @Override
+          public void uncaughtException(Thread t, Throwable e) {
+            uncaught.add(e);
+          }
+        };
+    double[][] result = new double[1][];
+
+    try (URLClassLoader loader =
+        new FailingOnPreloader(compilerClassPath(), new OutOfMemoryError("Metaspace"))) {
+      Thread caller =
+          new Thread(
+              group,
+              () -> {
+                try {
+                  result[0] = compileIn(loader, 0.5, 2, 0);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      caller.start();
+      caller.join(BOUND.toMillis());
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        if (t.getThreadGroup() == group) {
+          t.join(BOUND.toMillis());
+        }
+      }
+    }
+
+    double y = Math.tanh(1.0);
+    assertEquals(List.of(), uncaught);
+    assertEquals(y, result[0][0], 1e-15);
+    assertEquals((1 - y * y) * 0.5, result[0][1], 1e-15);
   }
 
   // ---- the lambda-free helpers ----
