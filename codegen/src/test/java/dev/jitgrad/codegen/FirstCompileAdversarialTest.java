@@ -507,15 +507,11 @@ class FirstCompileAdversarialTest {
             }
           }
         });
+    awaitPreloaders(); // none left for ClassPreloaderTest to count
   }
 
-  @Test
-  void preloader_afterFirstCompiles_everyPreloaderThreadEnds() throws Exception {
-    try (URLClassLoader loader =
-        new URLClassLoader(compilerClassPath(), ClassLoader.getPlatformClassLoader())) {
-      compileConcurrently(loader, 2);
-    }
-
+  /** Waits for every preloader thread (this JVM's and the fresh copies') to end. */
+  private static void awaitPreloaders() {
     assertTimeoutPreemptively(
         BOUND,
         () -> {
@@ -525,6 +521,17 @@ class FirstCompileAdversarialTest {
             }
           }
         });
+  }
+
+  @Test
+  void preloader_afterFirstCompiles_everyPreloaderThreadEnds() throws Exception {
+    try (URLClassLoader loader =
+        new URLClassLoader(compilerClassPath(), ClassLoader.getPlatformClassLoader())) {
+      compileConcurrently(loader, 2);
+    }
+
+    awaitPreloaders();
+
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       assertFalse(t.getName().equals("jitgrad-class-preloader") && t.isAlive(), "still running");
     }
