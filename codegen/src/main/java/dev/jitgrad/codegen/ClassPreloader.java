@@ -116,13 +116,22 @@ final class ClassPreloader implements Runnable {
     }
   }
 
+  /**
+   * Loads the classes; whatever it throws ends the thread quietly, so that nothing reaches the
+   * uncaught-exception handler (which prints a stack trace): an out-of-memory error here, say,
+   * comes again where the class is used, or never.
+   */
   @Override
   public void run() {
-    load(COMPILER, ClassPreloader.class.getClassLoader());
-    load(ASM, ClassWriter.class.getClassLoader());
+    try {
+      load(COMPILER, ClassPreloader.class.getClassLoader());
+      load(ASM, ClassWriter.class.getClassLoader());
+    } catch (RuntimeException | Error e) {
+      // a head start, never a failure
+    }
   }
 
-  /** Loads each class named, skipping any that cannot be: a head start, never a failure. */
+  /** Loads each class named, skipping any that is not found or fails to link. */
   private static void load(String[] names, ClassLoader loader) {
     for (String name : names) {
       try {

@@ -15,6 +15,10 @@ import java.util.Objects;
  * <p>Leaves listed as {@code inputs} change per call, leaves listed as {@code params} are what
  * training updates; every other leaf is a constant, baked in with the value it has at compile time.
  * Changing the graph or its constant leaves later does not affect the compiled graph.
+ *
+ * <p>The first call in a JVM, whether or not its arguments pass their checks, starts one daemon
+ * thread, {@code jitgrad-class-preloader}, which loads the compiler's later classes ahead of their
+ * use and ends; nothing waits for it, and what it throws goes nowhere.
  */
 public final class Jit {
   private Jit() {}

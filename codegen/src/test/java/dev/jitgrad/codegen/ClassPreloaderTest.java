@@ -35,17 +35,4 @@ class ClassPreloaderTest {
       }
     }
   }
-
-  @Test
-  void start_twice_startsOneThread() throws InterruptedException {
-    ClassPreloader.start();
-    ClassPreloader.start();
-    Thread.sleep(50);
-
-    long preloaders =
-        Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> t.getName().equals("jitgrad-class-preloader"))
-            .count();
-    assertTrue(preloaders <= 1, preloaders + " preloader threads");
-  }
 }

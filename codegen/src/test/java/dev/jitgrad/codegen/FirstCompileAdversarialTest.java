@@ -32,7 +32,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassWriter;
 
@@ -565,10 +564,6 @@ class FirstCompileAdversarialTest {
     }
   }
 
-  @Disabled(
-      "defect: ClassPreloader.load catches only ClassNotFoundException and LinkageError (and run's"
-          + " ClassWriter.class load is outside any try), so an OutOfMemoryError or a loader's"
-          + " RuntimeException ends its thread through the uncaught-exception handler")
   @Test
   void preloader_outOfMemoryOnItsThread_nothingReachesTheUncaughtHandler() throws Exception {
     List<Throwable> uncaught = Collections.synchronizedList(new ArrayList<>());
