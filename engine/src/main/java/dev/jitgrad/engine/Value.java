@@ -1,6 +1,7 @@
 package dev.jitgrad.engine;
 
 import dev.jitgrad.engine.internal.Derivatives;
+import dev.jitgrad.engine.internal.Elements;
 import dev.jitgrad.engine.internal.Nodes;
 import dev.jitgrad.engine.internal.OpRules;
 import dev.jitgrad.engine.internal.Scalar;
@@ -109,20 +110,9 @@ public final class Value {
     }
     Value[] children = values.toArray(NO_CHILDREN);
     for (int i = 0; i < children.length; i++) {
-      element(children[i], "values", i);
+      Elements.nonNull(children[i], "values", i);
     }
     return new Value(Op.SUM, children);
-  }
-
-  /**
-   * Returns {@code v}, element {@code i} of {@code list}, or throws naming it if it is null: the
-   * message is built only then, not once per element of every sum.
-   */
-  private static Value element(Value v, String list, int i) {
-    if (v == null) {
-      throw new NullPointerException(list + "[" + i + "] is null");
-    }
-    return v;
   }
 
   /** Returns the n-ary sum of {@code values}; see {@link #sum(List)}. */
@@ -145,8 +135,8 @@ public final class Value {
     }
     List<Value> products = new ArrayList<>(a.size());
     for (int i = 0; i < a.size(); i++) {
-      Value bi = element(b.get(i), "b", i);
-      products.add(element(a.get(i), "a", i).mul(bi));
+      Value bi = Elements.nonNull(b.get(i), "b", i);
+      products.add(Elements.nonNull(a.get(i), "a", i).mul(bi));
     }
     return sum(products);
   }

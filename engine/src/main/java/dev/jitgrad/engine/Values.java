@@ -1,5 +1,6 @@
 package dev.jitgrad.engine;
 
+import dev.jitgrad.engine.internal.Elements;
 import java.util.List;
 import java.util.Objects;
 
@@ -80,7 +81,7 @@ public final class Values {
 
   /** Returns value {@code i} of {@code values}, or throws naming it if it is null. */
   private static Value at(List<Value> values, int i) {
-    return Objects.requireNonNull(values.get(i), () -> "values[" + i + "] is null");
+    return Elements.nonNull(values.get(i), "values", i);
   }
 
   private static void checkLength(List<Value> values, double[] array, String name) {

@@ -52,9 +52,7 @@ public record Dataset(double[][] features, double[][] labels) {
     if (n <= 0) {
       throw new IllegalArgumentException("samples must be positive, got " + n);
     }
-    if (!(noise >= 0) || noise == Double.POSITIVE_INFINITY) {
-      throw new IllegalArgumentException("noise must be finite and at least 0, got " + noise);
-    }
+    GradientRules.finiteAtLeastZero(noise, "noise");
     SplittableRandom random = new SplittableRandom(seed);
     int outer = n / 2;
     int inner = n - outer;

@@ -72,7 +72,12 @@ final class GradientRules {
     return weightDecay == 0.0 ? clipped : clipped + weightDecay * p;
   }
 
-  /** Returns {@code value} if it is finite and at least 0, for rates and decays. */
+  /**
+   * Returns {@code value} if it is finite and at least 0, for rates, decays and the package's other
+   * such settings (L2's alpha, the moons' noise).
+   *
+   * @throws IllegalArgumentException naming {@code name} and the value if not
+   */
   static double finiteAtLeastZero(double value, String name) {
     if (!(value >= 0) || value == Double.POSITIVE_INFINITY) {
       throw new IllegalArgumentException(name + " must be finite and >= 0, got " + value);

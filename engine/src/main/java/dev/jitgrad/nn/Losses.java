@@ -1,6 +1,7 @@
 package dev.jitgrad.nn;
 
 import dev.jitgrad.engine.Value;
+import dev.jitgrad.engine.internal.Elements;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -150,7 +151,7 @@ public final class Losses {
     Value lse = logSumExp(logits);
     List<Value> terms = new ArrayList<>(logits.size());
     for (int i = 0; i < logits.size(); i++) {
-      terms.add(element(oneHot.get(i), "oneHot", i).mul(lse.sub(logits.get(i))));
+      terms.add(Elements.nonNull(oneHot.get(i), "oneHot", i).mul(lse.sub(logits.get(i))));
     }
     return Value.sum(terms);
   }
@@ -179,20 +180,9 @@ public final class Losses {
     }
     Value m = Objects.requireNonNull(logits.get(0), "logits[0] is null");
     for (int i = 1; i < logits.size(); i++) {
-      m = m.max(element(logits.get(i), "logits", i));
+      m = m.max(Elements.nonNull(logits.get(i), "logits", i));
     }
     return m;
-  }
-
-  /**
-   * Returns {@code v}, element {@code i} of {@code list}, or throws naming it if it is null: the
-   * message is built only then, not once per element of every sample's loss.
-   */
-  private static Value element(Value v, String list, int i) {
-    if (v == null) {
-      throw new NullPointerException(list + "[" + i + "] is null");
-    }
-    return v;
   }
 
   /** Returns {@code exp(zᵢ - m)} for every logit. */
@@ -212,9 +202,7 @@ public final class Losses {
    *     decay is
    */
   public static Value l2(List<Value> parameters, double alpha) {
-    if (!(alpha >= 0) || alpha == Double.POSITIVE_INFINITY) {
-      throw new IllegalArgumentException("alpha must be finite and at least 0, got " + alpha);
-    }
+    GradientRules.finiteAtLeastZero(alpha, "alpha");
     List<Value> squares = new ArrayList<>(parameters.size());
     for (Value p : parameters) {
       squares.add(p.mul(p));

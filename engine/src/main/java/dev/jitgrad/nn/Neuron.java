@@ -1,6 +1,7 @@
 package dev.jitgrad.nn;
 
 import dev.jitgrad.engine.Value;
+import dev.jitgrad.engine.internal.Elements;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -48,10 +49,7 @@ public final class Neuron implements Parameterized {
     List<Value> terms = new ArrayList<>(x.size() + 1);
     terms.add(bias);
     for (int i = 0; i < x.size(); i++) {
-      Value xi = x.get(i);
-      if (xi == null) { // the message built only then, not once per product
-        throw new NullPointerException("x[" + i + "] is null");
-      }
+      Value xi = Elements.nonNull(x.get(i), "x", i);
       terms.add(weights.get(i).mul(xi));
     }
     Value act = Value.sum(terms);
