@@ -2,6 +2,7 @@ package dev.jitgrad.codegen;
 
 import static org.objectweb.asm.Opcodes.*;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
@@ -128,8 +129,9 @@ final class LaneEmitter {
   /**
    * The generated lane classes of one program, not yet loaded, the doubles of scratch space they
    * need after the inputs' row-major copy, and how many of its statements ran as chains ({@link
-   * LaneChains}), in how many blocks of several runs, and weight-gradient updates as row blocks
-   * ({@link LaneUpdates}), of them over a row-major copy of slots.
+   * LaneChains}), in how many blocks of several runs, weight-gradient updates as row blocks ({@link
+   * LaneUpdates}), of them over a row-major copy of slots, and nests rolled trip by trip ({@link
+   * #rolledTrips}).
    */
   record Code(
       List<byte[]> classes,
@@ -140,7 +142,8 @@ final class LaneEmitter {
       int chainStatements,
       int chainBlocks,
       int blockedUpdates,
-      int transposedUpdates) {}
+      int transposedUpdates,
+      int tripNests) {}
 
   /**
    * Lane code is rolled from the size per-row code is ({@link Rolling#MIN_PROGRAM_BYTES}). With
@@ -199,16 +202,26 @@ final class LaneEmitter {
   private Code run(List<Rolling.Loop> loops, int laneRows) {
     List<Rolling.Nest> nests = Rolling.nests(tape, loops);
     int[] rolls = new int[nests.size()]; // per nest: 0 not yet asked, 1 chains, 2 updates, -1 none
+    List<Trips> tripNests = loops.isEmpty() ? List.of() : tripNests(loops, nests);
     int nextNest = 0;
+    int nextTrips = 0;
     int next = 0;
     for (int s = 0; s < tape.size(); ) {
       while (nextNest < nests.size() && nests.get(nextNest).first() < s) {
         nextNest++;
       }
+      while (nextTrips < tripNests.size() && tripNests.get(nextTrips).first() < s) {
+        nextTrips++;
+      }
       Rolling.Nest nest = nextNest < nests.size() ? nests.get(nextNest) : null;
       int rolled = nest == null ? -1 : rolls(nests, nextNest, rolls, loops, next);
       Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
-      if (rolled > 0 && nest.first() == s) {
+      Trips trips = nextTrips < tripNests.size() ? tripNests.get(nextTrips) : null;
+      if (trips != null && trips.first() == s) {
+        rolledTrips(trips);
+        s = trips.end();
+        next = Rolling.loopFrom(loops, next, s);
+      } else if (rolled > 0 && nest.first() == s) {
         if (rolled == 1) {
           chains.rolledChains(nest, loops, next);
         } else {
@@ -230,6 +243,7 @@ final class LaneEmitter {
       } else {
         // a group stops at a nest that rolls, which would otherwise start inside it
         int limit = loop == null ? tape.size() : loop.first();
+        limit = trips == null ? limit : Math.min(limit, trips.first());
         int end = groupEnd(s, rolled > 0 ? Math.min(limit, nest.first()) : limit, 0);
         mv = chunks.reserve(bytesBound(s, end), poolBound(s, end));
         group(s, end, 0);
@@ -246,7 +260,8 @@ final class LaneEmitter {
         chains.statements(),
         chains.blocks(),
         updates.count(),
-        updates.transposedCount());
+        updates.transposedCount(),
+        tripNests.size());
   }
 
   /**
@@ -396,6 +411,149 @@ final class LaneEmitter {
       }
     }
     return 64 + bytesBound(s, update.first()) + UPDATE_BYTES <= Emitter.CHUNK_BYTES;
+  }
+
+  /**
+   * Runs at least this long ({@link Tape#bytesBound}) are looked for as loops in lane code to find
+   * nests to roll trip by trip ({@link #tripNests}); per-row code and lane code's other forms take
+   * runs from {@link Rolling#MIN_RUN_BYTES}. A hidden neuron's sixteen weight gradients in the
+   * moons model (2-16-16-1) make a run of about 300 bytes.
+   */
+  static final int TRIP_RUN_BYTES = 256;
+
+  /**
+   * The most scalar locals (parameters and accumulators) a group of a nest rolled trip by trip may
+   * hold: they stay in registers, where more would spill to the stack at every row.
+   */
+  static final int TRIP_SCALARS = 24;
+
+  /**
+   * A nest written trip by trip ({@link #rolledTrips}): statements {@code [first, first +
+   * period·trips)} are {@code trips} repetitions of the first {@code period}, every index advancing
+   * by its stride from the first to the second.
+   */
+  record Trips(int first, int period, int trips) {
+    int end() {
+      return first + period * trips;
+    }
+  }
+
+  /**
+   * Returns the nests, in statement order, that run as one counted loop around their first trip's
+   * statements written as groups ({@link #rolledTrips}), each group's parameters and gradient
+   * accumulators in locals: the nests that runs from {@link #TRIP_RUN_BYTES} give, rotated to the
+   * fewest groups per trip, where every group holds at most {@link #TRIP_SCALARS} scalars, no
+   * statement is a chain, every trip is the first shifted ({@link #shifted}) and no loop or nest of
+   * {@code loops} and {@code nests} overlaps. In the moons model this is a hidden neuron's adjoint
+   * (a lane loop), then its bias and weight gradients and the next neuron's output weight gradient,
+   * all in one row loop of 18 accumulators; a copy per neuron made C2's code overflow the
+   * instruction cache, and the trip begun at the output weight gradient runs that as a row loop of
+   * its own, one add latency per row (JMH, benchmarks/RESULTS.md, eleventh session).
+   */
+  private List<Trips> tripNests(List<Rolling.Loop> loops, List<Rolling.Nest> nests) {
+    List<Trips> found = new ArrayList<>();
+    int end = 0;
+    for (Rolling.Nest nest :
+        Rolling.nests(tape, Rolling.find(tape, Rolling.MIN_TRIPS, TRIP_RUN_BYTES))) {
+      Trips trips = rotated(nest);
+      if (trips != null
+          && trips.first() >= end
+          && clear(trips, loops, nests)
+          && 64 + bytesBound(trips.first(), trips.first() + trips.period())
+              <= Emitter.CHUNK_BYTES) {
+        found.add(trips);
+        end = trips.end();
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Returns {@code nest} as {@link Trips}, started at the statement of its first trip that gives
+   * the fewest groups per trip (the first such), or null if no start qualifies ({@link
+   * #tripNests}).
+   */
+  private Trips rotated(Rolling.Nest nest) {
+    Trips best = null;
+    int fewest = Integer.MAX_VALUE;
+    for (int r = 0; r < nest.tripStatements(); r++) {
+      Trips t = new Trips(nest.first() + r, nest.tripStatements(), nest.trips());
+      int groups = t.end() <= tape.size() ? groupsPerTrip(t) : -1;
+      if (groups > 0 && groups < fewest && shiftedTrips(t)) {
+        best = t;
+        fewest = groups;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Returns how many groups a trip of {@code t} is written as, or -1 if a statement is a chain, a
+   * group holds more than {@link #TRIP_SCALARS} scalars or the trip accumulates no gradient.
+   */
+  private int groupsPerTrip(Trips t) {
+    int to = t.first() + t.period();
+    int groups = 0;
+    boolean gradient = false;
+    for (int s = t.first(); s < to; ) {
+      int end = groupEnd(s, to, t.period());
+      int scalars = 0;
+      for (int n = s; n < end; n++) {
+        if (chains.isChain(n, t.period())) {
+          return -1;
+        }
+        scalars += scalars(n);
+      }
+      if (scalars > TRIP_SCALARS) {
+        return -1;
+      }
+      gradient |= isGradient(tape, s);
+      groups++;
+      s = end;
+    }
+    return gradient ? groups : -1;
+  }
+
+  /** Returns whether every trip of {@code t} is its first shifted ({@link #shifted}). */
+  private boolean shiftedTrips(Trips t) {
+    for (int j = 1; j < t.trips(); j++) {
+      for (int n = t.first(); n < t.first() + t.period(); n++) {
+        if (!shifted(tape, n, n + j * t.period(), j, t.period())) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Returns whether no loop of {@code loops} and no nest of {@code nests} overlaps {@code t}. */
+  private static boolean clear(Trips t, List<Rolling.Loop> loops, List<Rolling.Nest> nests) {
+    for (Rolling.Loop loop : loops) {
+      if (loop.first() < t.end() && t.first() < loop.end()) {
+        return false;
+      }
+    }
+    for (Rolling.Nest nest : nests) {
+      if (nest.first() < t.end() && t.first() < nest.end()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Writes {@code t} as a counted loop in local {@link #I} around its first trip's groups, in
+   * order, each index advanced by its stride per trip.
+   */
+  private void rolledTrips(Trips t) {
+    int to = t.first() + t.period();
+    mv = chunks.reserve(64 + bytesBound(t.first(), to), 32 + poolBound(t.first(), to));
+    mv.visitInsn(ICONST_0);
+    mv.visitVarInsn(ISTORE, I);
+    Label top = new Label();
+    mv.visitLabel(top);
+    groups(t.first(), to, t.period());
+    chunks.loopBack(I, 1, t.trips(), top);
   }
 
   /** An upper bound on the bytes of a rolled nest's update ({@link LaneUpdates#scaledUpdate}). */
