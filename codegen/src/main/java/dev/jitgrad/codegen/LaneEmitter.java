@@ -453,16 +453,37 @@ final class LaneEmitter {
   private List<Trips> tripNests(List<Rolling.Loop> loops, List<Rolling.Nest> nests) {
     List<Trips> found = new ArrayList<>();
     int end = 0;
-    for (Rolling.Nest nest :
-        Rolling.nests(tape, Rolling.find(tape, Rolling.MIN_TRIPS, TRIP_RUN_BYTES))) {
-      Trips trips = rotated(nest);
-      if (trips != null
-          && trips.first() >= end
-          && clear(trips, loops, nests)
-          && 64 + bytesBound(trips.first(), trips.first() + trips.period())
-              <= Emitter.CHUNK_BYTES) {
-        found.add(trips);
-        end = trips.end();
+    int nextLoop = 0;
+    int nextNest = 0;
+    // search only between the loops and nests found already: the gaps are a small part of a large
+    // program's statements, and a trip that overlaps them is not taken anyway
+    for (int from = 0; from < tape.size(); ) {
+      int to = tape.size();
+      int resume = to;
+      if (nextLoop < loops.size() && loops.get(nextLoop).first() < to) {
+        to = loops.get(nextLoop).first();
+        resume = loops.get(nextLoop).end();
+      }
+      if (nextNest < nests.size() && nests.get(nextNest).first() <= to) {
+        to = nests.get(nextNest).first();
+        resume = Math.max(resume, nests.get(nextNest).end());
+      }
+      List<Rolling.Loop> runs = Rolling.find(tape, Rolling.MIN_TRIPS, TRIP_RUN_BYTES, from, to);
+      for (Rolling.Nest nest : Rolling.nests(tape, runs, from, to)) {
+        Trips trips = rotated(nest);
+        if (trips != null
+            && trips.first() >= end
+            && clear(trips, loops, nests)
+            && 64 + bytesBound(trips.first(), trips.first() + trips.period())
+                <= Emitter.CHUNK_BYTES) {
+          found.add(trips);
+          end = trips.end();
+        }
+      }
+      from = resume;
+      nextLoop = Rolling.loopFrom(loops, nextLoop, from);
+      while (nextNest < nests.size() && nests.get(nextNest).first() < from) {
+        nextNest++;
       }
     }
     return found;

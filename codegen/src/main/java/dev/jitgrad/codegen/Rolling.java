@@ -188,11 +188,18 @@ final class Rolling {
   private final int minBytes;
   private final int[] hash;
 
-  private Rolling(Tape tape, int minTrips, int minBytes) {
+  /** The statements searched: {@code [from, to)}. */
+  private final int from;
+
+  private final int to;
+
+  private Rolling(Tape tape, int minTrips, int minBytes, int from, int to) {
     this.tape = tape;
     this.minTrips = minTrips;
     this.minBytes = minBytes;
     this.hash = tape.shapeHashes();
+    this.from = from;
+    this.to = to;
   }
 
   /**
@@ -225,7 +232,15 @@ final class Rolling {
 
   /** Returns the loops in {@code tape} with at least {@code minTrips} and {@code minBytes}. */
   static List<Loop> find(Tape tape, int minTrips, int minBytes) {
-    return new Rolling(tape, minTrips, minBytes).find();
+    return find(tape, minTrips, minBytes, 0, tape.size());
+  }
+
+  /**
+   * Returns the loops within statements {@code [from, to)} of {@code tape} with at least {@code
+   * minTrips} and {@code minBytes}.
+   */
+  static List<Loop> find(Tape tape, int minTrips, int minBytes, int from, int to) {
+    return new Rolling(tape, minTrips, minBytes, from, to).find();
   }
 
   /**
@@ -236,7 +251,14 @@ final class Rolling {
    * is.
    */
   static List<Nest> nests(Tape tape, List<Loop> loops) {
-    return loops.isEmpty() ? List.of() : new Rolling(tape, MIN_TRIPS, 0).nests(loops);
+    return nests(tape, loops, 0, tape.size());
+  }
+
+  /**
+   * As {@link #nests(Tape, List)}, within statements {@code [from, to)}, where {@code loops} lie.
+   */
+  static List<Nest> nests(Tape tape, List<Loop> loops, int from, int to) {
+    return loops.isEmpty() ? List.of() : new Rolling(tape, MIN_TRIPS, 0, from, to).nests(loops);
   }
 
   /**
@@ -516,8 +538,8 @@ final class Rolling {
   }
 
   private List<Nest> nests(List<Loop> loops) {
-    Items items = new Items(tape.size());
-    for (int s = 0, next = 0; s < tape.size(); items.count++) {
+    Items items = new Items(to - from);
+    for (int s = from, next = 0; s < to; items.count++) {
       int k = items.count;
       items.start[k] = s;
       if (next < loops.size() && loops.get(next).first() == s) {
@@ -532,7 +554,7 @@ final class Rolling {
         items.key[k] = hash[s++];
       }
     }
-    items.start[items.count] = tape.size();
+    items.start[items.count] = to;
     List<Nest> nests = new ArrayList<>();
     int[] tripsOf = new int[MAX_PERIOD + 1];
     for (int k = 0; k < items.count; ) {
@@ -674,9 +696,9 @@ final class Rolling {
 
   private List<Loop> find() {
     List<Loop> loops = new ArrayList<>();
-    int n = tape.size();
+    int n = to;
     int[] tripsOf = new int[MAX_PERIOD + 1];
-    for (int s = 0; s < n; ) {
+    for (int s = from; s < n; ) {
       Loop best = null;
       for (int period = 1; period <= MAX_PERIOD && s + 2 * period <= n; period++) {
         int trips = trips(s, period, knownTrips(tripsOf, period));
@@ -734,7 +756,7 @@ final class Rolling {
 
   /** Returns how many times the group at {@code s} repeats, given {@code trips} repetitions. */
   private int repetitions(int s, int period, int trips) {
-    while (s + (trips + 1) * period <= tape.size() && repeats(s, period, trips)) {
+    while (s + (trips + 1) * period <= to && repeats(s, period, trips)) {
       trips++;
     }
     return trips;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jitgrad.engine.Op;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,38 @@ class RollingTest {
     List<Rolling.Loop> loops = loops(p);
 
     assertEquals(List.of(new Rolling.Loop(1, 1, 12)), loops);
+  }
+
+  @Test
+  void find_withinRange_loopsStopAtTheRangeAndStartInIt() {
+    Tape tape = tape(weightUpdates(12, k -> k + 1));
+
+    assertEquals(List.of(new Rolling.Loop(1, 1, 12)), Rolling.find(tape, 3, 0, 0, tape.size()));
+    assertEquals(List.of(new Rolling.Loop(4, 1, 5)), Rolling.find(tape, 3, 0, 4, 9));
+    assertEquals(List.of(), Rolling.find(tape, 3, 0, 4, 6), "two statements are no three trips");
+    assertEquals(List.of(), Rolling.find(tape, 3, 0, 5, 5));
+  }
+
+  @Test
+  void nests_withinRange_holdOnlyItsLoops() {
+    SplittableRandom random = new SplittableRandom(7);
+    LoopFormsTest.Graph m = LoopFormsTest.Graph.mlp(random, 0, 2, 16, 16, 10);
+    Program gradient = m.programs(JitOptions.defaults()).get(1);
+    Tape tape = tape(gradient);
+    List<Rolling.Loop> all = Rolling.find(tape, 4, 256);
+    List<Rolling.Nest> nests = Rolling.nests(tape, all);
+    assertTrue(!nests.isEmpty(), "the MLP's neurons make nests");
+    Rolling.Nest nest = nests.get(0);
+    int from = nest.first();
+    int to = nest.end();
+
+    List<Rolling.Loop> inside = Rolling.find(tape, 4, 256, from, to);
+    List<Rolling.Nest> found = Rolling.nests(tape, inside, from, to);
+
+    for (Rolling.Loop loop : inside) {
+      assertTrue(from <= loop.first() && loop.end() <= to, loop + " in [" + from + ", " + to + ")");
+    }
+    assertEquals(List.of(nest), found, "the nest searched alone");
   }
 
   @Test
