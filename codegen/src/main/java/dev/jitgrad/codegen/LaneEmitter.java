@@ -468,7 +468,11 @@ final class LaneEmitter {
         to = nests.get(nextNest).first();
         resume = Math.max(resume, nests.get(nextNest).end());
       }
-      List<Rolling.Loop> runs = Rolling.find(tape, Rolling.MIN_TRIPS, TRIP_RUN_BYTES, from, to);
+      // a nest is at least MIN_TRIPS trips of a loop of at least MIN_TRIPS statements
+      List<Rolling.Loop> runs =
+          to - from < Rolling.MIN_TRIPS * Rolling.MIN_TRIPS
+              ? List.of()
+              : Rolling.find(tape, Rolling.MIN_TRIPS, TRIP_RUN_BYTES, from, to);
       for (Rolling.Nest nest : Rolling.nests(tape, runs, from, to)) {
         Trips trips = rotated(nest);
         if (trips != null

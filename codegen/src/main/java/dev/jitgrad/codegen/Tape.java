@@ -33,6 +33,10 @@ final class Tape {
   private int[] indexStart;
   private int[] treeSize;
   private int[] shapeHash;
+
+  /** {@link #shapeHashes}, once asked for. */
+  private int[] shapeHashes;
+
   private int hash = 1; // of the tokens of the statement being written
   private long[] tokens;
   private int tokenCount;
@@ -232,10 +236,14 @@ final class Tape {
 
   /**
    * Returns a hash of each statement's shape, the hash of its tokens as a list of longs: equal
-   * shapes, equal hashes.
+   * shapes, equal hashes. The array is made once per size of the tape and shared by every caller
+   * (lane code searches each gap between loops with its own {@link Rolling}), so none may write it.
    */
   int[] shapeHashes() {
-    return Arrays.copyOf(shapeHash, size);
+    if (shapeHashes == null || shapeHashes.length != size) {
+      shapeHashes = Arrays.copyOf(shapeHash, size);
+    }
+    return shapeHashes;
   }
 
   /** Returns how many computations statement {@code s} evaluates: its expression's tree size. */
