@@ -41,14 +41,14 @@ class LaneTripsAdversarialTest {
     int input(int layer, int j, int i, int fanIn);
   }
 
-  private static final Wiring IN_ORDER = (layer, j, i, fanIn) -> i;
+  static final Wiring IN_ORDER = (layer, j, i, fanIn) -> i;
 
   /**
    * Returns micrograd's per-sample moons loss (max margin, scaled by 1/100, the label an input
    * after the features) over an MLP of {@code sizes} (one output), hidden neurons through {@code
    * activation}, weights wired by {@code wiring}.
    */
-  private static LoopFormsTest.Graph moons(
+  static LoopFormsTest.Graph moons(
       SplittableRandom random, Activation activation, Wiring wiring, int... sizes) {
     int features = sizes[0];
     List<Value> inputs = new ArrayList<>();
@@ -84,7 +84,7 @@ class LaneTripsAdversarialTest {
   }
 
   /** Moons rows: features in [-2, 2] (one row in four with a special value), a label ±1. */
-  private static double[] rows(SplittableRandom random, int rows, int inputs) {
+  static double[] rows(SplittableRandom random, int rows, int inputs) {
     double[] data = LaneFormsTest.data(random, rows, inputs);
     for (int r = 0; r < rows; r++) {
       data[r * inputs + inputs - 1] = random.nextBoolean() ? 1 : -1;

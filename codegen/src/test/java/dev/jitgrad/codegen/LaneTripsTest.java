@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jitgrad.engine.Value;
 import dev.jitgrad.nn.Losses;
 import dev.jitgrad.nn.MLP;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -21,50 +20,21 @@ class LaneTripsTest {
   private static final int[] ROWS = {1, 4, 15, 16, 17, 100};
 
   /**
-   * Returns micrograd's per-sample moons loss over an MLP of {@code sizes} (one output): the max
-   * margin loss scaled by 1/100, the label an input after the features. With {@code lastTanh} the
-   * last hidden neuron of the last hidden layer goes through tanh instead of relu, which breaks the
-   * repetition at the nest's end.
+   * Returns micrograd's per-sample moons loss over an MLP of {@code sizes} ({@link
+   * LaneTripsAdversarialTest#moons}); with {@code lastTanh} the last hidden neuron of the last
+   * hidden layer goes through tanh instead of relu, which breaks the repetition at the nest's end.
    */
   private static LoopFormsTest.Graph moons(
       SplittableRandom random, boolean lastTanh, int... sizes) {
-    int features = sizes[0];
-    List<Value> inputs = new ArrayList<>();
-    for (int i = 0; i <= features; i++) {
-      inputs.add(Value.of(0, "x" + i));
-    }
-    List<Value> params = new ArrayList<>();
-    List<Value> h = inputs.subList(0, features);
-    for (int layer = 1; layer < sizes.length; layer++) {
-      boolean output = layer == sizes.length - 1;
-      List<Value> next = new ArrayList<>();
-      for (int j = 0; j < sizes[layer]; j++) {
-        List<Value> terms = new ArrayList<>();
-        for (Value x : h) {
-          Value w = Value.of(random.nextDouble(-1, 1), "w");
-          params.add(w);
-          terms.add(w.mul(x));
-        }
-        Value b = Value.of(random.nextDouble(-1, 1), "b");
-        params.add(b);
-        terms.add(b);
-        Value z = Value.sum(terms);
-        boolean tanh = lastTanh && layer == sizes.length - 2 && j == sizes[layer] - 1;
-        next.add(output ? z : tanh ? z.tanh() : z.relu());
-      }
-      h = next;
-    }
-    Value loss = Losses.svmMaxMargin(h.get(0), inputs.get(features)).mul(0.01);
-    return new LoopFormsTest.Graph(loss, inputs, params);
+    LaneTripsAdversarialTest.Activation activation =
+        (z, layer, j) ->
+            lastTanh && layer == sizes.length - 2 && j == sizes[layer] - 1 ? z.tanh() : z.relu();
+    return LaneTripsAdversarialTest.moons(
+        random, activation, LaneTripsAdversarialTest.IN_ORDER, sizes);
   }
 
-  /** Moons rows: two features in [-2, 2] (one row in four with a special value), a label ±1. */
   private static double[] rows(SplittableRandom random, int rows, int inputs) {
-    double[] data = LaneFormsTest.data(random, rows, inputs);
-    for (int r = 0; r < rows; r++) {
-      data[r * inputs + inputs - 1] = random.nextBoolean() ? 1 : -1;
-    }
-    return data;
+    return LaneTripsAdversarialTest.rows(random, rows, inputs);
   }
 
   private static LaneEmitter.Code assertLanesEqualPerRowKernel(
@@ -89,7 +59,7 @@ class LaneTripsTest {
       if (!exact) {
         assertEquals(1, code.tripNests(), what);
         assertEquals(
-            1, code.classes().size(), what + ": one class where a copy per neuron took two");
+            1, code.chunks(), what + ": one chunk method where a copy per neuron took four");
       }
     }
   }
