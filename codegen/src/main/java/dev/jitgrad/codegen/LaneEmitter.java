@@ -444,11 +444,12 @@ final class LaneEmitter {
    * accumulators in locals: the nests that runs from {@link #TRIP_RUN_BYTES} give, rotated to the
    * fewest groups per trip, where every group holds at most {@link #TRIP_SCALARS} scalars, no
    * statement is a chain, every trip is the first shifted ({@link #shifted}) and no loop or nest of
-   * {@code loops} and {@code nests} overlaps. In the moons model this is a hidden neuron's adjoint
-   * (a lane loop), then its bias and weight gradients and the next neuron's output weight gradient,
-   * all in one row loop of 18 accumulators; a copy per neuron made C2's code overflow the
-   * instruction cache, and the trip begun at the output weight gradient runs that as a row loop of
-   * its own, one add latency per row (JMH, benchmarks/RESULTS.md, eleventh session).
+   * {@code loops} and {@code nests} overlaps (they are searched only in the gaps between those). In
+   * the moons model this is a hidden neuron's adjoint (a lane loop), then its bias and weight
+   * gradients and the next neuron's output weight gradient, all in one row loop of 18 accumulators;
+   * a copy per neuron made C2's code overflow the instruction cache, and the trip begun at the
+   * output weight gradient runs that as a row loop of its own, one add latency per row (JMH,
+   * benchmarks/RESULTS.md, eleventh session).
    */
   private List<Trips> tripNests(List<Rolling.Loop> loops, List<Rolling.Nest> nests) {
     List<Trips> found = new ArrayList<>();
@@ -475,9 +476,10 @@ final class LaneEmitter {
               : Rolling.find(tape, Rolling.MIN_TRIPS, TRIP_RUN_BYTES, from, to);
       for (Rolling.Nest nest : Rolling.nests(tape, runs, from, to)) {
         Trips trips = rotated(nest);
+        // rotated, a nest may run past the gap, into the loop or nest that ends it
         if (trips != null
             && trips.first() >= end
-            && clear(trips, loops, nests)
+            && trips.end() <= to
             && 64 + bytesBound(trips.first(), trips.first() + trips.period())
                 <= Emitter.CHUNK_BYTES) {
           found.add(trips);
@@ -524,7 +526,8 @@ final class LaneEmitter {
       int end = groupEnd(s, to, t.period());
       int scalars = 0;
       for (int n = s; n < end; n++) {
-        if (chains.isChain(n, t.period())) {
+        // no chain in a trip, rolled or not: a block of chains before the nest stops at it
+        if (chains.isChain(n, t.period()) || chains.isChain(n, 0)) {
           return -1;
         }
         scalars += scalars(n);
@@ -546,21 +549,6 @@ final class LaneEmitter {
         if (!shifted(tape, n, n + j * t.period(), j, t.period())) {
           return false;
         }
-      }
-    }
-    return true;
-  }
-
-  /** Returns whether no loop of {@code loops} and no nest of {@code nests} overlaps {@code t}. */
-  private static boolean clear(Trips t, List<Rolling.Loop> loops, List<Rolling.Nest> nests) {
-    for (Rolling.Loop loop : loops) {
-      if (loop.first() < t.end() && t.first() < loop.end()) {
-        return false;
-      }
-    }
-    for (Rolling.Nest nest : nests) {
-      if (nest.first() < t.end() && t.first() < nest.end()) {
-        return false;
       }
     }
     return true;
