@@ -202,7 +202,7 @@ final class LaneEmitter {
   private Code run(List<Rolling.Loop> loops, int laneRows) {
     List<Rolling.Nest> nests = Rolling.nests(tape, loops);
     int[] rolls = new int[nests.size()]; // per nest: 0 not yet asked, 1 chains, 2 updates, -1 none
-    List<Trips> tripNests = loops.isEmpty() ? List.of() : tripNests(loops, nests);
+    List<Rolling.Loop> tripNests = loops.isEmpty() ? List.of() : tripNests(loops, nests);
     int nextNest = 0;
     int nextTrips = 0;
     int next = 0;
@@ -216,7 +216,7 @@ final class LaneEmitter {
       Rolling.Nest nest = nextNest < nests.size() ? nests.get(nextNest) : null;
       int rolled = nest == null ? -1 : rolls(nests, nextNest, rolls, loops, next);
       Rolling.Loop loop = next < loops.size() ? loops.get(next) : null;
-      Trips trips = nextTrips < tripNests.size() ? tripNests.get(nextTrips) : null;
+      Rolling.Loop trips = nextTrips < tripNests.size() ? tripNests.get(nextTrips) : null;
       if (trips != null && trips.first() == s) {
         rolledTrips(trips);
         s = trips.end();
@@ -404,13 +404,9 @@ final class LaneEmitter {
           || u.trips() != update.trips()) {
         return false;
       }
-      for (int n = s; n < s + period; n++) {
-        if (!shifted(tape, n, n + j * period, j, period)) {
-          return false;
-        }
-      }
     }
-    return 64 + bytesBound(s, update.first()) + UPDATE_BYTES <= Emitter.CHUNK_BYTES;
+    return shiftedTrips(new Rolling.Loop(s, period, nest.trips()))
+        && 64 + bytesBound(s, update.first()) + UPDATE_BYTES <= Emitter.CHUNK_BYTES;
   }
 
   /**
@@ -428,31 +424,20 @@ final class LaneEmitter {
   static final int TRIP_SCALARS = 24;
 
   /**
-   * A nest written trip by trip ({@link #rolledTrips}): statements {@code [first, first +
-   * period·trips)} are {@code trips} repetitions of the first {@code period}, every index advancing
-   * by its stride from the first to the second.
-   */
-  record Trips(int first, int period, int trips) {
-    int end() {
-      return first + period * trips;
-    }
-  }
-
-  /**
    * Returns the nests, in statement order, that run as one counted loop around their first trip's
-   * statements written as groups ({@link #rolledTrips}), each group's parameters and gradient
-   * accumulators in locals: the nests that runs from {@link #TRIP_RUN_BYTES} give, rotated to the
-   * fewest groups per trip, where every group holds at most {@link #TRIP_SCALARS} scalars, no
-   * statement is a chain, every trip is the first shifted ({@link #shifted}) and no loop or nest of
-   * {@code loops} and {@code nests} overlaps (they are searched only in the gaps between those). In
-   * the moons model this is a hidden neuron's adjoint (a lane loop), then its bias and weight
-   * gradients and the next neuron's output weight gradient, all in one row loop of 18 accumulators;
-   * a copy per neuron made C2's code overflow the instruction cache, and the trip begun at the
-   * output weight gradient runs that as a row loop of its own, one add latency per row (JMH,
-   * benchmarks/RESULTS.md, eleventh session).
+   * statements written as groups ({@link #rolledTrips}), each as a loop whose period is one trip,
+   * each group's parameters and gradient accumulators in locals: the nests that runs from {@link
+   * #TRIP_RUN_BYTES} give, rotated to the fewest groups per trip, where every group holds at most
+   * {@link #TRIP_SCALARS} scalars, no statement is a chain, every trip is the first shifted ({@link
+   * #shifted}) and no loop or nest of {@code loops} and {@code nests} overlaps (they are searched
+   * only in the gaps between those). In the moons model this is a hidden neuron's adjoint (a lane
+   * loop), then its bias and weight gradients and the next neuron's output weight gradient, all in
+   * one row loop of 18 accumulators; a copy per neuron made C2's code overflow the instruction
+   * cache, and the trip begun at the output weight gradient runs that as a row loop of its own, one
+   * add latency per row (JMH, benchmarks/RESULTS.md, eleventh session).
    */
-  private List<Trips> tripNests(List<Rolling.Loop> loops, List<Rolling.Nest> nests) {
-    List<Trips> found = new ArrayList<>();
+  private List<Rolling.Loop> tripNests(List<Rolling.Loop> loops, List<Rolling.Nest> nests) {
+    List<Rolling.Loop> found = new ArrayList<>();
     int end = 0;
     int nextLoop = 0;
     int nextNest = 0;
@@ -475,7 +460,7 @@ final class LaneEmitter {
               ? List.of()
               : Rolling.find(tape, Rolling.MIN_TRIPS, TRIP_RUN_BYTES, from, to);
       for (Rolling.Nest nest : Rolling.nests(tape, runs, from, to)) {
-        Trips trips = rotated(nest);
+        Rolling.Loop trips = rotated(nest);
         // rotated, a nest may run past the gap, into the loop or nest that ends it
         if (trips != null
             && trips.first() >= end
@@ -496,15 +481,15 @@ final class LaneEmitter {
   }
 
   /**
-   * Returns {@code nest} as {@link Trips}, started at the statement of its first trip that gives
-   * the fewest groups per trip (the first such), or null if no start qualifies ({@link
-   * #tripNests}).
+   * Returns {@code nest} as one loop whose period is a trip, started at the statement of its first
+   * trip that gives the fewest groups per trip (the first such), or null if no start qualifies
+   * ({@link #tripNests}).
    */
-  private Trips rotated(Rolling.Nest nest) {
-    Trips best = null;
+  private Rolling.Loop rotated(Rolling.Nest nest) {
+    Rolling.Loop best = null;
     int fewest = Integer.MAX_VALUE;
     for (int r = 0; r < nest.tripStatements(); r++) {
-      Trips t = new Trips(nest.first() + r, nest.tripStatements(), nest.trips());
+      Rolling.Loop t = new Rolling.Loop(nest.first() + r, nest.tripStatements(), nest.trips());
       int groups = t.end() <= tape.size() ? groupsPerTrip(t) : -1;
       if (groups > 0 && groups < fewest && shiftedTrips(t)) {
         best = t;
@@ -518,7 +503,7 @@ final class LaneEmitter {
    * Returns how many groups a trip of {@code t} is written as, or -1 if a statement is a chain, a
    * group holds more than {@link #TRIP_SCALARS} scalars or the trip accumulates no gradient.
    */
-  private int groupsPerTrip(Trips t) {
+  private int groupsPerTrip(Rolling.Loop t) {
     int to = t.first() + t.period();
     int groups = 0;
     boolean gradient = false;
@@ -543,7 +528,7 @@ final class LaneEmitter {
   }
 
   /** Returns whether every trip of {@code t} is its first shifted ({@link #shifted}). */
-  private boolean shiftedTrips(Trips t) {
+  private boolean shiftedTrips(Rolling.Loop t) {
     for (int j = 1; j < t.trips(); j++) {
       for (int n = t.first(); n < t.first() + t.period(); n++) {
         if (!shifted(tape, n, n + j * t.period(), j, t.period())) {
@@ -558,7 +543,7 @@ final class LaneEmitter {
    * Writes {@code t} as a counted loop in local {@link #I} around its first trip's groups, in
    * order, each index advanced by its stride per trip.
    */
-  private void rolledTrips(Trips t) {
+  private void rolledTrips(Rolling.Loop t) {
     int to = t.first() + t.period();
     mv = chunks.reserve(64 + bytesBound(t.first(), to), 32 + poolBound(t.first(), to));
     mv.visitInsn(ICONST_0);
