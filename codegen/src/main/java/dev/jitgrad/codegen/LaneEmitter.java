@@ -555,7 +555,8 @@ final class LaneEmitter {
   }
 
   /** An upper bound on the bytes of a rolled nest's update ({@link LaneUpdates#scaledUpdate}). */
-  private static final int UPDATE_BYTES = 400 + 120 * LaneUpdates.UPDATE_ROWS;
+  private static final int UPDATE_BYTES =
+      400 + 120 * LaneUpdates.UPDATE_ROWS + LaneUpdates.SKIP_BYTES;
 
   /**
    * Writes {@code nest} ({@link #rollsAsUpdates}) as a counted loop in local {@link #I} around its
@@ -568,7 +569,8 @@ final class LaneEmitter {
     mv =
         chunks.reserve(
             64 + bytesBound(s, update.first()) + UPDATE_BYTES,
-            32 + poolBound(s, update.first()) + 4 * LaneUpdates.UPDATE_ROWS);
+            36 + poolBound(s, update.first()) + 5 * LaneUpdates.UPDATE_ROWS);
+    updates.prepare(nest, update, mv);
     mv.visitInsn(ICONST_0);
     mv.visitVarInsn(ISTORE, I);
     Label top = new Label();
