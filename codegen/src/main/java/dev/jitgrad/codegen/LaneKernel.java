@@ -61,7 +61,9 @@ final class LaneKernel {
 
   /**
    * Runs the program on every lane of {@code lanes} and adds the gradients of its first {@code
-   * rows} lanes (at least 1), in lane order, into {@code pg} (null for a forward program).
+   * rows} lanes (at least 1), in lane order, into {@code pg} (null for a forward program), which
+   * must hold +0.0 or sums started from it: no element may be -0.0, since the plain form leaves out
+   * terms of ±0 ({@link LaneUpdates}).
    */
   void run(double[] lanes, double[] p, double[] pg, int rows) {
     for (LaneSegment s : segments) {

@@ -21,9 +21,11 @@ import org.objectweb.asm.MethodVisitor;
  * The row-blocked form of {@link LaneEmitter} for a rolled weight-gradient update {@code pg[k_j] +=
  * a(j)·g} ({@link #scaledUpdate}): it adds {@link #UPDATE_ROWS} rows per pass over the elements,
  * their adjoints {@code g} in locals. Each gradient element still adds its rows in row order, so
- * results stay the same to the bit. In the Vector API form ({@link LaneVectors}) the elements run
- * as vectors where the values they multiply lie row-major: inputs in the block's row copy, hidden
- * values (slots, one row's 16 doubles apart in the lane array) in a copy {@link #transpose} makes.
+ * results stay the same to the bit. The plain form leaves out the rows whose terms are all ±0, a
+ * dead ReLU neuron's ({@link #skippingUpdate}). In the Vector API form ({@link LaneVectors}) the
+ * elements run as vectors where the values they multiply lie row-major: inputs in the block's row
+ * copy, hidden values (slots, one row's 16 doubles apart in the lane array) in a copy {@link
+ * #transpose} makes.
  */
 final class LaneUpdates {
   private final Tape tape;
