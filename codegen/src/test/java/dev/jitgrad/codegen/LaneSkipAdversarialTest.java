@@ -243,6 +243,9 @@ class LaneSkipAdversarialTest {
     Program p = new LoopFormsTest.Graph(c.loss(), c.inputs(), c.params()).programs(options).get(1);
     LaneEmitter.Code code = LaneEmitter.emit(p, new Layout(p));
     assertNotNull(code, c.name() + ": lane code");
+    for (byte[] classFile : code.classes()) {
+      CompiledGraphTest.assertVerifiesUnderHugeMethodLimit(classFile);
+    }
     String text = Disassembly.text(code.classes());
     int passes = count(text, "IINC 5 " + LaneUpdates.SKIP_ROWS + "\n");
     assertTrue(passes > 0, c.name() + ": skipping updates written");
@@ -315,6 +318,13 @@ class LaneSkipAdversarialTest {
     Case c = mlp(false, 300, 64, 10);
 
     assertMatchesRows(c, new Weights[] {Weights.GUARDED, Weights.ALTERNATING}, false, 9, 17, 33);
+  }
+
+  @Test
+  void valueAndGradBatch_mnistMlp_matchesRowByRowBitForBit() {
+    Case c = mlp(false, 784, 64, 10);
+
+    assertMatchesRows(c, new Weights[] {Weights.GUARDED}, false, 16, 17);
   }
 
   /** Every other neuron linear: no two neighbours alike, so the updates stand alone. */
