@@ -20,17 +20,25 @@ class LaneSkipTest {
    */
   private static final int[] SIZES = {64, 32, 32, 3};
 
-  private static CompiledGraph compile(boolean exact) {
-    MLP model = CodeDigests.model(SIZES);
+  /** The MLP's loss with its inputs (features, then one-hot labels) and parameters. */
+  private record Model(Value loss, List<Value> inputs, List<Value> params) {}
+
+  private static Model model() {
+    MLP mlp = CodeDigests.model(SIZES);
     List<Value> inputs = new ArrayList<>();
     for (int i = 0; i < SIZES[0] + SIZES[SIZES.length - 1]; i++) {
       inputs.add(Value.of(0));
     }
     Value loss =
         CodeDigests.loss(
-            model.apply(inputs.subList(0, SIZES[0])), inputs.subList(SIZES[0], inputs.size()));
+            mlp.apply(inputs.subList(0, SIZES[0])), inputs.subList(SIZES[0], inputs.size()));
+    return new Model(loss, inputs, mlp.parameters());
+  }
+
+  private static CompiledGraph compile(boolean exact) {
+    Model m = model();
     return Jit.compile(
-        List.of(loss), inputs, model.parameters(), JitOptions.defaults().withExact(exact));
+        List.of(m.loss()), m.inputs(), m.params(), JitOptions.defaults().withExact(exact));
   }
 
   private static double[] params(CompiledGraph g) {
@@ -40,16 +48,9 @@ class LaneSkipTest {
   @Test
   void emit_reluLayers_writeSkippingUpdates() {
     assumeFalse(LaneVectors.ON, "the Vector API form keeps its row blocks");
-    MLP model = CodeDigests.model(SIZES);
-    List<Value> inputs = new ArrayList<>();
-    for (int i = 0; i < SIZES[0] + SIZES[SIZES.length - 1]; i++) {
-      inputs.add(Value.of(0));
-    }
-    Value loss =
-        CodeDigests.loss(
-            model.apply(inputs.subList(0, SIZES[0])), inputs.subList(SIZES[0], inputs.size()));
+    Model m = model();
     Program p =
-        new LoopFormsTest.Graph(loss, inputs, model.parameters())
+        new LoopFormsTest.Graph(m.loss(), m.inputs(), m.params())
             .programs(JitOptions.defaults())
             .get(1);
 
