@@ -372,10 +372,10 @@ final class LaneUpdates {
   static final int SKIP_ROWS = 4;
 
   /** The first of the int locals that hold the rows of a {@link #skippingUpdate} pass. */
-  private static final int ROW_LOCALS = SCALARS + 2 + 2 * UPDATE_ROWS;
+  private static final int ROW_LOCALS = SCALARS + 2 + 2 * SKIP_ROWS;
 
   /** The int local that counts the rows a {@link #skippingUpdate} adds. */
-  private static final int ACTIVE = ROW_LOCALS + UPDATE_ROWS;
+  private static final int ACTIVE = ROW_LOCALS + SKIP_ROWS;
 
   /** An upper bound on the bytes {@link #skippingUpdate} and a {@link #scan} add. */
   static final int SKIP_BYTES = 300 + 80 * SKIP_ROWS;
