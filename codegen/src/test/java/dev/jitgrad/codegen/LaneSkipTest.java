@@ -81,6 +81,36 @@ class LaneSkipTest {
   }
 
   /**
+   * Every ReLU alive (positive weights and inputs): each block lists all its rows and runs the row
+   * blocks over every row instead, with 8 to 13 of 16 rows alive on the way there.
+   */
+  @Test
+  void valueAndGradBatch_mostRowsAlive_matchRowByRowBitForBit() {
+    CompiledGraph g = compile(false);
+    double[] p = params(g);
+    for (int i = 0; i < p.length; i++) {
+      p[i] = Math.abs(p[i]) * 0.1;
+    }
+    for (int alive = 8; alive <= 16; alive++) {
+      int rows = 16;
+      double[] data = new SplittableRandom(alive).doubles(rows * g.inputCount(), 0, 1).toArray();
+      for (int r = alive; r < rows; r++) {
+        for (int x = 0; x < SIZES[0]; x++) {
+          data[r * g.inputCount() + x] = -data[r * g.inputCount() + x];
+        }
+      }
+      double[] grad = new double[p.length];
+
+      double sum = g.valueAndGradBatch(data, rows, p, grad);
+
+      Oracle.assertBitIdentical(
+          Oracle.blockwiseSingleCalls(g, data, rows, p),
+          Oracle.concat(sum, new double[0], grad),
+          alive + " of 16 rows alive");
+    }
+  }
+
+  /**
    * An infinite input in a row whose first-layer neurons are all dead (every weight on that input
    * negative): their adjoints are 0 while the rest of the row stays finite, and 0·∞ is NaN in those
    * weights' gradients, which the skipping update must keep.
