@@ -48,10 +48,8 @@ final class LaneUpdates {
   /** Doubles the row-major copies of slot runs take, 0 if none is made. */
   private int scratchSize;
 
-  /** The low slot and length of the run the scratch area holds, -1 if none. */
-  private int copiedLow = -1;
-
-  private int copiedTrips;
+  /** The run of slots the scratch area holds a copy of, null if none. */
+  private Run copied;
 
   /** The statement from which on writes to the copied run have not been looked for. */
   private int copiedUntil;
@@ -178,7 +176,7 @@ final class LaneUpdates {
     int x = tape.indexStart(s);
     int trips = loop.trips();
     boolean flip = stride(tape, s, x, 1) < 0;
-    int g = stride(tape, s, x + 2, 1) == 0 ? 2 : 3;
+    int g = adjointOperand(s);
     transposed =
         contiguous(s, x, trips, flip, g)
             && arrayOf(tape, s, x + 5 - g) == Emitter.WS
@@ -226,11 +224,41 @@ final class LaneUpdates {
     mv.visitLabel(rows);
     adjoint(s, x + g, 0, L, SCALARS + 2);
     updateElements(s, x, trips, flip, g, 1, L);
-    mv.visitIincInsn(L, 1);
-    mv.visitVarInsn(ILOAD, L);
-    mv.visitVarInsn(ILOAD, ROWS);
-    mv.visitJumpInsn(IF_ICMPLT, rows);
+    rowsBack(rows);
     mv.visitLabel(done);
+  }
+
+  /**
+   * Returns which operand of update statement {@code s}, 2 or 3 (its index less the statement's
+   * first), is the adjoint {@code g} that stays put; the other advances with the elements.
+   */
+  private int adjointOperand(int s) {
+    return stride(tape, s, tape.indexStart(s) + 2, 1) == 0 ? 2 : 3;
+  }
+
+  /**
+   * The values an index of an update statement walks over its loop's trips, from the low end: in
+   * which array, from which index, how far apart, how many.
+   */
+  private record Run(int array, int low, int step, int trips) {}
+
+  /** Returns the run index {@code x} of update statement {@code s} walks over {@code trips}. */
+  private Run run(int s, int x, int trips) {
+    int stride = stride(tape, s, x, 1);
+    return new Run(arrayOf(tape, s, x), low(s, x, trips, stride < 0), Math.abs(stride), trips);
+  }
+
+  /**
+   * Returns whether {@code run} is {@code held}, a run copied or scanned before statement {@code
+   * from}, and no statement in {@code [from, to)} writes one of its values since.
+   */
+  private boolean unchanged(Run held, int from, int to, Run run) {
+    return run.equals(held) && !writes(from, to, run);
+  }
+
+  /** Returns whether the plain form can write updates that skip rows ({@link #skippingUpdate}). */
+  private boolean canSkip() {
+    return !LaneVectors.ON && (long) scratch + SKIP_SCRATCH <= Integer.MAX_VALUE - 8;
   }
 
   /**
@@ -245,7 +273,7 @@ final class LaneUpdates {
       nestScanned = false;
       return prepared;
     }
-    if (LaneVectors.ON || (long) scratch + SKIP_SCRATCH > Integer.MAX_VALUE - 8) {
+    if (!canSkip()) {
       return false;
     }
     scan(loop, a, loop.first());
@@ -262,12 +290,10 @@ final class LaneUpdates {
   void prepare(Rolling.Nest nest, Rolling.Loop update, MethodVisitor chunk) {
     nestScanned = false;
     int s = update.first();
-    int x = tape.indexStart(s);
-    int a = x + 5 - (stride(tape, s, x + 2, 1) == 0 ? 2 : 3);
-    if (LaneVectors.ON
-        || (long) scratch + SKIP_SCRATCH > Integer.MAX_VALUE - 8
+    int a = tape.indexStart(s) + 5 - adjointOperand(s);
+    if (!canSkip()
         || stride(tape, s, a, nest.tripStatements()) != 0
-        || writesRun(nest.first(), nest.end(), s, a, update.trips())) {
+        || writes(nest.first(), nest.end(), run(s, a, update.trips()))) {
       return;
     }
     mv = chunk;
@@ -288,12 +314,8 @@ final class LaneUpdates {
   /** Whether {@link #prepare} wrote the scan for the nest whose update is written next. */
   private boolean nestScanned;
 
-  /** The array, low index, step and length of the run the scan covers; array -1 if none. */
-  private int scannedArray = -1;
-
-  private int scannedLow;
-  private int scannedStep;
-  private int scannedTrips;
+  /** The run the scan covers, null if none. */
+  private Run scanned;
 
   /** The statement from which on writes to the scanned run have not been looked for. */
   private int scannedUntil;
@@ -309,21 +331,12 @@ final class LaneUpdates {
     int s = loop.first();
     int trips = loop.trips();
     boolean flip = stride(tape, s, a, 1) < 0;
-    int array = arrayOf(tape, s, a);
-    int low = low(s, a, trips, flip);
-    int step = Math.abs(stride(tape, s, a, 1));
+    Run run = run(s, a, trips);
     scratchSize = Math.max(scratchSize, SKIP_SCRATCH);
-    if (array == scannedArray
-        && low == scannedLow
-        && step == scannedStep
-        && trips == scannedTrips
-        && !writesRun(scannedUntil, at, s, a, trips)) {
+    if (unchanged(scanned, scannedUntil, at, run)) {
       return;
     }
-    scannedArray = array;
-    scannedLow = low;
-    scannedStep = step;
-    scannedTrips = trips;
+    scanned = run;
     // one row's sum at a time, in a local: measured 2-3% faster than the rows inside the values
     // with the sums in the lane array (784-64-10, 64-32-10)
     Label rows = new Label();
@@ -367,14 +380,10 @@ final class LaneUpdates {
     mv.visitJumpInsn(IF_ICMPLT, top);
   }
 
-  /**
-   * Returns whether a statement in {@code [from, to)} writes a value that index {@code a} of update
-   * statement {@code s} walks over {@code trips}: never an input.
-   */
-  private boolean writesRun(int from, int to, int s, int a, int trips) {
-    int step = Math.abs(stride(tape, s, a, 1));
-    int low = low(s, a, trips, stride(tape, s, a, 1) < 0);
-    return arrayOf(tape, s, a) == Emitter.WS && writes(from, to, low, (trips - 1) * step + 1);
+  /** Returns whether a statement in {@code [from, to)} writes a value of {@code run}. */
+  private boolean writes(int from, int to, Run run) {
+    return run.array() == Emitter.WS
+        && writes(from, to, run.low(), (run.trips() - 1) * run.step() + 1);
   }
 
   /**
@@ -517,12 +526,12 @@ final class LaneUpdates {
     int trips = loop.trips();
     int low = low(s, x, trips, flip);
     transposedUpdates++;
-    if (low == copiedLow && trips == copiedTrips && !writes(copiedUntil, s, low, trips)) {
+    Run run = run(s, x, trips);
+    if (unchanged(copied, copiedUntil, s, run)) {
       copiedUntil = loop.end();
       return;
     }
-    copiedLow = low;
-    copiedTrips = trips;
+    copied = run;
     copiedUntil = loop.end();
     scratchSize = Math.max(scratchSize, trips * LANES);
     Label lanes = new Label();
